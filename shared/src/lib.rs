@@ -1,0 +1,1 @@
+//! Alongside shared core.
