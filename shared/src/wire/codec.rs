@@ -155,8 +155,13 @@ pub fn encode(message: &Message) -> Vec<u8> {
         } => {
             map.text("senderId", sender_id.as_str());
             map.text("targetId", target_id.as_str());
-            map.put("add", storage_ids_value(add));
-            map.put("remove", storage_ids_value(remove));
+            // automerge-repo leaves an empty side out (as `undefined`).
+            if !add.is_empty() {
+                map.put("add", storage_ids_value(add));
+            }
+            if !remove.is_empty() {
+                map.put("remove", storage_ids_value(remove));
+            }
         }
         Message::RemoteHeadsChanged {
             sender_id,

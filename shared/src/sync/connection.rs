@@ -1,0 +1,72 @@
+//! Per-connection state: the handshake phase, and one automerge sync session
+//! per document the peer is syncing.
+
+use std::collections::{BTreeSet, HashMap};
+
+use automerge::sync;
+
+use super::policy::Access;
+use crate::wire::{DocumentId, PeerId, StorageId};
+
+/// Where a connection is in the protocol.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Phase {
+    /// Receiving side: waiting for `join` since `since_ms`.
+    AwaitingJoin { since_ms: u64 },
+    /// Initiating side: sent `join` at `since_ms`, waiting for `peer`.
+    AwaitingPeer { since_ms: u64 },
+    /// Handshake done.
+    Ready {
+        remote: PeerId,
+        storage_id: Option<StorageId>,
+    },
+    /// An `error` was sent or received; everything further is ignored.
+    Closed,
+}
+
+/// One document's sync session with one peer.
+#[derive(Debug)]
+pub(crate) struct Session {
+    pub(crate) state: sync::State,
+    pub(crate) access: Access,
+}
+
+impl Session {
+    pub(crate) fn new(access: Access) -> Self {
+        let state = if access == Access::ReadOnly {
+            sync::State::new_read_only()
+        } else {
+            sync::State::new()
+        };
+        Self { state, access }
+    }
+}
+
+/// A connection and its sessions.
+#[derive(Debug)]
+pub(crate) struct Connection<P> {
+    pub(crate) peer: P,
+    pub(crate) phase: Phase,
+    pub(crate) sessions: HashMap<DocumentId, Session>,
+    /// Storage ids whose heads the remote wants to hear of.
+    pub(crate) subscriptions: BTreeSet<StorageId>,
+}
+
+impl<P> Connection<P> {
+    pub(crate) fn new(peer: P, phase: Phase) -> Self {
+        Self {
+            peer,
+            phase,
+            sessions: HashMap::new(),
+            subscriptions: BTreeSet::new(),
+        }
+    }
+
+    /// The remote peer id once the handshake is done.
+    pub(crate) fn remote(&self) -> Option<&PeerId> {
+        match &self.phase {
+            Phase::Ready { remote, .. } => Some(remote),
+            _ => None,
+        }
+    }
+}

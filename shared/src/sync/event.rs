@@ -1,0 +1,200 @@
+//! What goes into the hub ([`Event`]) and what comes out ([`Effect`]).
+
+use automerge::{AutoCommit, Change, ChangeHash};
+
+use crate::wire::{DocumentId, PeerId, PeerMetadata, WireError};
+
+/// A connection, numbered by the driver.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ConnId(pub u64);
+
+/// The answer to [`Effect::Load`].
+#[derive(Debug)]
+pub enum LoadResult {
+    /// The stored document.
+    Found(Box<AutoCommit>),
+    /// Storage has no such document.
+    NotFound,
+    /// Storage could not be read; peers waiting for the document are told so.
+    Failed(String),
+}
+
+/// Something that happened, told to the hub by its driver.
+#[derive(Debug)]
+pub enum Event<P> {
+    /// The current time, in milliseconds since the Unix epoch. Drives
+    /// timeouts and idle eviction; the hub never reads a clock.
+    Tick {
+        /// Now.
+        now_ms: u64,
+    },
+    /// A transport connection opened; `peer` is what the driver knows about it
+    /// (after authentication). An initiating hub sends `join`.
+    Connected {
+        /// The connection.
+        conn: ConnId,
+        /// Driver-side identity of the peer, handed to the policy.
+        peer: P,
+    },
+    /// A binary frame arrived.
+    Frame {
+        /// The connection.
+        conn: ConnId,
+        /// The frame.
+        bytes: Vec<u8>,
+    },
+    /// The transport closed.
+    Disconnected {
+        /// The connection.
+        conn: ConnId,
+    },
+    /// The answer to [`Effect::Load`].
+    Loaded {
+        /// The document.
+        document: DocumentId,
+        /// What storage said.
+        result: LoadResult,
+    },
+    /// Everything in [`Effect::Persist`] up to and including `seq` is durable.
+    Persisted {
+        /// The document.
+        document: DocumentId,
+        /// The `seq` of the persist that committed.
+        seq: u64,
+    },
+    /// A persist failed. The hub forgets the document's in-memory state (it
+    /// reloads from storage on next use) and closes the connections that were
+    /// syncing it, so that their peers resend what was not stored.
+    PersistFailed {
+        /// The document.
+        document: DocumentId,
+        /// The `seq` of the persist that failed.
+        seq: u64,
+    },
+    /// Changes already durable elsewhere (another server node, or the local
+    /// store on start-up) to merge and pass on to peers.
+    StoredChanges {
+        /// The document.
+        document: DocumentId,
+        /// Concatenated change chunks, as stored.
+        bytes: Vec<u8>,
+    },
+    /// Start syncing a document with every ready connection (initiating side:
+    /// a document this device holds or wants).
+    Open {
+        /// The document.
+        document: DocumentId,
+    },
+    /// The policy's answer for `document` may have changed; re-check every
+    /// connection syncing it.
+    AccessChanged {
+        /// The document.
+        document: DocumentId,
+    },
+}
+
+/// Why a connection's input was refused.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum ProtocolError {
+    /// The frame could not be decoded.
+    #[error("malformed frame: {0}")]
+    Wire(#[from] WireError),
+    /// A message arrived that is not allowed in the connection's phase.
+    #[error("unexpected {0} message")]
+    Unexpected(&'static str),
+    /// The peer offered no protocol version this hub speaks.
+    #[error("unsupported protocol version")]
+    UnsupportedVersion,
+    /// `senderId` or `targetId` do not match the connection.
+    #[error("senderId/targetId do not match this connection")]
+    WrongPeer,
+    /// The `data` of a sync message is not an Automerge sync message, or its
+    /// changes do not decode.
+    #[error("invalid sync message: {0}")]
+    InvalidSyncMessage(String),
+    /// The peer sent changes to a document it may only read.
+    #[error("write refused: read-only access")]
+    ReadOnly,
+    /// The handshake did not complete in time.
+    #[error("handshake timed out")]
+    HandshakeTimeout,
+    /// Storage failed while this connection's changes were in flight.
+    #[error("storage unavailable")]
+    StorageUnavailable,
+}
+
+/// Something the driver must do, returned by the hub.
+#[derive(Debug)]
+pub enum Effect {
+    /// Send a binary frame.
+    Send {
+        /// The connection.
+        conn: ConnId,
+        /// The frame.
+        frame: Vec<u8>,
+    },
+    /// Close the connection (after sending what precedes this effect).
+    Close {
+        /// The connection.
+        conn: ConnId,
+    },
+    /// Load a document from storage and answer with [`Event::Loaded`].
+    Load {
+        /// The document.
+        document: DocumentId,
+    },
+    /// Make these changes durable, then answer [`Event::Persisted`] with
+    /// `seq` (or [`Event::PersistFailed`]).
+    Persist {
+        /// The document.
+        document: DocumentId,
+        /// Increases by one per persist of this document.
+        seq: u64,
+        /// The new changes, in causal order.
+        changes: Vec<Change>,
+        /// Heads of the document once these changes are applied.
+        heads: Vec<ChangeHash>,
+        /// The connection the changes came from; `None` for local edits.
+        from: Option<ConnId>,
+    },
+    /// The handshake completed.
+    PeerReady {
+        /// The connection.
+        conn: ConnId,
+        /// The remote peer's id.
+        peer_id: PeerId,
+        /// The remote peer's metadata.
+        metadata: Option<PeerMetadata>,
+    },
+    /// The remote peer does not have (or will not share) a document.
+    Unavailable {
+        /// The connection.
+        conn: ConnId,
+        /// The document.
+        document: DocumentId,
+    },
+    /// A connection's input was refused; an `error` and a close follow when
+    /// the protocol says so.
+    Rejected {
+        /// The connection.
+        conn: ConnId,
+        /// The document concerned, if any.
+        document: Option<DocumentId>,
+        /// Why.
+        error: ProtocolError,
+    },
+    /// Ephemeral data about a document arrived for this peer.
+    Ephemeral {
+        /// The connection.
+        conn: ConnId,
+        /// The document.
+        document: DocumentId,
+        /// The payload.
+        data: Vec<u8>,
+    },
+    /// A document was dropped from memory (idle, or after a failed persist).
+    Evicted {
+        /// The document.
+        document: DocumentId,
+    },
+}

@@ -1,0 +1,924 @@
+//! The hub: every connection and every resident document of one peer (a
+//! server node or a device), driven by events, answering with effects.
+//!
+//! See the [module documentation](super) for the invariants. In short: a
+//! message for a document is checked against the policy, its sync message is
+//! decoded, its changes are applied strictly, the new changes go out as a
+//! [`Effect::Persist`], and only once the driver confirms the persist does the
+//! hub generate sync messages for that document again — to the sender and to
+//! every other peer syncing it.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
+
+use automerge::sync::{self, SyncDoc};
+use automerge::{AutoCommit, ChangeHash};
+
+use super::apply::apply_chunks;
+use super::connection::{Connection, Phase, Session};
+use super::event::{ConnId, Effect, Event, LoadResult, ProtocolError};
+use super::policy::{Access, Policy};
+use crate::wire::{
+    self, DocMessage, DocumentId, EphemeralMessage, JoinMessage, Message, PROTOCOL_V1,
+    PeerId, PeerMessage, PeerMetadata, RemoteHeads, WireError,
+};
+
+/// Which side of the handshake this hub plays.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Role {
+    /// The receiving peer (a server): waits for `join`, answers `peer`.
+    Accept,
+    /// The initiating peer (a device): sends `join`, waits for `peer`.
+    Initiate,
+}
+
+/// Bounds on what a peer may make the hub do.
+#[derive(Clone, Debug)]
+pub struct Limits {
+    /// Largest frame accepted; larger ones are refused before decoding.
+    pub max_frame_bytes: usize,
+    /// Time allowed from connection to completed handshake.
+    pub handshake_timeout_ms: u64,
+    /// A resident document untouched for this long is evicted on a tick.
+    pub idle_evict_ms: u64,
+    /// Most documents one connection may sync at once.
+    pub max_sessions_per_connection: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            max_frame_bytes: 16 * 1024 * 1024,
+            handshake_timeout_ms: 10_000,
+            idle_evict_ms: 60_000,
+            max_sessions_per_connection: 10_000,
+        }
+    }
+}
+
+/// How a hub presents itself.
+#[derive(Clone, Debug)]
+pub struct HubConfig {
+    /// This peer's id (drawn by the driver).
+    pub peer_id: PeerId,
+    /// This peer's metadata, sent in the handshake.
+    pub metadata: PeerMetadata,
+    /// Receiving (server) or initiating (device).
+    pub role: Role,
+    /// Limits.
+    pub limits: Limits,
+}
+
+/// Errors of the hub's direct API (not of peer input, which becomes effects).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum HubError {
+    /// The document is not in memory; open or load it first.
+    #[error("document {0} is not resident")]
+    NotResident(DocumentId),
+    /// A document with that id is already known.
+    #[error("document {0} already exists")]
+    AlreadyExists(DocumentId),
+}
+
+struct Resident {
+    doc: AutoCommit,
+    applied_seq: u64,
+    persisted_seq: u64,
+    last_active_ms: u64,
+}
+
+impl Resident {
+    fn durable(&self) -> bool {
+        self.applied_seq == self.persisted_seq
+    }
+}
+
+enum Queued {
+    Message {
+        conn: ConnId,
+        request: bool,
+        message: sync::Message,
+    },
+    Stored(Vec<u8>),
+}
+
+enum DocEntry {
+    Loading(Vec<Queued>),
+    Resident(Resident),
+}
+
+/// The sans-IO sync state machine of one peer.
+pub struct Hub<P: Policy> {
+    config: HubConfig,
+    policy: P,
+    now_ms: u64,
+    conns: BTreeMap<ConnId, Connection<P::Peer>>,
+    docs: HashMap<DocumentId, DocEntry>,
+    /// Connections with a session for each document.
+    subscribers: HashMap<DocumentId, BTreeSet<ConnId>>,
+    /// Initiating side: documents to sync with every ready connection.
+    open: BTreeSet<DocumentId>,
+    /// Recently relayed ephemeral messages (sender, session, count): peers
+    /// bounce relayed messages back, and these must not circulate.
+    seen_ephemeral: VecDeque<(PeerId, String, u64)>,
+    seen_ephemeral_set: HashSet<(PeerId, String, u64)>,
+    out: Vec<Effect>,
+}
+
+/// How many relayed ephemeral messages are remembered for de-duplication.
+const EPHEMERAL_MEMORY: usize = 4096;
+
+impl<P: Policy> Hub<P> {
+    /// A hub with no connections and no documents.
+    pub fn new(config: HubConfig, policy: P) -> Self {
+        Self {
+            config,
+            policy,
+            now_ms: 0,
+            conns: BTreeMap::new(),
+            docs: HashMap::new(),
+            subscribers: HashMap::new(),
+            open: BTreeSet::new(),
+            seen_ephemeral: VecDeque::new(),
+            seen_ephemeral_set: HashSet::new(),
+            out: Vec::new(),
+        }
+    }
+
+    /// This hub's peer id.
+    pub fn peer_id(&self) -> &PeerId {
+        &self.config.peer_id
+    }
+
+    /// The policy, for reading.
+    pub fn policy(&self) -> &P {
+        &self.policy
+    }
+
+    /// The policy, for updating (follow with [`Event::AccessChanged`]).
+    pub fn policy_mut(&mut self) -> &mut P {
+        &mut self.policy
+    }
+
+    /// A resident document.
+    pub fn document(&self, id: &DocumentId) -> Option<&AutoCommit> {
+        match self.docs.get(id) {
+            Some(DocEntry::Resident(r)) => Some(&r.doc),
+            _ => None,
+        }
+    }
+
+    /// Ids of the resident documents.
+    pub fn resident_documents(&self) -> impl Iterator<Item = &DocumentId> {
+        self.docs
+            .iter()
+            .filter(|(_, e)| matches!(e, DocEntry::Resident(_)))
+            .map(|(id, _)| id)
+    }
+
+    /// Whether every change of a resident document is confirmed persisted.
+    pub fn is_durable(&self, id: &DocumentId) -> bool {
+        matches!(self.docs.get(id), Some(DocEntry::Resident(r)) if r.durable())
+    }
+
+    /// Connections currently open (in any phase).
+    pub fn connection_count(&self) -> usize {
+        self.conns.len()
+    }
+
+    /// Adds a document created locally: persists all of it and, on the
+    /// initiating side, opens it with every ready connection.
+    pub fn create(&mut self, id: DocumentId, mut doc: AutoCommit) -> Result<Vec<Effect>, HubError> {
+        if self.docs.contains_key(&id) {
+            return Err(HubError::AlreadyExists(id));
+        }
+        let changes = doc.get_changes(&[]);
+        let heads = doc.get_heads();
+        let seq = u64::from(!changes.is_empty());
+        if !changes.is_empty() {
+            self.out.push(Effect::Persist {
+                document: id,
+                seq,
+                changes,
+                heads,
+                from: None,
+            });
+        }
+        self.docs.insert(
+            id,
+            DocEntry::Resident(Resident {
+                doc,
+                applied_seq: seq,
+                persisted_seq: 0,
+                last_active_ms: self.now_ms,
+            }),
+        );
+        self.open_document(id);
+        Ok(self.take())
+    }
+
+    /// Edits a resident document locally. New changes are persisted and, once
+    /// confirmed, synced to every peer syncing the document.
+    pub fn change<R>(
+        &mut self,
+        id: &DocumentId,
+        edit: impl FnOnce(&mut AutoCommit) -> R,
+    ) -> Result<(R, Vec<Effect>), HubError> {
+        let Some(DocEntry::Resident(resident)) = self.docs.get_mut(id) else {
+            return Err(HubError::NotResident(*id));
+        };
+        let before = resident.doc.get_heads();
+        let result = edit(&mut resident.doc);
+        resident.doc.commit();
+        self.after_apply(*id, &before, None);
+        Ok((result, self.take()))
+    }
+
+    /// Handles one event.
+    pub fn handle(&mut self, event: Event<P::Peer>) -> Vec<Effect> {
+        match event {
+            Event::Tick { now_ms } => self.tick(now_ms),
+            Event::Connected { conn, peer } => self.connected(conn, peer),
+            Event::Frame { conn, bytes } => self.frame(conn, &bytes),
+            Event::Disconnected { conn } => self.forget_connection(conn),
+            Event::Loaded { document, result } => self.loaded(document, result),
+            Event::Persisted { document, seq } => self.persisted(document, seq),
+            Event::PersistFailed { document, seq: _ } => self.persist_failed(document),
+            Event::StoredChanges { document, bytes } => self.stored_changes(document, bytes),
+            Event::Open { document } => self.open_document(document),
+            Event::AccessChanged { document } => self.access_changed(document),
+        }
+        self.take()
+    }
+
+    fn take(&mut self) -> Vec<Effect> {
+        std::mem::take(&mut self.out)
+    }
+
+    // ---- connections -------------------------------------------------------
+
+    fn connected(&mut self, conn: ConnId, peer: P::Peer) {
+        let since_ms = self.now_ms;
+        let phase = match self.config.role {
+            Role::Accept => Phase::AwaitingJoin { since_ms },
+            Role::Initiate => Phase::AwaitingPeer { since_ms },
+        };
+        self.conns.insert(conn, Connection::new(peer, phase));
+        if self.config.role == Role::Initiate {
+            let join = Message::Join(JoinMessage {
+                sender_id: self.config.peer_id.clone(),
+                supported_protocol_versions: Some(vec![PROTOCOL_V1.into()]),
+                metadata: Some(self.config.metadata.clone()),
+            });
+            self.send(conn, &join);
+        }
+    }
+
+    fn forget_connection(&mut self, conn: ConnId) {
+        if let Some(connection) = self.conns.remove(&conn) {
+            for id in connection.sessions.keys() {
+                if let Some(set) = self.subscribers.get_mut(id) {
+                    set.remove(&conn);
+                    if set.is_empty() {
+                        self.subscribers.remove(id);
+                    }
+                }
+            }
+        }
+    }
+
+    fn send(&mut self, conn: ConnId, message: &Message) {
+        self.out.push(Effect::Send {
+            conn,
+            frame: wire::encode(message),
+        });
+    }
+
+    /// Refuses a connection's input: `error`, close, forget.
+    fn reject(&mut self, conn: ConnId, document: Option<DocumentId>, error: ProtocolError) {
+        let Some(connection) = self.conns.get_mut(&conn) else {
+            return;
+        };
+        if connection.phase == Phase::Closed {
+            return;
+        }
+        let target_id = connection.remote().cloned();
+        connection.phase = Phase::Closed;
+        let message = Message::Error {
+            sender_id: Some(self.config.peer_id.clone()),
+            target_id,
+            message: error.to_string(),
+        };
+        self.out.push(Effect::Rejected {
+            conn,
+            document,
+            error,
+        });
+        self.send(conn, &message);
+        self.out.push(Effect::Close { conn });
+        self.forget_connection(conn);
+    }
+
+    fn frame(&mut self, conn: ConnId, bytes: &[u8]) {
+        let Some(connection) = self.conns.get(&conn) else {
+            return;
+        };
+        if connection.phase == Phase::Closed {
+            return;
+        }
+        let message = match wire::decode(bytes, self.config.limits.max_frame_bytes) {
+            Ok(message) => message,
+            Err(WireError::UnknownType(t)) => {
+                // Newer peers may send types we do not know; they are ignored.
+                self.out.push(Effect::Rejected {
+                    conn,
+                    document: None,
+                    error: ProtocolError::Wire(WireError::UnknownType(t)),
+                });
+                return;
+            }
+            Err(e) => return self.reject(conn, None, e.into()),
+        };
+        match (&connection.phase, message) {
+            (Phase::AwaitingJoin { .. }, Message::Join(join)) => self.join(conn, join),
+            (Phase::AwaitingPeer { .. }, Message::Peer(peer)) => self.peer(conn, peer),
+            (_, Message::Error { .. }) => {
+                self.out.push(Effect::Close { conn });
+                self.forget_connection(conn);
+            }
+            (Phase::Ready { .. }, message) => self.ready_message(conn, message),
+            (_, message) => self.reject(conn, None, ProtocolError::Unexpected(message.type_name())),
+        }
+    }
+
+    fn join(&mut self, conn: ConnId, join: JoinMessage) {
+        let supported = join
+            .supported_protocol_versions
+            .as_ref()
+            .is_none_or(|v| v.iter().any(|v| v == PROTOCOL_V1));
+        if !supported {
+            return self.reject(conn, None, ProtocolError::UnsupportedVersion);
+        }
+        let storage_id = join.metadata.as_ref().and_then(|m| m.storage_id.clone());
+        let reply = Message::Peer(PeerMessage {
+            sender_id: self.config.peer_id.clone(),
+            target_id: join.sender_id.clone(),
+            selected_protocol_version: PROTOCOL_V1.into(),
+            metadata: Some(self.config.metadata.clone()),
+        });
+        if let Some(connection) = self.conns.get_mut(&conn) {
+            connection.phase = Phase::Ready {
+                remote: join.sender_id.clone(),
+                storage_id,
+            };
+        }
+        self.send(conn, &reply);
+        self.out.push(Effect::PeerReady {
+            conn,
+            peer_id: join.sender_id,
+            metadata: join.metadata,
+        });
+    }
+
+    fn peer(&mut self, conn: ConnId, peer: PeerMessage) {
+        if peer.selected_protocol_version != PROTOCOL_V1 {
+            return self.reject(conn, None, ProtocolError::UnsupportedVersion);
+        }
+        if peer.target_id != self.config.peer_id {
+            return self.reject(conn, None, ProtocolError::WrongPeer);
+        }
+        let storage_id = peer.metadata.as_ref().and_then(|m| m.storage_id.clone());
+        if let Some(connection) = self.conns.get_mut(&conn) {
+            connection.phase = Phase::Ready {
+                remote: peer.sender_id.clone(),
+                storage_id,
+            };
+        }
+        self.out.push(Effect::PeerReady {
+            conn,
+            peer_id: peer.sender_id,
+            metadata: peer.metadata,
+        });
+        let open: Vec<DocumentId> = self.open.iter().copied().collect();
+        for id in open {
+            self.start_session(conn, id);
+        }
+    }
+
+    fn ready_message(&mut self, conn: ConnId, message: Message) {
+        match message {
+            Message::Request(m) => self.doc_message(conn, m, true),
+            Message::Sync(m) => self.doc_message(conn, m, false),
+            Message::DocUnavailable {
+                sender_id,
+                target_id,
+                document_id,
+            } => {
+                if !self.addressed_to_us(conn, &sender_id, &target_id) {
+                    return self.reject(conn, Some(document_id), ProtocolError::WrongPeer);
+                }
+                self.drop_session(conn, document_id);
+                self.out.push(Effect::Unavailable {
+                    conn,
+                    document: document_id,
+                });
+            }
+            Message::Ephemeral(m) => self.ephemeral(conn, m),
+            Message::RemoteSubscriptionChange { add, remove, .. } => {
+                if let Some(connection) = self.conns.get_mut(&conn) {
+                    for s in remove {
+                        connection.subscriptions.remove(&s);
+                    }
+                    for s in add {
+                        if connection.subscriptions.len() < self.config.limits.max_sessions_per_connection {
+                            connection.subscriptions.insert(s);
+                        }
+                    }
+                }
+            }
+            // Heads gossip from a peer is informational; a hub at the centre of
+            // a star has no one to forward it to that did not hear it directly.
+            Message::RemoteHeadsChanged { .. } => {}
+            Message::Leave { .. } => {
+                self.out.push(Effect::Close { conn });
+                self.forget_connection(conn);
+            }
+            other @ (Message::Join(_) | Message::Peer(_) | Message::Error { .. }) => {
+                self.reject(conn, None, ProtocolError::Unexpected(other.type_name()));
+            }
+        }
+    }
+
+    fn addressed_to_us(&self, conn: ConnId, sender: &PeerId, target: &PeerId) -> bool {
+        let remote = self.conns.get(&conn).and_then(|c| c.remote());
+        remote == Some(sender) && *target == self.config.peer_id
+    }
+
+    // ---- sessions ----------------------------------------------------------
+
+    fn access(&self, conn: ConnId, id: &DocumentId) -> Access {
+        match self.conns.get(&conn) {
+            Some(connection) => self.policy.access(&connection.peer, id),
+            None => Access::Unavailable,
+        }
+    }
+
+    fn unavailable(&mut self, conn: ConnId, id: DocumentId) {
+        self.drop_session(conn, id);
+        let Some(remote) = self.conns.get(&conn).and_then(|c| c.remote()).cloned() else {
+            return;
+        };
+        let message = Message::DocUnavailable {
+            sender_id: self.config.peer_id.clone(),
+            target_id: remote,
+            document_id: id,
+        };
+        self.send(conn, &message);
+    }
+
+    fn drop_session(&mut self, conn: ConnId, id: DocumentId) {
+        if let Some(connection) = self.conns.get_mut(&conn) {
+            connection.sessions.remove(&id);
+        }
+        if let Some(set) = self.subscribers.get_mut(&id) {
+            set.remove(&conn);
+            if set.is_empty() {
+                self.subscribers.remove(&id);
+            }
+        }
+    }
+
+    /// Ensures `conn` has a session for `id` with up-to-date access. Returns
+    /// false when the connection cannot take another session.
+    fn ensure_session(&mut self, conn: ConnId, id: DocumentId, access: Access) -> bool {
+        let limit = self.config.limits.max_sessions_per_connection;
+        let Some(connection) = self.conns.get_mut(&conn) else {
+            return false;
+        };
+        match connection.sessions.get_mut(&id) {
+            Some(session) => {
+                if session.access != access {
+                    session.state.set_read_only(access == Access::ReadOnly);
+                    session.access = access;
+                }
+            }
+            None => {
+                if connection.sessions.len() >= limit {
+                    return false;
+                }
+                connection.sessions.insert(id, Session::new(access));
+                self.subscribers.entry(id).or_default().insert(conn);
+            }
+        }
+        true
+    }
+
+    /// Initiating side: begin syncing `id` on `conn`.
+    fn start_session(&mut self, conn: ConnId, id: DocumentId) {
+        let access = self.access(conn, &id);
+        if access == Access::Unavailable || !self.ensure_session(conn, id, access) {
+            return;
+        }
+        match self.docs.get(&id) {
+            Some(DocEntry::Resident(_)) => self.flush(id),
+            Some(DocEntry::Loading(_)) => {}
+            None => {
+                self.docs.insert(id, DocEntry::Loading(Vec::new()));
+                self.out.push(Effect::Load { document: id });
+            }
+        }
+    }
+
+    fn open_document(&mut self, id: DocumentId) {
+        if self.config.role != Role::Initiate {
+            return;
+        }
+        self.open.insert(id);
+        let ready: Vec<ConnId> = self
+            .conns
+            .iter()
+            .filter(|(_, c)| c.remote().is_some())
+            .map(|(id, _)| *id)
+            .collect();
+        for conn in ready {
+            self.start_session(conn, id);
+        }
+    }
+
+    fn doc_message(&mut self, conn: ConnId, m: DocMessage, request: bool) {
+        let id = m.document_id;
+        if !self.addressed_to_us(conn, &m.sender_id, &m.target_id) {
+            return self.reject(conn, Some(id), ProtocolError::WrongPeer);
+        }
+        let access = self.access(conn, &id);
+        if access == Access::Unavailable {
+            return self.unavailable(conn, id);
+        }
+        let message = match sync::Message::decode(&m.data) {
+            Ok(message) => message,
+            Err(e) => {
+                return self.reject(conn, Some(id), ProtocolError::InvalidSyncMessage(e.to_string()));
+            }
+        };
+        if access == Access::ReadOnly && !message.changes.is_empty() {
+            return self.reject(conn, Some(id), ProtocolError::ReadOnly);
+        }
+        if !self.ensure_session(conn, id, access) {
+            return self.unavailable(conn, id);
+        }
+        match self.docs.get_mut(&id) {
+            Some(DocEntry::Resident(_)) => self.receive(conn, id, request, message),
+            Some(DocEntry::Loading(queue)) => queue.push(Queued::Message {
+                conn,
+                request,
+                message,
+            }),
+            None => {
+                self.docs.insert(
+                    id,
+                    DocEntry::Loading(vec![Queued::Message {
+                        conn,
+                        request,
+                        message,
+                    }]),
+                );
+                self.out.push(Effect::Load { document: id });
+            }
+        }
+    }
+
+    /// Applies one sync message from `conn` to a resident document.
+    fn receive(&mut self, conn: ConnId, id: DocumentId, request: bool, mut message: sync::Message) {
+        let Some(DocEntry::Resident(resident)) = self.docs.get_mut(&id) else {
+            return;
+        };
+        let Some(session) = self.conns.get_mut(&conn).and_then(|c| c.sessions.get_mut(&id)) else {
+            return;
+        };
+        resident.last_active_ms = self.now_ms;
+        let before = resident.doc.get_heads();
+        let their_heads = message.heads.clone();
+        let chunks = std::mem::replace(&mut message.changes, sync::ChunkList::empty());
+        if !chunks.is_empty()
+            && let Err(e) = apply_chunks(&mut resident.doc, chunks.iter())
+        {
+            return self.reject(conn, Some(id), ProtocolError::InvalidSyncMessage(e.to_string()));
+        }
+        let received = resident
+            .doc
+            .sync()
+            .receive_sync_message(&mut session.state, message)
+            .map_err(|e| e.to_string());
+        if let Err(e) = received {
+            return self.reject(conn, Some(id), ProtocolError::InvalidSyncMessage(e));
+        }
+        let empty = resident.doc.is_empty();
+        self.after_apply(id, &before, Some(conn));
+        self.gossip_heads(conn, id, their_heads);
+        if request && empty {
+            // Nobody has written this document: it does not exist.
+            self.unavailable(conn, id);
+            self.drop_if_unused(id);
+        } else {
+            self.flush(id);
+        }
+    }
+
+    /// After changes may have been applied: persist what is new.
+    fn after_apply(&mut self, id: DocumentId, before: &[ChangeHash], from: Option<ConnId>) {
+        let Some(DocEntry::Resident(resident)) = self.docs.get_mut(&id) else {
+            return;
+        };
+        let heads = resident.doc.get_heads();
+        if heads.as_slice() == before {
+            return;
+        }
+        resident.applied_seq += 1;
+        resident.last_active_ms = self.now_ms;
+        let changes = resident.doc.get_changes(before);
+        self.out.push(Effect::Persist {
+            document: id,
+            seq: resident.applied_seq,
+            changes,
+            heads,
+            from,
+        });
+        if from.is_none() {
+            self.flush(id);
+        }
+    }
+
+    /// Generates and sends sync messages for `id` to every connection syncing
+    /// it — but only if everything in the document is durable.
+    fn flush(&mut self, id: DocumentId) {
+        let Some(DocEntry::Resident(resident)) = self.docs.get_mut(&id) else {
+            return;
+        };
+        if !resident.durable() {
+            return;
+        }
+        let Some(conns) = self.subscribers.get(&id) else {
+            return;
+        };
+        let request = self.config.role == Role::Initiate && resident.doc.is_empty();
+        for conn in conns {
+            let Some(connection) = self.conns.get_mut(conn) else {
+                continue;
+            };
+            let Some(remote) = connection.remote().cloned() else {
+                continue;
+            };
+            let Some(session) = connection.sessions.get_mut(&id) else {
+                continue;
+            };
+            if let Some(message) = resident.doc.sync().generate_sync_message(&mut session.state) {
+                let doc_message = DocMessage {
+                    sender_id: self.config.peer_id.clone(),
+                    target_id: remote,
+                    document_id: id,
+                    data: message.encode(),
+                };
+                let message = if request {
+                    Message::Request(doc_message)
+                } else {
+                    Message::Sync(doc_message)
+                };
+                self.out.push(Effect::Send {
+                    conn: *conn,
+                    frame: wire::encode(&message),
+                });
+            }
+        }
+    }
+
+    /// Tells peers subscribed to the sender's storage id about its new heads.
+    fn gossip_heads(&mut self, from: ConnId, id: DocumentId, heads: Vec<ChangeHash>) {
+        let Some(Phase::Ready {
+            storage_id: Some(storage),
+            ..
+        }) = self.conns.get(&from).map(|c| &c.phase)
+        else {
+            return;
+        };
+        let storage = storage.clone();
+        let targets: Vec<(ConnId, PeerId)> = self
+            .conns
+            .iter()
+            .filter(|(conn, c)| **conn != from && c.subscriptions.contains(&storage))
+            .filter(|(_, c)| self.policy.access(&c.peer, &id) != Access::Unavailable)
+            .filter_map(|(conn, c)| c.remote().map(|r| (*conn, r.clone())))
+            .collect();
+        for (conn, remote) in targets {
+            let message = Message::RemoteHeadsChanged {
+                sender_id: self.config.peer_id.clone(),
+                target_id: remote,
+                document_id: id,
+                new_heads: [(
+                    storage.clone(),
+                    RemoteHeads {
+                        heads: heads.clone(),
+                        timestamp: self.now_ms,
+                    },
+                )]
+                .into_iter()
+                .collect(),
+            };
+            self.send(conn, &message);
+        }
+    }
+
+    fn ephemeral(&mut self, conn: ConnId, m: EphemeralMessage) {
+        let id = m.document_id;
+        if self.access(conn, &id) == Access::Unavailable {
+            return;
+        }
+        if self.config.role == Role::Initiate {
+            self.out.push(Effect::Ephemeral {
+                conn,
+                document: id,
+                data: m.data,
+            });
+            return;
+        }
+        let key = (m.sender_id.clone(), m.session_id.clone(), m.count);
+        if !self.seen_ephemeral_set.insert(key.clone()) {
+            return;
+        }
+        self.seen_ephemeral.push_back(key);
+        if self.seen_ephemeral.len() > EPHEMERAL_MEMORY
+            && let Some(old) = self.seen_ephemeral.pop_front()
+        {
+            self.seen_ephemeral_set.remove(&old);
+        }
+        // Relay to every other peer syncing the document that may read it,
+        // keeping the original sender, session and count.
+        let targets: Vec<(ConnId, PeerId)> = self
+            .subscribers
+            .get(&id)
+            .into_iter()
+            .flatten()
+            .filter(|c| **c != conn)
+            .filter_map(|c| self.conns.get(c).map(|connection| (c, connection)))
+            .filter(|(_, c)| self.policy.access(&c.peer, &id) != Access::Unavailable)
+            .filter_map(|(c, connection)| connection.remote().map(|r| (*c, r.clone())))
+            .collect();
+        for (target, remote) in targets {
+            let relayed = Message::Ephemeral(EphemeralMessage {
+                target_id: remote,
+                ..m.clone()
+            });
+            self.send(target, &relayed);
+        }
+    }
+
+    // ---- storage -----------------------------------------------------------
+
+    fn loaded(&mut self, id: DocumentId, result: LoadResult) {
+        let Some(DocEntry::Loading(queue)) = self.docs.remove(&id) else {
+            return;
+        };
+        let doc = match result {
+            LoadResult::Found(doc) => *doc,
+            LoadResult::NotFound => AutoCommit::new(),
+            LoadResult::Failed(_) => {
+                // Storage is unreachable: peers waiting for this document are
+                // closed so that they retry later; nothing was applied.
+                for queued in queue {
+                    if let Queued::Message { conn, .. } = queued {
+                        self.reject(conn, Some(id), ProtocolError::StorageUnavailable);
+                    }
+                }
+                return;
+            }
+        };
+        self.docs.insert(
+            id,
+            DocEntry::Resident(Resident {
+                doc,
+                applied_seq: 0,
+                persisted_seq: 0,
+                last_active_ms: self.now_ms,
+            }),
+        );
+        for queued in queue {
+            match queued {
+                Queued::Message {
+                    conn,
+                    request,
+                    message,
+                } => self.receive(conn, id, request, message),
+                Queued::Stored(bytes) => self.merge_stored(id, &bytes),
+            }
+        }
+        self.flush(id);
+        self.drop_if_unused(id);
+    }
+
+    /// Forgets a resident document nobody has written and nobody syncs.
+    fn drop_if_unused(&mut self, id: DocumentId) {
+        let unused = matches!(self.docs.get(&id), Some(DocEntry::Resident(r)) if r.doc.is_empty() && r.durable())
+            && !self.subscribers.contains_key(&id)
+            && !self.open.contains(&id);
+        if unused {
+            self.docs.remove(&id);
+        }
+    }
+
+    fn persisted(&mut self, id: DocumentId, seq: u64) {
+        let Some(DocEntry::Resident(resident)) = self.docs.get_mut(&id) else {
+            return;
+        };
+        resident.persisted_seq = resident.persisted_seq.max(seq.min(resident.applied_seq));
+        self.flush(id);
+    }
+
+    fn persist_failed(&mut self, id: DocumentId) {
+        if self.docs.remove(&id).is_none() {
+            return;
+        }
+        self.out.push(Effect::Evicted { document: id });
+        let conns: Vec<ConnId> = self.subscribers.get(&id).into_iter().flatten().copied().collect();
+        for conn in conns {
+            self.reject(conn, Some(id), ProtocolError::StorageUnavailable);
+        }
+        if self.open.contains(&id) {
+            // Initiating side: reload from the local store on next use.
+            self.subscribers.remove(&id);
+        }
+    }
+
+    fn stored_changes(&mut self, id: DocumentId, bytes: Vec<u8>) {
+        match self.docs.get_mut(&id) {
+            Some(DocEntry::Loading(queue)) => queue.push(Queued::Stored(bytes)),
+            Some(DocEntry::Resident(_)) => {
+                self.merge_stored(id, &bytes);
+                self.flush(id);
+            }
+            None => {
+                // Not in memory: only load it if a peer is syncing it.
+                if self.subscribers.contains_key(&id) {
+                    self.docs.insert(id, DocEntry::Loading(Vec::new()));
+                    self.out.push(Effect::Load { document: id });
+                }
+            }
+        }
+    }
+
+    fn merge_stored(&mut self, id: DocumentId, bytes: &[u8]) {
+        let Some(DocEntry::Resident(resident)) = self.docs.get_mut(&id) else {
+            return;
+        };
+        // Stored changes come from our own storage: already durable, so they
+        // do not move the persistence watermark. A chunk that does not parse
+        // is skipped (it was validated when first stored).
+        let _ = resident.doc.load_incremental(bytes);
+        resident.last_active_ms = self.now_ms;
+    }
+
+    fn access_changed(&mut self, id: DocumentId) {
+        let conns: Vec<ConnId> = self.subscribers.get(&id).into_iter().flatten().copied().collect();
+        for conn in conns {
+            match self.access(conn, &id) {
+                Access::Unavailable => self.unavailable(conn, id),
+                access => {
+                    self.ensure_session(conn, id, access);
+                }
+            }
+        }
+        self.flush(id);
+    }
+
+    // ---- time --------------------------------------------------------------
+
+    fn tick(&mut self, now_ms: u64) {
+        self.now_ms = self.now_ms.max(now_ms);
+        let timeout = self.config.limits.handshake_timeout_ms;
+        let expired: Vec<ConnId> = self
+            .conns
+            .iter()
+            .filter(|(_, c)| match c.phase {
+                Phase::AwaitingJoin { since_ms } | Phase::AwaitingPeer { since_ms } => {
+                    self.now_ms.saturating_sub(since_ms) > timeout
+                }
+                _ => false,
+            })
+            .map(|(id, _)| *id)
+            .collect();
+        for conn in expired {
+            self.reject(conn, None, ProtocolError::HandshakeTimeout);
+        }
+        let idle = self.config.limits.idle_evict_ms;
+        let evict: Vec<DocumentId> = self
+            .docs
+            .iter()
+            .filter(|(_, e)| {
+                matches!(e, DocEntry::Resident(r)
+                    if r.durable() && self.now_ms.saturating_sub(r.last_active_ms) > idle)
+            })
+            .map(|(id, _)| *id)
+            .collect();
+        for id in evict {
+            self.docs.remove(&id);
+            self.out.push(Effect::Evicted { document: id });
+        }
+    }
+}
