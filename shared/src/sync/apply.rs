@@ -34,26 +34,59 @@ fn strict() -> LoadOptions<'static> {
         .verification_mode(VerificationMode::Check)
 }
 
+/// Splits one entry of a sync message into its chunks. An entry is usually
+/// one chunk, but a saved document is followed by any changes it could not
+/// yet apply, so entries may hold several.
+fn split_chunks(mut entry: &[u8]) -> Result<Vec<&[u8]>, String> {
+    let mut chunks = Vec::new();
+    while !entry.is_empty() {
+        if entry.len() < 10 || entry[..4] != MAGIC {
+            return Err("not an automerge chunk".into());
+        }
+        let (len, leb_bytes) = read_uleb(&entry[9..]).ok_or("bad chunk length")?;
+        let total = usize::try_from(len)
+            .ok()
+            .and_then(|len| len.checked_add(9 + leb_bytes))
+            .filter(|total| *total <= entry.len())
+            .ok_or("chunk length exceeds the data")?;
+        chunks.push(&entry[..total]);
+        entry = &entry[total..];
+    }
+    Ok(chunks)
+}
+
+/// Reads an unsigned LEB128 number; returns it and how many bytes it took.
+fn read_uleb(bytes: &[u8]) -> Option<(u64, usize)> {
+    let mut value: u64 = 0;
+    for (i, byte) in bytes.iter().take(10).enumerate() {
+        value |= u64::from(byte & 0x7f).checked_shl(7 * u32::try_from(i).ok()?)?;
+        if byte & 0x80 == 0 {
+            return Some((value, i + 1));
+        }
+    }
+    None
+}
+
 /// Applies every chunk to `doc`, or nothing if any chunk is invalid.
 pub(crate) fn apply_chunks<'a>(
     doc: &mut AutoCommit,
-    chunks: impl ExactSizeIterator<Item = &'a [u8]>,
+    entries: impl ExactSizeIterator<Item = &'a [u8]>,
 ) -> Result<(), ApplyError> {
-    let mut changes = Vec::with_capacity(chunks.len());
+    let mut changes = Vec::with_capacity(entries.len());
     let mut documents = Vec::new();
-    for (index, chunk) in chunks.enumerate() {
+    for (index, entry) in entries.enumerate() {
         let bad = |reason: String| ApplyError::BadChunk { index, reason };
-        if chunk.len() < 9 || chunk[..4] != MAGIC {
-            return Err(bad("not an automerge chunk".into()));
-        }
-        match chunk[8] {
-            CHUNK_TYPE_CHANGE | CHUNK_TYPE_COMPRESSED_CHANGE => {
-                changes.push(Change::from_bytes(chunk.to_vec()).map_err(|e| bad(e.to_string()))?);
-            }
-            _ => {
-                documents.push(
-                    AutoCommit::load_with_options(chunk, strict()).map_err(|e| bad(e.to_string()))?,
-                );
+        for chunk in split_chunks(entry).map_err(bad)? {
+            match chunk[8] {
+                CHUNK_TYPE_CHANGE | CHUNK_TYPE_COMPRESSED_CHANGE => {
+                    changes.push(Change::from_bytes(chunk.to_vec()).map_err(|e| bad(e.to_string()))?);
+                }
+                _ => {
+                    documents.push(
+                        AutoCommit::load_with_options(chunk, strict())
+                            .map_err(|e| bad(e.to_string()))?,
+                    );
+                }
             }
         }
     }
@@ -116,5 +149,24 @@ mod tests {
         assert!(target.get_heads().is_empty(), "nothing was merged");
         let garbage = apply_chunks(&mut target, [&b"hello world"[..]].into_iter());
         assert!(matches!(garbage, Err(ApplyError::BadChunk { index: 0, .. })));
+        let mut truncated = good.clone();
+        truncated.truncate(good.len() - 3);
+        let short = apply_chunks(&mut target, [truncated.as_slice()].into_iter());
+        assert!(matches!(short, Err(ApplyError::BadChunk { index: 0, .. })));
+    }
+
+    #[test]
+    fn a_saved_document_followed_by_changes_applies() {
+        let (source, change) = doc_with_change();
+        let mut later = source.fork();
+        let mut tx = later.transaction();
+        let _ = tx.put(automerge::ROOT, "k2", "v2");
+        tx.commit();
+        let mut entry = source.save();
+        entry.extend(later.save_after(&source.get_heads()));
+        let mut target = AutoCommit::new();
+        apply_chunks(&mut target, [entry.as_slice()].into_iter()).expect("both chunks apply");
+        assert_eq!(target.get_heads(), later.get_heads());
+        drop(change);
     }
 }

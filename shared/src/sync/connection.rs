@@ -29,6 +29,9 @@ pub(crate) enum Phase {
 pub(crate) struct Session {
     pub(crate) state: sync::State,
     pub(crate) access: Access,
+    /// The peer asked for the document while nobody had written it and was
+    /// told `doc-unavailable`; it is synced as soon as the document exists.
+    pub(crate) waiting: bool,
 }
 
 impl Session {
@@ -38,7 +41,11 @@ impl Session {
         } else {
             sync::State::new()
         };
-        Self { state, access }
+        Self {
+            state,
+            access,
+            waiting: false,
+        }
     }
 }
 

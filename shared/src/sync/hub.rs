@@ -475,6 +475,24 @@ impl<P: Policy> Hub<P> {
         self.send(conn, &message);
     }
 
+    fn unavailable_but_waiting(&mut self, conn: ConnId, id: DocumentId) {
+        let Some(connection) = self.conns.get_mut(&conn) else {
+            return;
+        };
+        let Some(remote) = connection.remote().cloned() else {
+            return;
+        };
+        if let Some(session) = connection.sessions.get_mut(&id) {
+            session.waiting = true;
+        }
+        let message = Message::DocUnavailable {
+            sender_id: self.config.peer_id.clone(),
+            target_id: remote,
+            document_id: id,
+        };
+        self.send(conn, &message);
+    }
+
     fn drop_session(&mut self, conn: ConnId, id: DocumentId) {
         if let Some(connection) = self.conns.get_mut(&conn) {
             connection.sessions.remove(&id);
@@ -615,9 +633,10 @@ impl<P: Policy> Hub<P> {
         self.after_apply(id, &before, Some(conn));
         self.gossip_heads(conn, id, their_heads);
         if request && empty {
-            // Nobody has written this document: it does not exist.
-            self.unavailable(conn, id);
-            self.drop_if_unused(id);
+            // Nobody has written this document: it does not exist. The
+            // session stays, marked waiting, so that the peer gets the
+            // document if someone creates it while it is connected.
+            self.unavailable_but_waiting(conn, id);
         } else {
             self.flush(id);
         }
@@ -670,6 +689,12 @@ impl<P: Policy> Hub<P> {
             let Some(session) = connection.sessions.get_mut(&id) else {
                 continue;
             };
+            if session.waiting {
+                if resident.doc.is_empty() {
+                    continue;
+                }
+                session.waiting = false;
+            }
             if let Some(message) = resident.doc.sync().generate_sync_message(&mut session.state) {
                 let doc_message = DocMessage {
                     sender_id: self.config.peer_id.clone(),
