@@ -621,11 +621,19 @@ impl<P: Policy> Hub<P> {
         {
             return self.reject(conn, Some(id), ProtocolError::InvalidSyncMessage(e.to_string()));
         }
+        // automerge records "we already sent these heads" when a message
+        // without changes names our heads; the changes were stripped above
+        // only because they were applied strictly, so undo that record to keep
+        // the acknowledgement the peer is owed.
+        let last_sent = session.state.last_sent_heads.clone();
         let received = resident
             .doc
             .sync()
             .receive_sync_message(&mut session.state, message)
             .map_err(|e| e.to_string());
+        if !chunks.is_empty() {
+            session.state.last_sent_heads = last_sent;
+        }
         if let Err(e) = received {
             return self.reject(conn, Some(id), ProtocolError::InvalidSyncMessage(e));
         }

@@ -1,0 +1,453 @@
+//! The receiving (server) side of the protocol, driven frame by frame by a
+//! hand-written peer: handshake, version selection, policy, durability gate
+//! and every kind of bad input.
+
+#![allow(clippy::unwrap_used)]
+
+use std::collections::BTreeSet;
+
+use alongside_shared::sync::{
+    Access, ConnId, Effect, Event, Hub, HubConfig, Limits, LoadResult, Policy, ProtocolError, Role,
+};
+use alongside_shared::wire::{
+    self, DocMessage, DocumentId, JoinMessage, Message, PeerId, PeerMetadata,
+};
+use automerge::sync::SyncDoc;
+use automerge::transaction::Transactable;
+use automerge::{AutoCommit, ROOT};
+use proptest::prelude::*;
+
+/// Peers named in `denied` may not see documents in `hidden`; `readers` may
+/// only read.
+#[derive(Default)]
+struct TestPolicy {
+    hidden: BTreeSet<DocumentId>,
+    readers: BTreeSet<&'static str>,
+}
+
+impl Policy for TestPolicy {
+    type Peer = &'static str;
+
+    fn access(&self, peer: &&'static str, document: &DocumentId) -> Access {
+        if self.hidden.contains(document) && *peer != "owner" {
+            Access::Unavailable
+        } else if self.readers.contains(peer) {
+            Access::ReadOnly
+        } else {
+            Access::ReadWrite
+        }
+    }
+}
+
+fn server(policy: TestPolicy) -> Hub<TestPolicy> {
+    let config = HubConfig {
+        peer_id: PeerId::new("server"),
+        metadata: PeerMetadata::default(),
+        role: Role::Accept,
+        limits: Limits {
+            max_frame_bytes: 64 * 1024,
+            handshake_timeout_ms: 1_000,
+            ..Limits::default()
+        },
+    };
+    Hub::new(config, policy)
+}
+
+fn join(peer: &str, versions: Option<Vec<&str>>) -> Vec<u8> {
+    wire::encode(&Message::Join(JoinMessage {
+        sender_id: PeerId::new(peer),
+        supported_protocol_versions: versions.map(|v| v.into_iter().map(String::from).collect()),
+        metadata: None,
+    }))
+}
+
+fn sync_frame(peer: &str, id: DocumentId, data: Vec<u8>, request: bool) -> Vec<u8> {
+    let m = DocMessage {
+        sender_id: PeerId::new(peer),
+        target_id: PeerId::new("server"),
+        document_id: id,
+        data,
+    };
+    wire::encode(&if request { Message::Request(m) } else { Message::Sync(m) })
+}
+
+fn sent(effects: &[Effect], conn: ConnId) -> Vec<Message> {
+    effects
+        .iter()
+        .filter_map(|e| match e {
+            Effect::Send { conn: c, frame } if *c == conn => Some(wire::decode(frame, usize::MAX).unwrap()),
+            _ => None,
+        })
+        .collect()
+}
+
+fn only(mut messages: Vec<Message>) -> Message {
+    assert_eq!(messages.len(), 1, "expected exactly one message: {messages:?}");
+    messages.remove(0)
+}
+
+fn closed(effects: &[Effect], conn: ConnId) -> bool {
+    effects.iter().any(|e| matches!(e, Effect::Close { conn: c } if *c == conn))
+}
+
+fn rejected(effects: &[Effect]) -> Vec<ProtocolError> {
+    effects
+        .iter()
+        .filter_map(|e| match e {
+            Effect::Rejected { error, .. } => Some(error.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+fn persisted_anything(effects: &[Effect]) -> bool {
+    effects.iter().any(|e| matches!(e, Effect::Persist { .. }))
+}
+
+/// Connects `peer` as `conn` and completes the handshake.
+fn ready(hub: &mut Hub<TestPolicy>, conn: u64, peer: &'static str) -> ConnId {
+    let conn = ConnId(conn);
+    hub.handle(Event::Connected { conn, peer });
+    let effects = hub.handle(Event::Frame { conn, bytes: join(peer, Some(vec!["1"])) });
+    assert!(matches!(sent(&effects, conn).as_slice(), [Message::Peer(_)]));
+    conn
+}
+
+fn participant() -> AutoCommit {
+    let mut doc = AutoCommit::new();
+    doc.put(ROOT, "@type", "alongside/participant").unwrap();
+    doc
+}
+
+/// The sync message a fresh peer holding `doc` sends first, and the one it
+/// sends in reply to `reply` (which carries its changes).
+fn first_message(doc: &mut AutoCommit, state: &mut automerge::sync::State) -> Vec<u8> {
+    doc.sync().generate_sync_message(state).unwrap().encode()
+}
+
+#[test]
+fn handshake_selects_version_1_and_reports_the_peer() {
+    let mut hub = server(TestPolicy::default());
+    let conn = ConnId(1);
+    hub.handle(Event::Connected { conn, peer: "a" });
+    let effects = hub.handle(Event::Frame { conn, bytes: join("a", Some(vec!["0", "1"])) });
+    let Message::Peer(peer) = only(sent(&effects, conn)) else {
+        panic!("unexpected message")
+    };
+    assert_eq!((peer.selected_protocol_version.as_str(), peer.target_id.as_str()), ("1", "a"));
+    assert!(effects.iter().any(|e| matches!(e, Effect::PeerReady { .. })));
+
+    // A join without the field is taken as version 1, as automerge-repo does.
+    let conn = ConnId(2);
+    hub.handle(Event::Connected { conn, peer: "b" });
+    let effects = hub.handle(Event::Frame { conn, bytes: join("b", None) });
+    assert!(matches!(sent(&effects, conn).as_slice(), [Message::Peer(_)]));
+}
+
+#[test]
+fn unsupported_version_gets_error_and_close() {
+    let mut hub = server(TestPolicy::default());
+    let conn = ConnId(1);
+    hub.handle(Event::Connected { conn, peer: "a" });
+    let effects = hub.handle(Event::Frame { conn, bytes: join("a", Some(vec!["99"])) });
+    assert!(matches!(sent(&effects, conn).as_slice(), [Message::Error { .. }]));
+    assert!(closed(&effects, conn));
+    assert_eq!(rejected(&effects), vec![ProtocolError::UnsupportedVersion]);
+    // Nothing further is processed on that connection.
+    assert!(hub.handle(Event::Frame { conn, bytes: join("a", None) }).is_empty());
+}
+
+#[test]
+fn a_message_before_join_is_a_protocol_error() {
+    let mut hub = server(TestPolicy::default());
+    let conn = ConnId(1);
+    hub.handle(Event::Connected { conn, peer: "a" });
+    let frame = sync_frame("a", DocumentId::from_bytes([1; 16]), vec![0x42], false);
+    let effects = hub.handle(Event::Frame { conn, bytes: frame });
+    assert_eq!(rejected(&effects), vec![ProtocolError::Unexpected("sync")]);
+    assert!(closed(&effects, conn));
+}
+
+#[test]
+fn handshake_times_out() {
+    let mut hub = server(TestPolicy::default());
+    hub.handle(Event::Tick { now_ms: 10 });
+    hub.handle(Event::Connected { conn: ConnId(1), peer: "a" });
+    assert!(hub.handle(Event::Tick { now_ms: 500 }).is_empty());
+    let effects = hub.handle(Event::Tick { now_ms: 2_000 });
+    assert_eq!(rejected(&effects), vec![ProtocolError::HandshakeTimeout]);
+    assert!(closed(&effects, ConnId(1)));
+}
+
+#[test]
+fn bad_frames_close_only_their_own_connection_and_write_nothing() {
+    let id = DocumentId::from_bytes([2; 16]);
+    let garbage_sync = sync_frame("a", id, b"not a sync message".to_vec(), false);
+    // A well-formed sync message whose change bytes are corrupt.
+    let mut doc = participant();
+    let mut state = automerge::sync::State::new();
+    let mut msg = automerge::sync::Message::decode(&first_message(&mut doc, &mut state)).unwrap();
+    let mut change = doc.save_after(&[]);
+    let last = change.len() - 1;
+    change[last] ^= 0x55;
+    msg.changes = automerge::sync::ChunkList::from(vec![change]);
+    let corrupt_changes = sync_frame("a", id, msg.encode(), false);
+
+    let cases: Vec<(&str, Vec<u8>)> = vec![
+        ("undecodable CBOR", vec![0xff, 0x00, 0x13]),
+        ("not a map", wire::encode(&Message::Leave { sender_id: PeerId::new("a") })[..3].to_vec()),
+        ("oversized frame", vec![0; 64 * 1024 + 1]),
+        ("garbage sync data", garbage_sync),
+        ("corrupt changes", corrupt_changes),
+    ];
+    for (name, bytes) in cases {
+        let mut hub = server(TestPolicy::default());
+        let bad = ready(&mut hub, 1, "a");
+        let good = ready(&mut hub, 2, "b");
+        let mut effects = hub.handle(Event::Frame { conn: bad, bytes });
+        if let Some(document) = effects.iter().find_map(|e| match e {
+            Effect::Load { document } => Some(*document),
+            _ => None,
+        }) {
+            effects.extend(hub.handle(Event::Loaded { document, result: LoadResult::NotFound }));
+        }
+        assert!(closed(&effects, bad), "{name}: connection closed");
+        assert!(matches!(sent(&effects, bad).as_slice(), [Message::Error { .. }]), "{name}: error sent");
+        assert!(!persisted_anything(&effects), "{name}: nothing written");
+        assert!(!closed(&effects, good), "{name}: other connection untouched");
+        assert_eq!(hub.connection_count(), 1, "{name}");
+    }
+}
+
+#[test]
+fn unknown_message_types_are_ignored_not_fatal() {
+    let mut hub = server(TestPolicy::default());
+    let conn = ready(&mut hub, 1, "a");
+    let frame = {
+        let value = ciborium::Value::Map(vec![(
+            ciborium::Value::Text("type".into()),
+            ciborium::Value::Text("future-thing".into()),
+        )]);
+        let mut out = Vec::new();
+        ciborium::ser::into_writer(&value, &mut out).unwrap();
+        out
+    };
+    let effects = hub.handle(Event::Frame { conn, bytes: frame });
+    assert!(!closed(&effects, conn));
+    assert!(sent(&effects, conn).is_empty());
+}
+
+#[test]
+fn unknown_and_forbidden_documents_look_the_same() {
+    let hidden = DocumentId::from_bytes([3; 16]);
+    let missing = DocumentId::from_bytes([4; 16]);
+    let mut policy = TestPolicy::default();
+    policy.hidden.insert(hidden);
+    let mut hub = server(policy);
+    let owner = ready(&mut hub, 1, "owner");
+
+    // The owner creates the hidden document.
+    let mut doc = participant();
+    let mut state = automerge::sync::State::new();
+    let mut server_state_bytes = first_message(&mut doc, &mut state);
+    let mut guard = 0;
+    loop {
+        let effects = hub.handle(Event::Frame {
+            conn: owner,
+            bytes: sync_frame("owner", hidden, server_state_bytes.clone(), false),
+        });
+        for e in &effects {
+            if let Effect::Persist { document, seq, .. } = e {
+                let more = hub.handle(Event::Persisted { document: *document, seq: *seq });
+                for m in sent(&more, owner) {
+                    if let Message::Sync(m) = m {
+                        doc.sync()
+                            .receive_sync_message(&mut state, automerge::sync::Message::decode(&m.data).unwrap())
+                            .unwrap();
+                    }
+                }
+            }
+            if let Effect::Load { document } = e {
+                let more = hub.handle(Event::Loaded { document: *document, result: LoadResult::NotFound });
+                for m in sent(&more, owner) {
+                    if let Message::Sync(m) = m {
+                        doc.sync()
+                            .receive_sync_message(&mut state, automerge::sync::Message::decode(&m.data).unwrap())
+                            .unwrap();
+                    }
+                }
+            }
+        }
+        for m in sent(&effects, owner) {
+            if let Message::Sync(m) = m {
+                doc.sync()
+                    .receive_sync_message(&mut state, automerge::sync::Message::decode(&m.data).unwrap())
+                    .unwrap();
+            }
+        }
+        match doc.sync().generate_sync_message(&mut state) {
+            Some(m) => server_state_bytes = m.encode(),
+            None => break,
+        }
+        guard += 1;
+        assert!(guard < 20);
+    }
+    assert!(hub.document(&hidden).is_some_and(|d| !d.is_empty()));
+
+    // Another peer asks for the hidden one and for one that does not exist.
+    let other = ready(&mut hub, 2, "other");
+    let mut empty = AutoCommit::new();
+    let request = first_message(&mut empty, &mut automerge::sync::State::new());
+    let hidden_answer = hub.handle(Event::Frame {
+        conn: other,
+        bytes: sync_frame("other", hidden, request.clone(), true),
+    });
+    let mut missing_answer = hub.handle(Event::Frame {
+        conn: other,
+        bytes: sync_frame("other", missing, request, true),
+    });
+    // The missing one needs a load; storage says it does not exist.
+    assert!(matches!(missing_answer.as_slice(), [Effect::Load { .. }]));
+    missing_answer = hub.handle(Event::Loaded { document: missing, result: LoadResult::NotFound });
+    let unavailable = |effects: &[Effect], id: DocumentId| {
+        sent(effects, other)
+            == vec![Message::DocUnavailable {
+                sender_id: PeerId::new("server"),
+                target_id: PeerId::new("other"),
+                document_id: id,
+            }]
+    };
+    assert!(unavailable(&hidden_answer, hidden), "hidden: {:?}", sent(&hidden_answer, other));
+    assert!(unavailable(&missing_answer, missing), "missing: {:?}", sent(&missing_answer, other));
+}
+
+#[test]
+fn no_reply_advertises_heads_before_they_are_persisted() {
+    let mut hub = server(TestPolicy::default());
+    let conn = ready(&mut hub, 1, "a");
+    let id = DocumentId::from_bytes([5; 16]);
+    let mut doc = participant();
+    let mut state = automerge::sync::State::new();
+    // Round 1: heads only; the server has nothing and asks for the changes.
+    let effects = hub.handle(Event::Frame { conn, bytes: sync_frame("a", id, first_message(&mut doc, &mut state), false) });
+    assert!(matches!(effects.as_slice(), [Effect::Load { .. }]));
+    let effects = hub.handle(Event::Loaded { document: id, result: LoadResult::NotFound });
+    let Message::Sync(reply) = only(sent(&effects, conn)) else {
+        panic!("unexpected message")
+    };
+    doc.sync()
+        .receive_sync_message(&mut state, automerge::sync::Message::decode(&reply.data).unwrap())
+        .unwrap();
+    // Round 2: the changes. The server must persist before it answers.
+    let changes = doc.sync().generate_sync_message(&mut state).unwrap().encode();
+    let effects = hub.handle(Event::Frame { conn, bytes: sync_frame("a", id, changes, false) });
+    let seq = effects
+        .iter()
+        .find_map(|e| match e {
+            Effect::Persist { seq, changes, from, .. } => {
+                assert_eq!(*from, Some(conn));
+                assert_eq!(changes.len(), 1);
+                Some(*seq)
+            }
+            _ => None,
+        })
+        .expect("a persist");
+    assert!(sent(&effects, conn).is_empty(), "no message before the persist is confirmed");
+    assert!(!hub.is_durable(&id));
+    let effects = hub.handle(Event::Persisted { document: id, seq });
+    let Message::Sync(ack) = only(sent(&effects, conn)) else {
+        panic!("unexpected message")
+    };
+    let ack = automerge::sync::Message::decode(&ack.data).unwrap();
+    assert_eq!(ack.heads, doc.get_heads(), "the acknowledgement carries the stored heads");
+}
+
+#[test]
+fn a_failed_persist_closes_the_writer_and_forgets_the_document() {
+    let mut hub = server(TestPolicy::default());
+    let conn = ready(&mut hub, 1, "a");
+    let id = DocumentId::from_bytes([6; 16]);
+    let mut doc = participant();
+    let mut state = automerge::sync::State::new();
+    hub.handle(Event::Frame { conn, bytes: sync_frame("a", id, first_message(&mut doc, &mut state), false) });
+    let effects = hub.handle(Event::Loaded { document: id, result: LoadResult::NotFound });
+    let Message::Sync(reply) = only(sent(&effects, conn)) else {
+        panic!("unexpected message")
+    };
+    doc.sync()
+        .receive_sync_message(&mut state, automerge::sync::Message::decode(&reply.data).unwrap())
+        .unwrap();
+    let changes = doc.sync().generate_sync_message(&mut state).unwrap().encode();
+    hub.handle(Event::Frame { conn, bytes: sync_frame("a", id, changes, false) });
+    let effects = hub.handle(Event::PersistFailed { document: id, seq: 1 });
+    assert_eq!(rejected(&effects), vec![ProtocolError::StorageUnavailable]);
+    assert!(closed(&effects, conn));
+    assert!(hub.document(&id).is_none(), "unstored changes are not kept in memory");
+}
+
+#[test]
+fn a_read_only_peer_cannot_write() {
+    let mut policy = TestPolicy::default();
+    policy.readers.insert("supervisor");
+    let mut hub = server(policy);
+    let conn = ready(&mut hub, 1, "supervisor");
+    let id = DocumentId::from_bytes([7; 16]);
+    let mut doc = participant();
+    let mut state = automerge::sync::State::new();
+    let mut message = automerge::sync::Message::decode(&first_message(&mut doc, &mut state)).unwrap();
+    message.changes = automerge::sync::ChunkList::from(vec![doc.save_after(&[])]);
+    let effects = hub.handle(Event::Frame { conn, bytes: sync_frame("supervisor", id, message.encode(), false) });
+    assert_eq!(rejected(&effects), vec![ProtocolError::ReadOnly]);
+    assert!(closed(&effects, conn));
+    assert!(!persisted_anything(&effects));
+}
+
+#[test]
+fn spoofed_sender_ids_are_refused() {
+    let mut hub = server(TestPolicy::default());
+    let conn = ready(&mut hub, 1, "a");
+    let mut doc = participant();
+    let data = first_message(&mut doc, &mut automerge::sync::State::new());
+    let effects = hub.handle(Event::Frame {
+        conn,
+        bytes: sync_frame("someone-else", DocumentId::from_bytes([8; 16]), data, false),
+    });
+    assert_eq!(rejected(&effects), vec![ProtocolError::WrongPeer]);
+}
+
+proptest! {
+    #[test]
+    fn arbitrary_bytes_never_panic_the_decoder(bytes in proptest::collection::vec(any::<u8>(), 0..512)) {
+        let _ = wire::decode(&bytes, 1 << 20);
+    }
+
+    #[test]
+    fn arbitrary_frames_never_panic_the_hub(frames in proptest::collection::vec(proptest::collection::vec(any::<u8>(), 0..256), 1..8)) {
+        let mut hub = server(TestPolicy::default());
+        let conn = ready(&mut hub, 1, "a");
+        for bytes in frames {
+            let _ = hub.handle(Event::Frame { conn, bytes });
+        }
+    }
+
+    #[test]
+    fn mutated_real_frames_never_panic_the_hub(index in 0usize..64, flips in proptest::collection::vec((any::<usize>(), any::<u8>()), 1..6)) {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/wire");
+        let mut files: Vec<_> = std::fs::read_dir(&dir).unwrap()
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|e| e == "cbor"))
+            .collect();
+        files.sort();
+        let mut bytes = std::fs::read(&files[index % files.len()]).unwrap();
+        for (at, value) in flips {
+            if !bytes.is_empty() {
+                let at = at % bytes.len();
+                bytes[at] ^= value;
+            }
+        }
+        let _ = wire::decode(&bytes, 1 << 20);
+        let mut hub = server(TestPolicy::default());
+        let conn = ready(&mut hub, 1, "client-1");
+        let _ = hub.handle(Event::Frame { conn, bytes });
+    }
+}
