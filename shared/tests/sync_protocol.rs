@@ -68,26 +68,38 @@ fn sync_frame(peer: &str, id: DocumentId, data: Vec<u8>, request: bool) -> Vec<u
         document_id: id,
         data,
     };
-    wire::encode(&if request { Message::Request(m) } else { Message::Sync(m) })
+    wire::encode(&if request {
+        Message::Request(m)
+    } else {
+        Message::Sync(m)
+    })
 }
 
 fn sent(effects: &[Effect], conn: ConnId) -> Vec<Message> {
     effects
         .iter()
         .filter_map(|e| match e {
-            Effect::Send { conn: c, frame } if *c == conn => Some(wire::decode(frame, usize::MAX).unwrap()),
+            Effect::Send { conn: c, frame } if *c == conn => {
+                Some(wire::decode(frame, usize::MAX).unwrap())
+            }
             _ => None,
         })
         .collect()
 }
 
 fn only(mut messages: Vec<Message>) -> Message {
-    assert_eq!(messages.len(), 1, "expected exactly one message: {messages:?}");
+    assert_eq!(
+        messages.len(),
+        1,
+        "expected exactly one message: {messages:?}"
+    );
     messages.remove(0)
 }
 
 fn closed(effects: &[Effect], conn: ConnId) -> bool {
-    effects.iter().any(|e| matches!(e, Effect::Close { conn: c } if *c == conn))
+    effects
+        .iter()
+        .any(|e| matches!(e, Effect::Close { conn: c } if *c == conn))
 }
 
 fn rejected(effects: &[Effect]) -> Vec<ProtocolError> {
@@ -108,8 +120,14 @@ fn persisted_anything(effects: &[Effect]) -> bool {
 fn ready(hub: &mut Hub<TestPolicy>, conn: u64, peer: &'static str) -> ConnId {
     let conn = ConnId(conn);
     hub.handle(Event::Connected { conn, peer });
-    let effects = hub.handle(Event::Frame { conn, bytes: join(peer, Some(vec!["1"])) });
-    assert!(matches!(sent(&effects, conn).as_slice(), [Message::Peer(_)]));
+    let effects = hub.handle(Event::Frame {
+        conn,
+        bytes: join(peer, Some(vec!["1"])),
+    });
+    assert!(matches!(
+        sent(&effects, conn).as_slice(),
+        [Message::Peer(_)]
+    ));
     conn
 }
 
@@ -130,18 +148,37 @@ fn handshake_selects_version_1_and_reports_the_peer() {
     let mut hub = server(TestPolicy::default());
     let conn = ConnId(1);
     hub.handle(Event::Connected { conn, peer: "a" });
-    let effects = hub.handle(Event::Frame { conn, bytes: join("a", Some(vec!["0", "1"])) });
+    let effects = hub.handle(Event::Frame {
+        conn,
+        bytes: join("a", Some(vec!["0", "1"])),
+    });
     let Message::Peer(peer) = only(sent(&effects, conn)) else {
         panic!("unexpected message")
     };
-    assert_eq!((peer.selected_protocol_version.as_str(), peer.target_id.as_str()), ("1", "a"));
-    assert!(effects.iter().any(|e| matches!(e, Effect::PeerReady { .. })));
+    assert_eq!(
+        (
+            peer.selected_protocol_version.as_str(),
+            peer.target_id.as_str()
+        ),
+        ("1", "a")
+    );
+    assert!(
+        effects
+            .iter()
+            .any(|e| matches!(e, Effect::PeerReady { .. }))
+    );
 
     // A join without the field is taken as version 1, as automerge-repo does.
     let conn = ConnId(2);
     hub.handle(Event::Connected { conn, peer: "b" });
-    let effects = hub.handle(Event::Frame { conn, bytes: join("b", None) });
-    assert!(matches!(sent(&effects, conn).as_slice(), [Message::Peer(_)]));
+    let effects = hub.handle(Event::Frame {
+        conn,
+        bytes: join("b", None),
+    });
+    assert!(matches!(
+        sent(&effects, conn).as_slice(),
+        [Message::Peer(_)]
+    ));
 }
 
 #[test]
@@ -149,12 +186,24 @@ fn unsupported_version_gets_error_and_close() {
     let mut hub = server(TestPolicy::default());
     let conn = ConnId(1);
     hub.handle(Event::Connected { conn, peer: "a" });
-    let effects = hub.handle(Event::Frame { conn, bytes: join("a", Some(vec!["99"])) });
-    assert!(matches!(sent(&effects, conn).as_slice(), [Message::Error { .. }]));
+    let effects = hub.handle(Event::Frame {
+        conn,
+        bytes: join("a", Some(vec!["99"])),
+    });
+    assert!(matches!(
+        sent(&effects, conn).as_slice(),
+        [Message::Error { .. }]
+    ));
     assert!(closed(&effects, conn));
     assert_eq!(rejected(&effects), vec![ProtocolError::UnsupportedVersion]);
     // Nothing further is processed on that connection.
-    assert!(hub.handle(Event::Frame { conn, bytes: join("a", None) }).is_empty());
+    assert!(
+        hub.handle(Event::Frame {
+            conn,
+            bytes: join("a", None)
+        })
+        .is_empty()
+    );
 }
 
 #[test]
@@ -172,7 +221,10 @@ fn a_message_before_join_is_a_protocol_error() {
 fn handshake_times_out() {
     let mut hub = server(TestPolicy::default());
     hub.handle(Event::Tick { now_ms: 10 });
-    hub.handle(Event::Connected { conn: ConnId(1), peer: "a" });
+    hub.handle(Event::Connected {
+        conn: ConnId(1),
+        peer: "a",
+    });
     assert!(hub.handle(Event::Tick { now_ms: 500 }).is_empty());
     let effects = hub.handle(Event::Tick { now_ms: 2_000 });
     assert_eq!(rejected(&effects), vec![ProtocolError::HandshakeTimeout]);
@@ -195,7 +247,13 @@ fn bad_frames_close_only_their_own_connection_and_write_nothing() {
 
     let cases: Vec<(&str, Vec<u8>)> = vec![
         ("undecodable CBOR", vec![0xff, 0x00, 0x13]),
-        ("not a map", wire::encode(&Message::Leave { sender_id: PeerId::new("a") })[..3].to_vec()),
+        (
+            "not a map",
+            wire::encode(&Message::Leave {
+                sender_id: PeerId::new("a"),
+            })[..3]
+                .to_vec(),
+        ),
         ("oversized frame", vec![0; 64 * 1024 + 1]),
         ("garbage sync data", garbage_sync),
         ("corrupt changes", corrupt_changes),
@@ -209,12 +267,21 @@ fn bad_frames_close_only_their_own_connection_and_write_nothing() {
             Effect::Load { document } => Some(*document),
             _ => None,
         }) {
-            effects.extend(hub.handle(Event::Loaded { document, result: LoadResult::NotFound }));
+            effects.extend(hub.handle(Event::Loaded {
+                document,
+                result: LoadResult::NotFound,
+            }));
         }
         assert!(closed(&effects, bad), "{name}: connection closed");
-        assert!(matches!(sent(&effects, bad).as_slice(), [Message::Error { .. }]), "{name}: error sent");
+        assert!(
+            matches!(sent(&effects, bad).as_slice(), [Message::Error { .. }]),
+            "{name}: error sent"
+        );
         assert!(!persisted_anything(&effects), "{name}: nothing written");
-        assert!(!closed(&effects, good), "{name}: other connection untouched");
+        assert!(
+            !closed(&effects, good),
+            "{name}: other connection untouched"
+        );
         assert_eq!(hub.connection_count(), 1, "{name}");
     }
 }
@@ -258,21 +325,33 @@ fn unknown_and_forbidden_documents_look_the_same() {
         });
         for e in &effects {
             if let Effect::Persist { document, seq, .. } = e {
-                let more = hub.handle(Event::Persisted { document: *document, seq: *seq });
+                let more = hub.handle(Event::Persisted {
+                    document: *document,
+                    seq: *seq,
+                });
                 for m in sent(&more, owner) {
                     if let Message::Sync(m) = m {
                         doc.sync()
-                            .receive_sync_message(&mut state, automerge::sync::Message::decode(&m.data).unwrap())
+                            .receive_sync_message(
+                                &mut state,
+                                automerge::sync::Message::decode(&m.data).unwrap(),
+                            )
                             .unwrap();
                     }
                 }
             }
             if let Effect::Load { document } = e {
-                let more = hub.handle(Event::Loaded { document: *document, result: LoadResult::NotFound });
+                let more = hub.handle(Event::Loaded {
+                    document: *document,
+                    result: LoadResult::NotFound,
+                });
                 for m in sent(&more, owner) {
                     if let Message::Sync(m) = m {
                         doc.sync()
-                            .receive_sync_message(&mut state, automerge::sync::Message::decode(&m.data).unwrap())
+                            .receive_sync_message(
+                                &mut state,
+                                automerge::sync::Message::decode(&m.data).unwrap(),
+                            )
                             .unwrap();
                     }
                 }
@@ -281,7 +360,10 @@ fn unknown_and_forbidden_documents_look_the_same() {
         for m in sent(&effects, owner) {
             if let Message::Sync(m) = m {
                 doc.sync()
-                    .receive_sync_message(&mut state, automerge::sync::Message::decode(&m.data).unwrap())
+                    .receive_sync_message(
+                        &mut state,
+                        automerge::sync::Message::decode(&m.data).unwrap(),
+                    )
                     .unwrap();
             }
         }
@@ -308,7 +390,10 @@ fn unknown_and_forbidden_documents_look_the_same() {
     });
     // The missing one needs a load; storage says it does not exist.
     assert!(matches!(missing_answer.as_slice(), [Effect::Load { .. }]));
-    missing_answer = hub.handle(Event::Loaded { document: missing, result: LoadResult::NotFound });
+    missing_answer = hub.handle(Event::Loaded {
+        document: missing,
+        result: LoadResult::NotFound,
+    });
     let unavailable = |effects: &[Effect], id: DocumentId| {
         sent(effects, other)
             == vec![Message::DocUnavailable {
@@ -317,8 +402,16 @@ fn unknown_and_forbidden_documents_look_the_same() {
                 document_id: id,
             }]
     };
-    assert!(unavailable(&hidden_answer, hidden), "hidden: {:?}", sent(&hidden_answer, other));
-    assert!(unavailable(&missing_answer, missing), "missing: {:?}", sent(&missing_answer, other));
+    assert!(
+        unavailable(&hidden_answer, hidden),
+        "hidden: {:?}",
+        sent(&hidden_answer, other)
+    );
+    assert!(
+        unavailable(&missing_answer, missing),
+        "missing: {:?}",
+        sent(&missing_answer, other)
+    );
 }
 
 #[test]
@@ -329,22 +422,40 @@ fn no_reply_advertises_heads_before_they_are_persisted() {
     let mut doc = participant();
     let mut state = automerge::sync::State::new();
     // Round 1: heads only; the server has nothing and asks for the changes.
-    let effects = hub.handle(Event::Frame { conn, bytes: sync_frame("a", id, first_message(&mut doc, &mut state), false) });
+    let effects = hub.handle(Event::Frame {
+        conn,
+        bytes: sync_frame("a", id, first_message(&mut doc, &mut state), false),
+    });
     assert!(matches!(effects.as_slice(), [Effect::Load { .. }]));
-    let effects = hub.handle(Event::Loaded { document: id, result: LoadResult::NotFound });
+    let effects = hub.handle(Event::Loaded {
+        document: id,
+        result: LoadResult::NotFound,
+    });
     let Message::Sync(reply) = only(sent(&effects, conn)) else {
         panic!("unexpected message")
     };
     doc.sync()
-        .receive_sync_message(&mut state, automerge::sync::Message::decode(&reply.data).unwrap())
+        .receive_sync_message(
+            &mut state,
+            automerge::sync::Message::decode(&reply.data).unwrap(),
+        )
         .unwrap();
     // Round 2: the changes. The server must persist before it answers.
-    let changes = doc.sync().generate_sync_message(&mut state).unwrap().encode();
-    let effects = hub.handle(Event::Frame { conn, bytes: sync_frame("a", id, changes, false) });
+    let changes = doc
+        .sync()
+        .generate_sync_message(&mut state)
+        .unwrap()
+        .encode();
+    let effects = hub.handle(Event::Frame {
+        conn,
+        bytes: sync_frame("a", id, changes, false),
+    });
     let seq = effects
         .iter()
         .find_map(|e| match e {
-            Effect::Persist { seq, changes, from, .. } => {
+            Effect::Persist {
+                seq, changes, from, ..
+            } => {
                 assert_eq!(*from, Some(conn));
                 assert_eq!(changes.len(), 1);
                 Some(*seq)
@@ -352,14 +463,21 @@ fn no_reply_advertises_heads_before_they_are_persisted() {
             _ => None,
         })
         .expect("a persist");
-    assert!(sent(&effects, conn).is_empty(), "no message before the persist is confirmed");
+    assert!(
+        sent(&effects, conn).is_empty(),
+        "no message before the persist is confirmed"
+    );
     assert!(!hub.is_durable(&id));
     let effects = hub.handle(Event::Persisted { document: id, seq });
     let Message::Sync(ack) = only(sent(&effects, conn)) else {
         panic!("unexpected message")
     };
     let ack = automerge::sync::Message::decode(&ack.data).unwrap();
-    assert_eq!(ack.heads, doc.get_heads(), "the acknowledgement carries the stored heads");
+    assert_eq!(
+        ack.heads,
+        doc.get_heads(),
+        "the acknowledgement carries the stored heads"
+    );
 }
 
 #[test]
@@ -369,20 +487,42 @@ fn a_failed_persist_closes_the_writer_and_forgets_the_document() {
     let id = DocumentId::from_bytes([6; 16]);
     let mut doc = participant();
     let mut state = automerge::sync::State::new();
-    hub.handle(Event::Frame { conn, bytes: sync_frame("a", id, first_message(&mut doc, &mut state), false) });
-    let effects = hub.handle(Event::Loaded { document: id, result: LoadResult::NotFound });
+    hub.handle(Event::Frame {
+        conn,
+        bytes: sync_frame("a", id, first_message(&mut doc, &mut state), false),
+    });
+    let effects = hub.handle(Event::Loaded {
+        document: id,
+        result: LoadResult::NotFound,
+    });
     let Message::Sync(reply) = only(sent(&effects, conn)) else {
         panic!("unexpected message")
     };
     doc.sync()
-        .receive_sync_message(&mut state, automerge::sync::Message::decode(&reply.data).unwrap())
+        .receive_sync_message(
+            &mut state,
+            automerge::sync::Message::decode(&reply.data).unwrap(),
+        )
         .unwrap();
-    let changes = doc.sync().generate_sync_message(&mut state).unwrap().encode();
-    hub.handle(Event::Frame { conn, bytes: sync_frame("a", id, changes, false) });
-    let effects = hub.handle(Event::PersistFailed { document: id, seq: 1 });
+    let changes = doc
+        .sync()
+        .generate_sync_message(&mut state)
+        .unwrap()
+        .encode();
+    hub.handle(Event::Frame {
+        conn,
+        bytes: sync_frame("a", id, changes, false),
+    });
+    let effects = hub.handle(Event::PersistFailed {
+        document: id,
+        seq: 1,
+    });
     assert_eq!(rejected(&effects), vec![ProtocolError::StorageUnavailable]);
     assert!(closed(&effects, conn));
-    assert!(hub.document(&id).is_none(), "unstored changes are not kept in memory");
+    assert!(
+        hub.document(&id).is_none(),
+        "unstored changes are not kept in memory"
+    );
 }
 
 #[test]
@@ -394,9 +534,13 @@ fn a_read_only_peer_cannot_write() {
     let id = DocumentId::from_bytes([7; 16]);
     let mut doc = participant();
     let mut state = automerge::sync::State::new();
-    let mut message = automerge::sync::Message::decode(&first_message(&mut doc, &mut state)).unwrap();
+    let mut message =
+        automerge::sync::Message::decode(&first_message(&mut doc, &mut state)).unwrap();
     message.changes = automerge::sync::ChunkList::from(vec![doc.save_after(&[])]);
-    let effects = hub.handle(Event::Frame { conn, bytes: sync_frame("supervisor", id, message.encode(), false) });
+    let effects = hub.handle(Event::Frame {
+        conn,
+        bytes: sync_frame("supervisor", id, message.encode(), false),
+    });
     assert_eq!(rejected(&effects), vec![ProtocolError::ReadOnly]);
     assert!(closed(&effects, conn));
     assert!(!persisted_anything(&effects));

@@ -11,7 +11,7 @@ use std::collections::BTreeSet;
 use alongside_shared::sync::Limits;
 use alongside_shared::wire::DocumentId;
 use automerge::transaction::Transactable;
-use automerge::{AutoCommit, ObjType, ReadDoc, ROOT};
+use automerge::{AutoCommit, ObjType, ROOT, ReadDoc};
 use proptest::prelude::*;
 use rand::Rng;
 use sim::{Net, Who};
@@ -26,7 +26,9 @@ fn participant(name: &str) -> AutoCommit {
     doc.put(ROOT, "@type", "alongside/participant").unwrap();
     doc.put(ROOT, "schema", 1).unwrap();
     let profile = doc.put_object(ROOT, "profile", ObjType::Map).unwrap();
-    let display = doc.put_object(&profile, "displayName", ObjType::Text).unwrap();
+    let display = doc
+        .put_object(&profile, "displayName", ObjType::Text)
+        .unwrap();
     doc.splice_text(&display, 0, 0, name).unwrap();
     doc.put_object(ROOT, "notes", ObjType::Map).unwrap();
     doc.put_object(ROOT, "followUps", ObjType::Map).unwrap();
@@ -63,10 +65,18 @@ fn insert_word(doc: &mut AutoCommit, key: &str, word: &str, at: usize) {
     let text = doc.get(&note, "body").unwrap().unwrap().1;
     let body = doc.text(&text).unwrap();
     let boundaries: Vec<usize> = std::iter::once(0)
-        .chain(body.char_indices().filter(|(_, c)| *c == ' ').map(|(i, _)| i))
+        .chain(
+            body.char_indices()
+                .filter(|(_, c)| *c == ' ')
+                .map(|(i, _)| i),
+        )
         .collect();
     let pos = boundaries[at % boundaries.len()];
-    let insert = if pos == 0 { format!("{word} ") } else { format!(" {word}") };
+    let insert = if pos == 0 {
+        format!("{word} ")
+    } else {
+        format!(" {word}")
+    };
     let pos = body[..pos].chars().count();
     doc.splice_text(&text, pos, 0, &insert).unwrap();
 }
@@ -148,7 +158,8 @@ fn field_day(seed: u64, steps: usize, devices: usize) {
                 net.edit(d, id, |doc| tick_follow_up(doc, &key, done));
             }
             69..=70 => {
-                let new_id = DocumentId::from_uuid(uuid::Uuid::from_u64_pair(seed ^ 0xabc, step as u64));
+                let new_id =
+                    DocumentId::from_uuid(uuid::Uuid::from_u64_pair(seed ^ 0xabc, step as u64));
                 net.create(d, new_id, participant(&format!("p{step}")));
                 created.push(new_id);
             }
@@ -195,20 +206,33 @@ fn field_day(seed: u64, steps: usize, devices: usize) {
             for dev in &net.devices {
                 heads.push(dev.doc(id).map(|d| d.clone().get_heads().len()));
             }
-            eprintln!("{id}: server {:?} store {} devices {heads:?}", net.server.doc(id).map(|d| d.clone().get_heads().len()), net.server.store.hashes(id).len());
+            eprintln!(
+                "{id}: server {:?} store {} devices {heads:?}",
+                net.server.doc(id).map(|d| d.clone().get_heads().len()),
+                net.server.store.hashes(id).len()
+            );
         }
     }
     for id in &all {
-        let reference = net.devices[0].doc(id).map(state).expect("device 0 holds every document");
+        let reference = net.devices[0]
+            .doc(id)
+            .map(state)
+            .expect("device 0 holds every document");
         for d in 1..devices {
-            let other = net.devices[d].doc(id).map(state).expect("every device holds every document");
+            let other = net.devices[d]
+                .doc(id)
+                .map(state)
+                .expect("every device holds every document");
             assert_eq!(other, reference, "device {d} diverged on {id}");
         }
         // The server's durable store holds everything the devices hold.
         let stored = net.server.store.hashes(id);
         let mut device0 = net.devices[0].doc(id).unwrap().clone();
         for change in device0.get_changes(&[]) {
-            assert!(stored.contains(&change.hash()), "server store lacks a change of {id}");
+            assert!(
+                stored.contains(&change.hash()),
+                "server store lacks a change of {id}"
+            );
         }
     }
     // No typed word is lost.
@@ -252,7 +276,9 @@ fn two_devices_see_each_others_edits_live() {
     net.connect(1);
     net.open(1, id);
     net.run();
-    net.edit(0, id, |doc| add_note(doc, "a", "hello")).then_some(()).unwrap();
+    net.edit(0, id, |doc| add_note(doc, "a", "hello"))
+        .then_some(())
+        .unwrap();
     net.run();
     assert_eq!(note_body(net.devices[1].doc(&id).unwrap(), "a"), "hello");
     net.edit(1, id, |doc| insert_word(doc, "a", "world", 0));
@@ -270,10 +296,16 @@ fn a_document_nobody_has_is_unavailable() {
     net.open(0, doc_id(5));
     net.run();
     assert_eq!(net.devices[0].unavailable, vec![doc_id(5)]);
-    assert!(net.server.store.hashes(&doc_id(5)).is_empty(), "nothing stored");
+    assert!(
+        net.server.store.hashes(&doc_id(5)).is_empty(),
+        "nothing stored"
+    );
     net.disconnect(0);
     net.tick(Limits::default().idle_evict_ms + 1);
-    assert!(net.server.hub.document(&doc_id(5)).is_none(), "no empty document kept");
+    assert!(
+        net.server.hub.document(&doc_id(5)).is_none(),
+        "no empty document kept"
+    );
 }
 
 #[test]
@@ -292,4 +324,3 @@ fn a_document_created_after_a_request_reaches_the_waiting_peer() {
         state(net.devices[0].doc(&id).unwrap())
     );
 }
-

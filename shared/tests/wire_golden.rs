@@ -43,7 +43,11 @@ fn normalise_cbor(value: &Value) -> Json {
                     continue;
                 }
                 let key = k.as_text().unwrap_or_default();
-                let key = if key == "metadata" { "peerMetadata" } else { key };
+                let key = if key == "metadata" {
+                    "peerMetadata"
+                } else {
+                    key
+                };
                 map.insert(key.to_owned(), normalise_cbor(v));
             }
             Json::Object(map)
@@ -59,12 +63,18 @@ fn normalise_json(value: &Json) -> Option<Json> {
         Json::Object(map) => Some(Json::Object(
             map.iter()
                 .filter_map(|(k, v)| {
-                    let key = if k == "metadata" { "peerMetadata" } else { k.as_str() };
+                    let key = if k == "metadata" {
+                        "peerMetadata"
+                    } else {
+                        k.as_str()
+                    };
                     normalise_json(v).map(|v| (key.to_owned(), v))
                 })
                 .collect(),
         )),
-        Json::Array(items) => Some(Json::Array(items.iter().filter_map(normalise_json).collect())),
+        Json::Array(items) => Some(Json::Array(
+            items.iter().filter_map(normalise_json).collect(),
+        )),
         Json::Number(n) => Some(match n.as_f64() {
             Some(f) if f.fract() == 0.0 && !n.is_i64() && !n.is_u64() => json!(f as i64),
             _ => value.clone(),
@@ -102,7 +112,10 @@ fn every_message_type_has_a_real_fixture() {
         .iter()
         .filter(|e| e["source"] == "captured")
         .count();
-    assert!(captured >= 20, "most fixtures must be captured from live traffic");
+    assert!(
+        captured >= 20,
+        "most fixtures must be captured from live traffic"
+    );
 }
 
 #[test]
@@ -114,7 +127,11 @@ fn fixtures_decode_reencode_and_match_the_manifest() {
         assert_eq!(message.type_name(), entry["type"], "{file}: type");
 
         let reencoded = wire::encode(&message);
-        assert_eq!(wire::decode(&reencoded, LIMIT).as_ref(), Ok(&message), "{file}: round trip");
+        assert_eq!(
+            wire::decode(&reencoded, LIMIT).as_ref(),
+            Ok(&message),
+            "{file}: round trip"
+        );
         assert_eq!(
             normalise_cbor(&cbor(&reencoded)),
             normalise_cbor(&cbor(&frame)),

@@ -79,7 +79,8 @@ pub(crate) fn apply_chunks<'a>(
         for chunk in split_chunks(entry).map_err(bad)? {
             match chunk[8] {
                 CHUNK_TYPE_CHANGE | CHUNK_TYPE_COMPRESSED_CHANGE => {
-                    changes.push(Change::from_bytes(chunk.to_vec()).map_err(|e| bad(e.to_string()))?);
+                    changes
+                        .push(Change::from_bytes(chunk.to_vec()).map_err(|e| bad(e.to_string()))?);
                 }
                 _ => {
                     documents.push(
@@ -144,11 +145,17 @@ mod tests {
         let last = corrupt.len() - 1;
         corrupt[last] ^= 0xff;
         let mut target = AutoCommit::new();
-        let result = apply_chunks(&mut target, [good.as_slice(), corrupt.as_slice()].into_iter());
+        let result = apply_chunks(
+            &mut target,
+            [good.as_slice(), corrupt.as_slice()].into_iter(),
+        );
         assert!(matches!(result, Err(ApplyError::BadChunk { index: 1, .. })));
         assert!(target.get_heads().is_empty(), "nothing was merged");
         let garbage = apply_chunks(&mut target, [&b"hello world"[..]].into_iter());
-        assert!(matches!(garbage, Err(ApplyError::BadChunk { index: 0, .. })));
+        assert!(matches!(
+            garbage,
+            Err(ApplyError::BadChunk { index: 0, .. })
+        ));
         let mut truncated = good.clone();
         truncated.truncate(good.len() - 3);
         let short = apply_chunks(&mut target, [truncated.as_slice()].into_iter());

@@ -18,8 +18,8 @@ use super::connection::{Connection, Phase, Session};
 use super::event::{ConnId, Effect, Event, LoadResult, ProtocolError};
 use super::policy::{Access, Policy};
 use crate::wire::{
-    self, DocMessage, DocumentId, EphemeralMessage, JoinMessage, Message, PROTOCOL_V1,
-    PeerId, PeerMessage, PeerMetadata, RemoteHeads, WireError,
+    self, DocMessage, DocumentId, EphemeralMessage, JoinMessage, Message, PROTOCOL_V1, PeerId,
+    PeerMessage, PeerMetadata, RemoteHeads, WireError,
 };
 
 /// Which side of the handshake this hub plays.
@@ -103,7 +103,7 @@ enum Queued {
 
 enum DocEntry {
     Loading(Vec<Queued>),
-    Resident(Resident),
+    Resident(Box<Resident>),
 }
 
 /// The sans-IO sync state machine of one peer.
@@ -205,12 +205,12 @@ impl<P: Policy> Hub<P> {
         }
         self.docs.insert(
             id,
-            DocEntry::Resident(Resident {
+            DocEntry::Resident(Box::new(Resident {
                 doc,
                 applied_seq: seq,
                 persisted_seq: 0,
                 last_active_ms: self.now_ms,
-            }),
+            })),
         );
         self.open_document(id);
         Ok(self.take())
@@ -429,7 +429,9 @@ impl<P: Policy> Hub<P> {
                         connection.subscriptions.remove(&s);
                     }
                     for s in add {
-                        if connection.subscriptions.len() < self.config.limits.max_sessions_per_connection {
+                        if connection.subscriptions.len()
+                            < self.config.limits.max_sessions_per_connection
+                        {
                             connection.subscriptions.insert(s);
                         }
                     }
@@ -574,7 +576,11 @@ impl<P: Policy> Hub<P> {
         let message = match sync::Message::decode(&m.data) {
             Ok(message) => message,
             Err(e) => {
-                return self.reject(conn, Some(id), ProtocolError::InvalidSyncMessage(e.to_string()));
+                return self.reject(
+                    conn,
+                    Some(id),
+                    ProtocolError::InvalidSyncMessage(e.to_string()),
+                );
             }
         };
         if access == Access::ReadOnly && !message.changes.is_empty() {
@@ -609,7 +615,11 @@ impl<P: Policy> Hub<P> {
         let Some(DocEntry::Resident(resident)) = self.docs.get_mut(&id) else {
             return;
         };
-        let Some(session) = self.conns.get_mut(&conn).and_then(|c| c.sessions.get_mut(&id)) else {
+        let Some(session) = self
+            .conns
+            .get_mut(&conn)
+            .and_then(|c| c.sessions.get_mut(&id))
+        else {
             return;
         };
         resident.last_active_ms = self.now_ms;
@@ -619,7 +629,11 @@ impl<P: Policy> Hub<P> {
         if !chunks.is_empty()
             && let Err(e) = apply_chunks(&mut resident.doc, chunks.iter())
         {
-            return self.reject(conn, Some(id), ProtocolError::InvalidSyncMessage(e.to_string()));
+            return self.reject(
+                conn,
+                Some(id),
+                ProtocolError::InvalidSyncMessage(e.to_string()),
+            );
         }
         // automerge records "we already sent these heads" when a message
         // without changes names our heads; the changes were stripped above
@@ -703,7 +717,11 @@ impl<P: Policy> Hub<P> {
                 }
                 session.waiting = false;
             }
-            if let Some(message) = resident.doc.sync().generate_sync_message(&mut session.state) {
+            if let Some(message) = resident
+                .doc
+                .sync()
+                .generate_sync_message(&mut session.state)
+            {
                 let doc_message = DocMessage {
                     sender_id: self.config.peer_id.clone(),
                     target_id: remote,
@@ -825,12 +843,12 @@ impl<P: Policy> Hub<P> {
         };
         self.docs.insert(
             id,
-            DocEntry::Resident(Resident {
+            DocEntry::Resident(Box::new(Resident {
                 doc,
                 applied_seq: 0,
                 persisted_seq: 0,
                 last_active_ms: self.now_ms,
-            }),
+            })),
         );
         for queued in queue {
             match queued {
@@ -869,7 +887,13 @@ impl<P: Policy> Hub<P> {
             return;
         }
         self.out.push(Effect::Evicted { document: id });
-        let conns: Vec<ConnId> = self.subscribers.get(&id).into_iter().flatten().copied().collect();
+        let conns: Vec<ConnId> = self
+            .subscribers
+            .get(&id)
+            .into_iter()
+            .flatten()
+            .copied()
+            .collect();
         for conn in conns {
             self.reject(conn, Some(id), ProtocolError::StorageUnavailable);
         }
@@ -908,7 +932,13 @@ impl<P: Policy> Hub<P> {
     }
 
     fn access_changed(&mut self, id: DocumentId) {
-        let conns: Vec<ConnId> = self.subscribers.get(&id).into_iter().flatten().copied().collect();
+        let conns: Vec<ConnId> = self
+            .subscribers
+            .get(&id)
+            .into_iter()
+            .flatten()
+            .copied()
+            .collect();
         for conn in conns {
             match self.access(conn, &id) {
                 Access::Unavailable => self.unavailable(conn, id),

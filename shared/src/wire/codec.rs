@@ -368,7 +368,8 @@ impl Fields {
     }
 
     fn uint(&self, field: &'static str) -> Result<u64, WireError> {
-        as_uint(self.required(field)?).ok_or_else(|| self.bad(field, "expected an unsigned integer"))
+        as_uint(self.required(field)?)
+            .ok_or_else(|| self.bad(field, "expected an unsigned integer"))
     }
 
     fn text_list(&self, field: &'static str) -> Result<Option<Vec<String>>, WireError> {
@@ -407,7 +408,9 @@ impl Fields {
                     meta.storage_id = Some(StorageId::new(self.checked_id(field, s)?));
                 }
                 (Some("storageId"), Value::Null) => {}
-                (Some("storageId"), _) => return Err(self.bad(field, "storageId: expected a string")),
+                (Some("storageId"), _) => {
+                    return Err(self.bad(field, "storageId: expected a string"));
+                }
                 (Some("isEphemeral"), Value::Bool(b)) => meta.is_ephemeral = *b,
                 (Some("isEphemeral"), Value::Null) => {}
                 (Some("isEphemeral"), _) => {
@@ -530,7 +533,10 @@ impl Fields {
 }
 
 fn storage_ids(ids: Option<Vec<String>>) -> Vec<StorageId> {
-    ids.unwrap_or_default().into_iter().map(StorageId::new).collect()
+    ids.unwrap_or_default()
+        .into_iter()
+        .map(StorageId::new)
+        .collect()
 }
 
 /// Strips CBOR tags (cbor-x tags typed arrays, e.g. tag 64 for `Uint8Array`).
@@ -670,7 +676,10 @@ mod tests {
         missing.text("senderId", "a");
         assert!(matches!(
             decode(&missing.finish(), 100),
-            Err(WireError::MissingField { field: "targetId", .. })
+            Err(WireError::MissingField {
+                field: "targetId",
+                ..
+            })
         ));
     }
 
@@ -718,7 +727,11 @@ mod tests {
 
     #[test]
     fn fractional_or_negative_counts_are_refused() {
-        for bad in [Value::Float(1.5), Value::Float(-1.0), Value::Integer((-2).into())] {
+        for bad in [
+            Value::Float(1.5),
+            Value::Float(-1.0),
+            Value::Integer((-2).into()),
+        ] {
             let mut map = MapBuilder::new("ephemeral");
             map.text("senderId", "a");
             map.text("targetId", "b");

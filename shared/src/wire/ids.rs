@@ -88,9 +88,10 @@ impl FromStr for DocumentId {
         }
         let bytes = bs58check_decode(s)?;
         let found = bytes.len();
-        let bytes: [u8; 16] = bytes
-            .try_into()
-            .map_err(|_| HeadsError::WrongLength { expected: 16, found })?;
+        let bytes: [u8; 16] = bytes.try_into().map_err(|_| HeadsError::WrongLength {
+            expected: 16,
+            found,
+        })?;
         Ok(Self(bytes))
     }
 }
@@ -145,9 +146,10 @@ pub fn encode_head(hash: &ChangeHash) -> String {
 pub fn decode_head(text: &str) -> Result<ChangeHash, HeadsError> {
     let bytes = bs58check_decode(text)?;
     let found = bytes.len();
-    let bytes: [u8; 32] = bytes
-        .try_into()
-        .map_err(|_| HeadsError::WrongLength { expected: 32, found })?;
+    let bytes: [u8; 32] = bytes.try_into().map_err(|_| HeadsError::WrongLength {
+        expected: 32,
+        found,
+    })?;
     Ok(ChangeHash(bytes))
 }
 
@@ -204,13 +206,22 @@ mod tests {
         let mut text = DocumentId::from_bytes([1; 16]).to_string();
         let last = text.pop().map(|c| if c == '2' { '3' } else { '2' });
         text.extend(last);
-        assert!(matches!(text.parse::<DocumentId>(), Err(HeadsError::NotBs58Check(_))));
+        assert!(matches!(
+            text.parse::<DocumentId>(),
+            Err(HeadsError::NotBs58Check(_))
+        ));
         let short = bs58::encode([1u8; 8]).with_check().into_string();
         assert_eq!(
             short.parse::<DocumentId>(),
-            Err(HeadsError::WrongLength { expected: 16, found: 8 })
+            Err(HeadsError::WrongLength {
+                expected: 16,
+                found: 8
+            })
         );
-        assert_eq!("not-a-url".parse::<AutomergeUrl>(), Err(HeadsError::NotAnAutomergeUrl));
+        assert_eq!(
+            "not-a-url".parse::<AutomergeUrl>(),
+            Err(HeadsError::NotAnAutomergeUrl)
+        );
     }
 
     #[test]

@@ -15,6 +15,6 @@ pub mod message;
 pub use codec::{WireError, decode, encode};
 pub use ids::{AutomergeUrl, DocumentId, HeadsError, PeerId, StorageId, decode_head, encode_head};
 pub use message::{
-    DocMessage, EphemeralMessage, JoinMessage, Message, PeerMessage, PeerMetadata, RemoteHeads,
-    PROTOCOL_V1,
+    DocMessage, EphemeralMessage, JoinMessage, Message, PROTOCOL_V1, PeerMessage, PeerMetadata,
+    RemoteHeads,
 };

@@ -126,9 +126,21 @@ impl Net {
 
     pub fn with_limits(devices: usize, seed: u64, server_limits: Limits) -> Self {
         Self {
-            server: Node::new("server", Role::Accept, Store::default(), server_limits.clone()),
+            server: Node::new(
+                "server",
+                Role::Accept,
+                Store::default(),
+                server_limits.clone(),
+            ),
             devices: (0..devices)
-                .map(|i| Node::new(&format!("device-{i}"), Role::Initiate, Store::default(), Limits::default()))
+                .map(|i| {
+                    Node::new(
+                        &format!("device-{i}"),
+                        Role::Initiate,
+                        Store::default(),
+                        Limits::default(),
+                    )
+                })
                 .collect(),
             links: (0..devices).map(|_| None).collect(),
             next_conn: 1,
@@ -163,14 +175,36 @@ impl Net {
             to_server: VecDeque::new(),
             to_device: VecDeque::new(),
         });
-        self.event(Who::Server, Event::Connected { conn: server_conn, peer: () });
-        self.event(Who::Device(device), Event::Connected { conn: device_conn, peer: () });
+        self.event(
+            Who::Server,
+            Event::Connected {
+                conn: server_conn,
+                peer: (),
+            },
+        );
+        self.event(
+            Who::Device(device),
+            Event::Connected {
+                conn: device_conn,
+                peer: (),
+            },
+        );
     }
 
     pub fn disconnect(&mut self, device: usize) {
         if let Some(link) = self.links[device].take() {
-            self.event(Who::Server, Event::Disconnected { conn: link.server_conn });
-            self.event(Who::Device(device), Event::Disconnected { conn: link.device_conn });
+            self.event(
+                Who::Server,
+                Event::Disconnected {
+                    conn: link.server_conn,
+                },
+            );
+            self.event(
+                Who::Device(device),
+                Event::Disconnected {
+                    conn: link.device_conn,
+                },
+            );
         }
     }
 
@@ -179,7 +213,12 @@ impl Net {
     pub fn crash_server(&mut self) {
         for d in 0..self.devices.len() {
             if let Some(link) = self.links[d].take() {
-                self.event(Who::Device(d), Event::Disconnected { conn: link.device_conn });
+                self.event(
+                    Who::Device(d),
+                    Event::Disconnected {
+                        conn: link.device_conn,
+                    },
+                );
             }
         }
         let store = std::mem::take(&mut self.server.store);
@@ -212,7 +251,9 @@ impl Net {
         match effect {
             Effect::Send { conn, frame } => {
                 self.check_durable(who, &frame);
-                let Some(i) = self.link_of(who, conn) else { return };
+                let Some(i) = self.link_of(who, conn) else {
+                    return;
+                };
                 let link = self.links[i].as_mut().unwrap();
                 match who {
                     Who::Server => link.to_device.push_back(frame),
@@ -287,7 +328,13 @@ impl Net {
         for (hash, bytes) in p.changes {
             entry.insert(hash, bytes);
         }
-        self.event(who, Event::Persisted { document: p.doc, seq: p.seq });
+        self.event(
+            who,
+            Event::Persisted {
+                document: p.doc,
+                seq: p.seq,
+            },
+        );
         true
     }
 
@@ -298,7 +345,13 @@ impl Net {
         // Later persists of the same document are void too: the hub forgets
         // the document and will reload it from the store.
         self.node(who).persists.retain(|q| q.doc != p.doc);
-        self.event(who, Event::PersistFailed { document: p.doc, seq: p.seq });
+        self.event(
+            who,
+            Event::PersistFailed {
+                document: p.doc,
+                seq: p.seq,
+            },
+        );
         true
     }
 
@@ -307,7 +360,13 @@ impl Net {
             return false;
         };
         let result = self.node(who).store.load(&doc);
-        self.event(who, Event::Loaded { document: doc, result });
+        self.event(
+            who,
+            Event::Loaded {
+                document: doc,
+                result,
+            },
+        );
         true
     }
 
@@ -340,8 +399,8 @@ impl Net {
                 }
             }
         }
-        let nodes = std::iter::once((usize::MAX, &self.server))
-            .chain(self.devices.iter().enumerate());
+        let nodes =
+            std::iter::once((usize::MAX, &self.server)).chain(self.devices.iter().enumerate());
         for (i, node) in nodes {
             if !node.persists.is_empty() {
                 work.push((2, i));
@@ -354,7 +413,11 @@ impl Net {
     }
 
     fn who(i: usize) -> Who {
-        if i == usize::MAX { Who::Server } else { Who::Device(i) }
+        if i == usize::MAX {
+            Who::Server
+        } else {
+            Who::Device(i)
+        }
     }
 
     /// Performs one randomly chosen pending unit of work. False when idle.
