@@ -6,7 +6,7 @@
 //! are parsed (which verifies their checksums) before any is applied;
 //! document and bundle chunks are loaded strictly on their own first.
 
-use automerge::{AutoCommit, Change, LoadOptions, OnPartialLoad, VerificationMode};
+use automerge::{AutoCommit, Change, ChangeHash, LoadOptions, OnPartialLoad, VerificationMode};
 
 /// Why the changes of a sync message were refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -25,6 +25,7 @@ pub enum ApplyError {
 }
 
 const MAGIC: [u8; 4] = [0x85, 0x6f, 0x4a, 0x83];
+const CHUNK_TYPE_DOCUMENT: u8 = 0;
 const CHUNK_TYPE_CHANGE: u8 = 1;
 const CHUNK_TYPE_COMPRESSED_CHANGE: u8 = 2;
 
@@ -67,7 +68,37 @@ fn read_uleb(bytes: &[u8]) -> Option<(u64, usize)> {
     None
 }
 
-/// Applies every chunk to `doc`, or nothing if any chunk is invalid.
+/// The heads a document chunk declares: after the chunk header come the
+/// actor table and then the heads.
+fn document_heads(chunk: &[u8]) -> Option<Vec<ChangeHash>> {
+    let (_, header_len) = read_uleb(&chunk[9..])?;
+    let mut at = 9 + header_len;
+    let (actors, n) = read_uleb(chunk.get(at..)?)?;
+    at += n;
+    for _ in 0..actors {
+        let (len, n) = read_uleb(chunk.get(at..)?)?;
+        at = at.checked_add(n)?.checked_add(usize::try_from(len).ok()?)?;
+    }
+    let (count, n) = read_uleb(chunk.get(at..)?)?;
+    at += n;
+    let mut heads = Vec::new();
+    for _ in 0..count {
+        let bytes: [u8; 32] = chunk.get(at..at.checked_add(32)?)?.try_into().ok()?;
+        heads.push(ChangeHash(bytes));
+        at += 32;
+    }
+    Some(heads)
+}
+
+/// Applies every chunk to `doc`, refusing the message if any chunk is
+/// invalid.
+///
+/// Change chunks are all parsed before anything is applied. A document chunk
+/// (automerge sends a whole saved document when the peer lacks over a third
+/// of it) is merged with `load_incremental`, which reconstructs its changes
+/// without building a second document; it applies all of the chunk or
+/// nothing, and success is confirmed by finding the heads the chunk declares.
+/// Into an empty document, a document chunk is loaded strictly instead.
 pub(crate) fn apply_chunks<'a>(
     doc: &mut AutoCommit,
     entries: impl ExactSizeIterator<Item = &'a [u8]>,
@@ -82,22 +113,28 @@ pub(crate) fn apply_chunks<'a>(
                     changes
                         .push(Change::from_bytes(chunk.to_vec()).map_err(|e| bad(e.to_string()))?);
                 }
-                _ => {
-                    documents.push(
-                        AutoCommit::load_with_options(chunk, strict())
-                            .map_err(|e| bad(e.to_string()))?,
-                    );
-                }
+                CHUNK_TYPE_DOCUMENT => documents.push((index, chunk)),
+                other => return Err(bad(format!("unexpected chunk type {other}"))),
             }
         }
     }
-    for mut other in documents {
+    for (index, chunk) in documents {
+        let bad = |reason: String| ApplyError::BadChunk { index, reason };
         if doc.is_empty() {
             let actor = doc.get_actor().clone();
-            *doc = other.with_actor(actor);
-        } else {
-            doc.merge(&mut other)
-                .map_err(|e| ApplyError::Apply(e.to_string()))?;
+            let loaded =
+                AutoCommit::load_with_options(chunk, strict()).map_err(|e| bad(e.to_string()))?;
+            *doc = loaded.with_actor(actor);
+            continue;
+        }
+        let heads = document_heads(chunk).ok_or_else(|| bad("malformed document header".into()))?;
+        doc.load_incremental(chunk)
+            .map_err(|e| bad(e.to_string()))?;
+        if heads
+            .iter()
+            .any(|h| doc.get_change_meta_by_hash(h).is_none())
+        {
+            return Err(bad("document chunk does not load".into()));
         }
     }
     if !changes.is_empty() {

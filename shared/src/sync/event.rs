@@ -1,6 +1,6 @@
 //! What goes into the hub ([`Event`]) and what comes out ([`Effect`]).
 
-use automerge::{AutoCommit, Change, ChangeHash};
+use automerge::{ActorId, AutoCommit, ChangeHash};
 
 use crate::wire::{DocumentId, PeerId, PeerMetadata, WireError};
 
@@ -123,6 +123,22 @@ pub enum ProtocolError {
     StorageUnavailable,
 }
 
+/// What the store records about each change: enough to attribute it and to
+/// find it, without decoding the document.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChangeMeta {
+    /// The change hash.
+    pub hash: ChangeHash,
+    /// The actor that authored it.
+    pub actor: ActorId,
+    /// Its sequence number for that actor.
+    pub seq: u64,
+    /// The changes it depends on.
+    pub deps: Vec<ChangeHash>,
+    /// Author-supplied wall-clock time (seconds), untrusted.
+    pub timestamp: i64,
+}
+
 /// Something the driver must do, returned by the hub.
 #[derive(Debug)]
 pub enum Effect {
@@ -150,8 +166,12 @@ pub enum Effect {
         document: DocumentId,
         /// Increases by one per persist of this document.
         seq: u64,
-        /// The new changes, in causal order.
-        changes: Vec<Change>,
+        /// Automerge chunks holding at least the new changes (verbatim from
+        /// the peer when it sent them, so possibly some already stored);
+        /// loading every persisted `data` of a document rebuilds it.
+        data: Vec<u8>,
+        /// The changes that became part of the document, in causal order.
+        changes: Vec<ChangeMeta>,
         /// Heads of the document once these changes are applied.
         heads: Vec<ChangeHash>,
         /// The connection the changes came from; `None` for local edits.

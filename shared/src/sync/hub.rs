@@ -15,7 +15,7 @@ use automerge::{AutoCommit, ChangeHash};
 
 use super::apply::apply_chunks;
 use super::connection::{Connection, Phase, Session};
-use super::event::{ConnId, Effect, Event, LoadResult, ProtocolError};
+use super::event::{ChangeMeta, ConnId, Effect, Event, LoadResult, ProtocolError};
 use super::policy::{Access, Policy};
 use crate::wire::{
     self, DocMessage, DocumentId, EphemeralMessage, JoinMessage, Message, PROTOCOL_V1, PeerId,
@@ -191,13 +191,14 @@ impl<P: Policy> Hub<P> {
         if self.docs.contains_key(&id) {
             return Err(HubError::AlreadyExists(id));
         }
-        let changes = doc.get_changes(&[]);
+        let changes = change_metas(&mut doc, &[]);
         let heads = doc.get_heads();
         let seq = u64::from(!changes.is_empty());
         if !changes.is_empty() {
             self.out.push(Effect::Persist {
                 document: id,
                 seq,
+                data: doc.save(),
                 changes,
                 heads,
                 from: None,
@@ -229,7 +230,7 @@ impl<P: Policy> Hub<P> {
         let before = resident.doc.get_heads();
         let result = edit(&mut resident.doc);
         resident.doc.commit();
-        self.after_apply(*id, &before, None);
+        self.after_apply(*id, &before, None, None);
         Ok((result, self.take()))
     }
 
@@ -652,7 +653,8 @@ impl<P: Policy> Hub<P> {
             return self.reject(conn, Some(id), ProtocolError::InvalidSyncMessage(e));
         }
         let empty = resident.doc.is_empty();
-        self.after_apply(id, &before, Some(conn));
+        let data = (!chunks.is_empty()).then(|| chunks.iter().flatten().copied().collect());
+        self.after_apply(id, &before, Some(conn), data);
         self.gossip_heads(conn, id, their_heads);
         if request && empty {
             // Nobody has written this document: it does not exist. The
@@ -664,8 +666,16 @@ impl<P: Policy> Hub<P> {
         }
     }
 
-    /// After changes may have been applied: persist what is new.
-    fn after_apply(&mut self, id: DocumentId, before: &[ChangeHash], from: Option<ConnId>) {
+    /// After changes may have been applied: persist what is new. `data` is
+    /// what the peer sent (validated); local edits pass `None` and the new
+    /// changes are saved from the document.
+    fn after_apply(
+        &mut self,
+        id: DocumentId,
+        before: &[ChangeHash],
+        from: Option<ConnId>,
+        data: Option<Vec<u8>>,
+    ) {
         let Some(DocEntry::Resident(resident)) = self.docs.get_mut(&id) else {
             return;
         };
@@ -675,10 +685,12 @@ impl<P: Policy> Hub<P> {
         }
         resident.applied_seq += 1;
         resident.last_active_ms = self.now_ms;
-        let changes = resident.doc.get_changes(before);
+        let changes = change_metas(&mut resident.doc, before);
+        let data = data.unwrap_or_else(|| resident.doc.save_after(before));
         self.out.push(Effect::Persist {
             document: id,
             seq: resident.applied_seq,
+            data,
             changes,
             heads,
             from,
@@ -984,4 +996,18 @@ impl<P: Policy> Hub<P> {
             self.out.push(Effect::Evicted { document: id });
         }
     }
+}
+
+/// Metadata of the changes added since `before`.
+fn change_metas(doc: &mut AutoCommit, before: &[ChangeHash]) -> Vec<ChangeMeta> {
+    doc.get_changes_meta(before)
+        .into_iter()
+        .map(|m| ChangeMeta {
+            hash: m.hash,
+            actor: m.actor.into_owned(),
+            seq: m.seq,
+            deps: m.deps,
+            timestamp: m.timestamp,
+        })
+        .collect()
 }

@@ -29,6 +29,6 @@ mod hub;
 mod policy;
 
 pub use apply::ApplyError;
-pub use event::{ConnId, Effect, Event, LoadResult, ProtocolError};
+pub use event::{ChangeMeta, ConnId, Effect, Event, LoadResult, ProtocolError};
 pub use hub::{Hub, HubConfig, HubError, Limits, Role};
 pub use policy::{Access, AllowAll, Policy};

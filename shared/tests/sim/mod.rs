@@ -9,7 +9,7 @@
 
 #![allow(dead_code, clippy::unwrap_used)]
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
+use std::collections::{BTreeSet, HashMap, VecDeque};
 
 use alongside_shared::sync::{
     AllowAll, ConnId, Effect, Event, Hub, HubConfig, Limits, LoadResult, Role,
@@ -19,19 +19,21 @@ use automerge::{AutoCommit, ChangeHash};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
-/// A node's durable store: change bytes by hash, per document.
+/// A node's durable store, per document: the persisted chunks and the
+/// hashes of the changes they made part of the document.
 #[derive(Default, Clone)]
 pub struct Store {
-    pub docs: HashMap<DocumentId, BTreeMap<ChangeHash, Vec<u8>>>,
+    pub docs: HashMap<DocumentId, (Vec<Vec<u8>>, BTreeSet<ChangeHash>)>,
 }
 
 impl Store {
     pub fn load(&self, id: &DocumentId) -> LoadResult {
         match self.docs.get(id) {
-            Some(changes) if !changes.is_empty() => {
+            Some((chunks, _)) if !chunks.is_empty() => {
                 let mut doc = AutoCommit::new();
-                let bytes: Vec<u8> = changes.values().flatten().copied().collect();
-                doc.load_incremental(&bytes).unwrap();
+                for chunk in chunks {
+                    doc.load_incremental(chunk).unwrap();
+                }
                 LoadResult::Found(Box::new(doc))
             }
             _ => LoadResult::NotFound,
@@ -39,13 +41,15 @@ impl Store {
     }
 
     pub fn has(&self, id: &DocumentId, hash: &ChangeHash) -> bool {
-        self.docs.get(id).is_some_and(|c| c.contains_key(hash))
+        self.docs
+            .get(id)
+            .is_some_and(|(_, hashes)| hashes.contains(hash))
     }
 
     pub fn hashes(&self, id: &DocumentId) -> BTreeSet<ChangeHash> {
         self.docs
             .get(id)
-            .map(|c| c.keys().copied().collect())
+            .map(|(_, hashes)| hashes.clone())
             .unwrap_or_default()
     }
 }
@@ -53,7 +57,8 @@ impl Store {
 struct PendingPersist {
     doc: DocumentId,
     seq: u64,
-    changes: Vec<(ChangeHash, Vec<u8>)>,
+    data: Vec<u8>,
+    hashes: Vec<ChangeHash>,
 }
 
 /// A hub with its store and the storage work it asked for.
@@ -275,17 +280,16 @@ impl Net {
             Effect::Persist {
                 document,
                 seq,
-                mut changes,
+                data,
+                changes,
                 ..
             } => {
-                let changes = changes
-                    .iter_mut()
-                    .map(|c| (c.hash(), c.bytes().into_owned()))
-                    .collect();
+                let hashes = changes.iter().map(|c| c.hash).collect();
                 self.node(who).persists.push_back(PendingPersist {
                     doc: document,
                     seq,
-                    changes,
+                    data,
+                    hashes,
                 });
             }
             Effect::Unavailable { document, .. } => self.node(who).unavailable.push(document),
@@ -325,9 +329,8 @@ impl Net {
         };
         let node = self.node(who);
         let entry = node.store.docs.entry(p.doc).or_default();
-        for (hash, bytes) in p.changes {
-            entry.insert(hash, bytes);
-        }
+        entry.0.push(p.data);
+        entry.1.extend(p.hashes);
         self.event(
             who,
             Event::Persisted {
