@@ -1,1 +1,3 @@
 //! Alongside shared core.
+
+pub mod doc;
