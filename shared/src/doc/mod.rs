@@ -23,7 +23,9 @@ pub mod path;
 pub mod schema;
 pub mod shape;
 pub mod syntax;
+pub mod validate;
 pub mod vocab;
 
 pub use path::DocPath;
 pub use schema::{DocKind, SCHEMA_VERSION};
+pub use validate::{Problem, ValidationError, validate, validate_as};
