@@ -19,6 +19,7 @@
 //! Nothing here reads the clock or generates randomness: ids and
 //! timestamps are passed in by the caller.
 
+pub mod json_schema;
 pub mod path;
 pub mod schema;
 pub mod shape;
