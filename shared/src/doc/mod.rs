@@ -19,14 +19,24 @@
 //! Nothing here reads the clock or generates randomness: ids and
 //! timestamps are passed in by the caller.
 
+pub mod accompaniment;
+pub mod caseload;
+pub mod date;
+pub mod error;
+pub mod ids;
 pub mod json_schema;
+pub mod participant;
 pub mod path;
 pub mod schema;
 pub mod shape;
 pub mod syntax;
+pub mod timestamp;
 pub mod validate;
 pub mod vocab;
 
+pub use date::CalendarDate;
+pub use error::DocError;
 pub use path::DocPath;
 pub use schema::{DocKind, SCHEMA_VERSION};
+pub use timestamp::Timestamp;
 pub use validate::{Problem, ValidationError, validate, validate_as};
