@@ -22,15 +22,18 @@
 pub mod accompaniment;
 pub mod caseload;
 pub mod date;
+pub mod edit;
 pub mod error;
 pub mod ids;
 pub mod json_schema;
 pub mod participant;
 pub mod path;
+pub mod read;
 pub mod schema;
 pub mod shape;
 pub mod syntax;
 pub mod timestamp;
+pub mod utf16;
 pub mod validate;
 pub mod vocab;
 
