@@ -28,6 +28,7 @@ pub mod ids;
 pub mod json_schema;
 pub mod participant;
 pub mod path;
+pub mod problem;
 pub mod read;
 pub mod schema;
 pub mod shape;
