@@ -1,0 +1,147 @@
+//! Edits of an `alongside/accompaniment` document: create it, stamp the
+//! steps of the day, set its scalar fields, add and tick follow-ups.
+//!
+//! Each helper touches only the fields it is about. Text fields are edited
+//! with [`super::text`] and [`super::AccompanimentText`].
+
+use automerge::transaction::Transactable;
+use automerge::{AutoCommit, ObjId, ScalarValue};
+use uuid::Uuid;
+
+use super::fresh::Fresh;
+use super::{delete_key, insert_entry, map_at, put_scalar, require_empty};
+use crate::doc::accompaniment::{Accompaniment, FollowUp};
+use crate::doc::error::DocError;
+use crate::doc::path::DocPath;
+use crate::doc::timestamp::Timestamp;
+use crate::doc::vocab::{AccompanimentStatus, AppointmentKind, Transport};
+
+/// Writes a new accompaniment log into an empty document.
+pub fn create_accompaniment(doc: &mut AutoCommit, log: &Accompaniment) -> Result<(), DocError> {
+    require_empty(doc)?;
+    autosurgeon::reconcile(doc, log.fresh())?;
+    Ok(())
+}
+
+/// A step of an accompanied appointment, stamped with a time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Step {
+    /// Set off (`departedAt`).
+    Departed,
+    /// Arrived (`arrivedAt`).
+    Arrived,
+    /// Seen (`startedAt`).
+    Started,
+    /// Appointment over (`endedAt`).
+    Ended,
+    /// Back (`returnedAt`).
+    Returned,
+}
+
+impl Step {
+    /// The root key holding this step's time.
+    pub const fn key(self) -> &'static str {
+        match self {
+            Step::Departed => "departedAt",
+            Step::Arrived => "arrivedAt",
+            Step::Started => "startedAt",
+            Step::Ended => "endedAt",
+            Step::Returned => "returnedAt",
+        }
+    }
+}
+
+/// Records when `step` happened.
+pub fn stamp_step(doc: &mut AutoCommit, step: Step, at: Timestamp) -> Result<(), DocError> {
+    put_scalar(doc, &DocPath::root(), step.key(), at)
+}
+
+/// Removes a step's time (a mistaken tap); true if it was set.
+pub fn clear_step(doc: &mut AutoCommit, step: Step) -> Result<bool, DocError> {
+    delete_key(doc, &DocPath::root(), step.key())
+}
+
+/// Sets the lifecycle status.
+pub fn set_status(doc: &mut AutoCommit, status: AccompanimentStatus) -> Result<(), DocError> {
+    put_scalar(doc, &DocPath::root(), "status", status)
+}
+
+/// A scalar field of an accompaniment, with its new value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AccompanimentField {
+    /// `appointment.kind`.
+    Kind(AppointmentKind),
+    /// `appointment.provider`.
+    Provider(String),
+    /// `appointment.scheduledAt`.
+    ScheduledAt(Timestamp),
+    /// `transport`.
+    Transport(Transport),
+    /// `noteId`: the progress note documenting this appointment.
+    NoteId(String),
+}
+
+impl AccompanimentField {
+    /// The map holding the field and its key there.
+    fn location(&self) -> (DocPath, &'static str) {
+        match self {
+            AccompanimentField::Kind(_) => (DocPath::from(["appointment"]), "kind"),
+            AccompanimentField::Provider(_) => (DocPath::from(["appointment"]), "provider"),
+            AccompanimentField::ScheduledAt(_) => (DocPath::from(["appointment"]), "scheduledAt"),
+            AccompanimentField::Transport(_) => (DocPath::root(), "transport"),
+            AccompanimentField::NoteId(_) => (DocPath::root(), "noteId"),
+        }
+    }
+
+    fn value(&self) -> ScalarValue {
+        match self {
+            AccompanimentField::Kind(k) => (*k).into(),
+            AccompanimentField::Provider(s) | AccompanimentField::NoteId(s) => s.as_str().into(),
+            AccompanimentField::ScheduledAt(t) => (*t).into(),
+            AccompanimentField::Transport(t) => (*t).into(),
+        }
+    }
+}
+
+/// Sets one scalar field.
+pub fn set_field(doc: &mut AutoCommit, field: AccompanimentField) -> Result<(), DocError> {
+    let (parent, key) = field.location();
+    put_scalar(doc, &parent, key, field.value())
+}
+
+fn follow_up_path(id: Uuid) -> DocPath {
+    DocPath::from(["followUps"]).key(id.to_string())
+}
+
+/// Adds follow-up `id`. Returns its object id.
+pub fn add_follow_up(
+    doc: &mut AutoCommit,
+    id: Uuid,
+    follow_up: &FollowUp,
+) -> Result<ObjId, DocError> {
+    insert_entry(
+        doc,
+        &DocPath::from(["followUps"]),
+        &id.to_string(),
+        &follow_up.fresh(),
+    )
+}
+
+/// Ticks follow-up `id` done at `at`. Concurrent ticks converge: `done` is
+/// true on every replica and one `doneAt` wins everywhere.
+pub fn tick_follow_up(doc: &mut AutoCommit, id: Uuid, at: Timestamp) -> Result<(), DocError> {
+    let path = follow_up_path(id);
+    let obj = map_at(doc, &path)?;
+    doc.put(&obj, "done", true)?;
+    doc.put(&obj, "doneAt", at)?;
+    Ok(())
+}
+
+/// Unticks follow-up `id`: `done = false` and `doneAt` removed. If this
+/// races a tick, `doneAt` may survive; it is meaningful only while `done`.
+pub fn untick_follow_up(doc: &mut AutoCommit, id: Uuid) -> Result<(), DocError> {
+    let path = follow_up_path(id);
+    put_scalar(doc, &path, "done", false)?;
+    delete_key(doc, &path, "doneAt")?;
+    Ok(())
+}
