@@ -29,7 +29,8 @@ pub const UUID_PATTERN: &str = "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}
 
 const CONVENTIONS: &str = "Describes the logical content of an Automerge document. \
 `x-automerge` says how a value is stored: \"text\" = Automerge Text object; \"string\" = \
-scalar string, not Text (JavaScript: ImmutableString/RawString); \"timestamp\" = Automerge \
+scalar string, preferred (JavaScript: ImmutableString); a short Text is also accepted, as plain \
+JavaScript strings become Text; \"timestamp\" = Automerge \
 timestamp scalar in milliseconds since the Unix epoch (a JavaScript Date). Collections are maps, \
 never lists, keyed by lowercase hyphenated UUIDs (or by document ids where stated). An optional \
 field may be absent or null. Fields not listed here are allowed and must be preserved.";

@@ -102,6 +102,9 @@ pub fn read_envelope<D: ReadDoc>(doc: &D) -> Result<DocKind, Vec<ValidationError
     Err(walker.errors)
 }
 
+/// Longest Text read as a plain string where the schema expects a string.
+const MAX_STRING_AS_TEXT: usize = 1024;
+
 /// A value found in the document, reduced to what validation needs.
 enum Seen<'a> {
     Obj(ObjType, ObjId),
@@ -239,7 +242,7 @@ impl<'d, D: ReadDoc> Walker<'d, D> {
             Ok(found) => {
                 let found = found
                     .as_ref()
-                    .map(|(v, id)| Seen::from_value(v, id.clone()));
+                    .map(|(v, id)| self.text_as_string(Seen::from_value(v, id.clone())));
                 Some(f(self, found))
             }
             Err(e) => {
@@ -316,7 +319,36 @@ impl<'d, D: ReadDoc> Walker<'d, D> {
         }
     }
 
+    /// JavaScript automerge writes every JS string as Text unless the client
+    /// wraps it in `ImmutableString`, so a short Text stands for a string
+    /// wherever the schema expects one (ids, enum values, dates, `@type`).
+    fn text_as_string<'s>(&self, seen: Seen<'s>) -> Seen<'s> {
+        match seen {
+            Seen::Obj(ObjType::Text, ref id) if self.doc.length(id) <= MAX_STRING_AS_TEXT => {
+                match self.doc.text(id) {
+                    Ok(text) => Seen::Str(Cow::Owned(text)),
+                    Err(_) => seen,
+                }
+            }
+            other => other,
+        }
+    }
+
     fn check(&mut self, seen: Seen<'_>, shape: &Shape) {
+        let stringly = matches!(
+            shape,
+            Shape::Str
+                | Shape::Enum(_)
+                | Shape::Date
+                | Shape::Uuid
+                | Shape::ChangeHash
+                | Shape::Const(Const::Str(_))
+        );
+        let seen = if stringly {
+            self.text_as_string(seen)
+        } else {
+            seen
+        };
         match (shape, seen) {
             (Shape::Map(fields), Seen::Obj(ObjType::Map, id)) => self.check_fields(&id, fields),
             (Shape::MapOf { key, value }, Seen::Obj(ObjType::Map, id)) => {
