@@ -15,9 +15,8 @@ use alongside_shared::sync::{
     AllowAll, ConnId, Effect, Event, Hub, HubConfig, Limits, LoadResult, Role,
 };
 use alongside_shared::wire::{self, DocumentId, Message, PeerId, PeerMetadata};
+use automerge::AutoCommit;
 use automerge::sync::SyncDoc;
-use automerge::transaction::Transactable;
-use automerge::{AutoCommit, ObjType, ROOT};
 
 const DEVICES: usize = 3;
 const NOTES: usize = 1_000;
@@ -178,7 +177,7 @@ fn through_core(base: &AutoCommit, frames: &[(ConnId, Vec<u8>)]) -> (usize, Dura
                     ..
                 } => {
                     persisted += changes.len();
-                    typed::validate(hub.document(&document).unwrap());
+                    typed::validate_participant(hub.document(&document).unwrap());
                     pending.extend(hub.handle(Event::Persisted { document, seq }));
                 }
                 _ => {}
@@ -243,17 +242,7 @@ fn main() {
     } else {
         1
     };
-    let mut base = AutoCommit::new();
-    base.put(ROOT, "@type", "alongside/participant").unwrap();
-    base.put(ROOT, "schema", 1).unwrap();
-    let profile = base.put_object(ROOT, "profile", ObjType::Map).unwrap();
-    let name = base
-        .put_object(&profile, "displayName", ObjType::Text)
-        .unwrap();
-    base.splice_text(&name, 0, 0, "Ada").unwrap();
-    for key in ["goals", "notes", "reviews"] {
-        base.put_object(ROOT, key, ObjType::Map).unwrap();
-    }
+    let mut base = typed::participant();
     base.commit();
     let base_heads = base.get_heads();
 
