@@ -25,6 +25,7 @@ pub use super::problem::{Problem, ValidationError};
 use super::schema::{DocKind, SCHEMA_KEY, SCHEMA_VERSION, TYPE_KEY};
 use super::shape::{Const, Field, KeyRule, Shape};
 use super::syntax::{is_calendar_date, is_canonical_uuid, is_change_hash_hex};
+use super::touched::Touched;
 
 /// At most this many problems are reported; then [`Problem::TooManyErrors`].
 pub const MAX_ERRORS: usize = 100;
@@ -47,6 +48,45 @@ pub fn validate_as<D: ReadDoc>(doc: &D, kind: DocKind) -> Result<(), Vec<Validat
         walker.check_fields(&ROOT, fields);
     }
     walker.finish()
+}
+
+/// Validates only what a merge touched (see [`super::touched`]), plus the
+/// envelope. For a document that was valid before the merge this finds the
+/// same problems as [`validate`], at a cost proportional to the merge.
+pub fn validate_touched<D: ReadDoc>(
+    doc: &D,
+    touched: &Touched,
+) -> Result<DocKind, Vec<ValidationError>> {
+    let kind = read_envelope(doc)?;
+    let Shape::Map(fields) = kind.shape() else {
+        return Ok(kind);
+    };
+    let mut walker = Walker::new(doc);
+    for field in *fields {
+        if touched.root_keys.contains(field.name) {
+            walker.check_fields(&ROOT, std::slice::from_ref(field));
+            continue;
+        }
+        let Some(keys) = touched.entries.get(field.name) else {
+            continue;
+        };
+        let collection = match (&field.shape, doc.get(&ROOT, field.name)) {
+            (Shape::MapOf { key, value }, Ok(Some((Value::Object(ObjType::Map), id)))) => {
+                Some((*key, value, id))
+            }
+            _ => None,
+        };
+        let Some((rule, value, id)) = collection else {
+            // Not a collection (or no longer one): check the field whole.
+            walker.check_fields(&ROOT, std::slice::from_ref(field));
+            continue;
+        };
+        walker.path.push(PathSeg::Key(field.name.to_owned()));
+        walker.check_entries(&id, rule, value, keys);
+        walker.path.pop();
+    }
+    walker.finish()?;
+    Ok(kind)
 }
 
 /// Validates an `alongside/participant` document.
@@ -258,28 +298,28 @@ impl<'d, D: ReadDoc> Walker<'d, D> {
 
     fn check_fields(&mut self, obj: &ObjId, fields: &[Field]) {
         let doc = self.doc;
+        // One pass over the object's keys is much cheaper than one lookup
+        // per declared field (validation runs after every merge).
+        let present: Vec<_> = doc.map_range(obj, ..).collect();
         for field in fields {
             if self.stopped {
                 return;
             }
             self.path.push(PathSeg::Key(field.name.to_owned()));
-            match doc.get(obj, field.name) {
-                Ok(None) => {
+            match present.iter().find(|item| item.key == field.name) {
+                None => {
                     if field.required {
                         self.report(Problem::Missing);
                     }
                 }
-                Ok(Some((value, id))) => {
-                    let seen = Seen::from_value(&value, id);
+                Some(item) => {
+                    let seen = Seen::from_ref(item.value.clone(), || item.id());
                     match seen {
                         Seen::Null if field.required => self.report(Problem::Missing),
                         Seen::Null => {}
                         seen => self.check(seen, &field.shape),
                     }
                 }
-                Err(e) => self.report(Problem::Unreadable {
-                    detail: e.to_string(),
-                }),
             }
             self.path.pop();
         }
@@ -300,6 +340,44 @@ impl<'d, D: ReadDoc> Walker<'d, D> {
             }
             let id = || item.id();
             let seen = Seen::from_ref(item.value.clone(), id);
+            self.check(seen, value);
+            self.path.pop();
+        }
+    }
+
+    /// Checks the named entries of a collection (absent ones were deleted,
+    /// which is always valid).
+    fn check_entries(
+        &mut self,
+        obj: &ObjId,
+        rule: KeyRule,
+        value: &Shape,
+        keys: &std::collections::BTreeSet<String>,
+    ) {
+        let doc = self.doc;
+        for key in keys {
+            if self.stopped {
+                return;
+            }
+            let found = match doc.get(obj, key.as_str()) {
+                Ok(Some((found, id))) => Some((found, id)),
+                Ok(None) => None,
+                Err(e) => {
+                    self.report(Problem::Unreadable {
+                        detail: e.to_string(),
+                    });
+                    None
+                }
+            };
+            let Some((found, id)) = found else { continue };
+            self.path.push(PathSeg::Key(key.clone()));
+            if !rule.accepts(key) {
+                self.report(match rule {
+                    KeyRule::Uuid => Problem::KeyNotUuid,
+                    KeyRule::NonEmpty => Problem::EmptyKey,
+                });
+            }
+            let seen = Seen::from_value(&found, id);
             self.check(seen, value);
             self.path.pop();
         }
