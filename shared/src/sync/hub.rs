@@ -180,6 +180,29 @@ impl<P: Policy> Hub<P> {
         matches!(self.docs.get(id), Some(DocEntry::Resident(r)) if r.durable())
     }
 
+    /// Whether the hub holds the document or a peer is syncing it (so that
+    /// changes committed elsewhere should be passed to it).
+    pub fn is_tracked(&self, id: &DocumentId) -> bool {
+        self.docs.contains_key(id) || self.subscribers.contains_key(id)
+    }
+
+    /// Evicts the least recently active resident document whose changes are
+    /// all persisted, for a driver keeping memory within a budget. Peers'
+    /// sessions survive; the document is reloaded on next use.
+    pub fn evict_least_recent(&mut self) -> Option<DocumentId> {
+        let id = self
+            .docs
+            .iter()
+            .filter_map(|(id, e)| match e {
+                DocEntry::Resident(r) if r.durable() => Some((r.last_active_ms, *id)),
+                _ => None,
+            })
+            .min()
+            .map(|(_, id)| id)?;
+        self.docs.remove(&id);
+        Some(id)
+    }
+
     /// Connections currently open (in any phase).
     pub fn connection_count(&self) -> usize {
         self.conns.len()

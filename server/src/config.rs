@@ -1,0 +1,65 @@
+//! Command-line flags and their `ALONGSIDE_*` environment equivalents.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+/// The Alongside sync server.
+#[derive(Debug, Parser)]
+#[command(name = "alongside-server", version, about)]
+pub struct Cli {
+    /// Log as JSON lines.
+    #[arg(long, env = "ALONGSIDE_LOG_JSON", global = true)]
+    pub log_json: bool,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve sync, health and metrics.
+    Serve(ServeArgs),
+    /// Apply database migrations and exit.
+    Migrate(DatabaseArgs),
+}
+
+/// Where the database is.
+#[derive(Debug, Clone, Args)]
+pub struct DatabaseArgs {
+    /// Postgres URL. Without one, a private cluster is run under
+    /// `<data-dir>/postgres` from the system's PostgreSQL binaries.
+    #[arg(long, env = "ALONGSIDE_DATABASE_URL")]
+    pub database_url: Option<String>,
+    /// Folder for the server's own files (the private cluster).
+    #[arg(long, env = "ALONGSIDE_DATA_DIR", default_value = "./.alongside")]
+    pub data_dir: PathBuf,
+    /// Most database connections.
+    #[arg(long, env = "ALONGSIDE_DB_MAX_CONNECTIONS", default_value_t = 16)]
+    pub db_max_connections: u32,
+}
+
+/// `serve` flags.
+#[derive(Debug, Clone, Args)]
+pub struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "ALONGSIDE_BIND", default_value = "127.0.0.1:8080")]
+    pub bind: SocketAddr,
+    /// Database.
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+    /// Largest protocol frame accepted, bytes.
+    #[arg(long, env = "ALONGSIDE_MAX_FRAME_BYTES", default_value_t = 16 * 1024 * 1024)]
+    pub max_frame_bytes: usize,
+    /// Memory budget for cached documents, bytes.
+    #[arg(long, env = "ALONGSIDE_CACHE_BUDGET_BYTES", default_value_t = 256 * 1024 * 1024)]
+    pub cache_budget_bytes: usize,
+    /// Evict a cached document idle for this many seconds.
+    #[arg(long, env = "ALONGSIDE_IDLE_EVICT_SECS", default_value_t = 60)]
+    pub idle_evict_secs: u64,
+    /// Fold a document's chunks into its snapshot after this many.
+    #[arg(long, env = "ALONGSIDE_COMPACT_AFTER_CHUNKS", default_value_t = 64)]
+    pub compact_after_chunks: i64,
+}

@@ -1,0 +1,224 @@
+//! Documents as stored: a compacted snapshot, the chunks received since, and
+//! one row per change (hash, actor, seq, deps, which peer sent it, when).
+//!
+//! A persist appends, in one transaction, the chunks of one or more merges
+//! and their change rows, and notifies the other server nodes; compaction
+//! folds a document's chunks into its snapshot without losing history.
+
+use uuid::Uuid;
+
+use super::{Db, DbError};
+
+/// The channel on which commits are announced to other server nodes.
+pub const CHANNEL: &str = "alongside_documents";
+
+/// One change as the store records it.
+#[derive(Debug, Clone)]
+pub struct NewChange {
+    /// The change hash (32 bytes).
+    pub hash: Vec<u8>,
+    /// The authoring actor.
+    pub actor: Vec<u8>,
+    /// The actor's sequence number.
+    pub seq: i64,
+    /// The dependencies' hashes, concatenated.
+    pub deps: Vec<u8>,
+}
+
+/// What one merge adds to a document.
+#[derive(Debug, Clone)]
+pub struct NewChunk {
+    /// The document.
+    pub document: Uuid,
+    /// Its `@type`, when known.
+    pub kind: Option<String>,
+    /// Automerge chunk bytes.
+    pub data: Vec<u8>,
+    /// The peer (connection) that sent it; `None` for server-side edits.
+    pub peer: Option<String>,
+    /// The changes it made part of the document.
+    pub changes: Vec<NewChange>,
+}
+
+/// What a persist committed.
+#[derive(Debug, Clone, Copy)]
+pub struct Committed {
+    /// Id of the last chunk written.
+    pub last_chunk: i64,
+    /// Chunks the document now has beyond its snapshot.
+    pub pending_chunks: i64,
+}
+
+/// A document as stored: snapshot first (if any), then chunks in order.
+#[derive(Debug, Clone)]
+pub struct StoredDocument {
+    /// The pieces to load, in order.
+    pub pieces: Vec<Vec<u8>>,
+}
+
+impl Db {
+    /// Appends the chunks of one document in one transaction and announces
+    /// the commit on [`CHANNEL`] as `node:document:chunk`.
+    pub async fn persist(&self, node: &str, chunks: &[NewChunk]) -> Result<Committed, DbError> {
+        let Some(first) = chunks.first() else {
+            return Err(DbError::Query("nothing to persist".into()));
+        };
+        let document = first.document;
+        let mut tx = self.begin().await?;
+        sqlx::query(
+            "INSERT INTO documents (id, kind) VALUES ($1, $2)
+             ON CONFLICT (id) DO UPDATE
+             SET updated_at = now(), kind = COALESCE(documents.kind, EXCLUDED.kind)",
+        )
+        .bind(document)
+        .bind(chunks.iter().find_map(|c| c.kind.clone()))
+        .execute(&mut *tx)
+        .await?;
+        let mut last_chunk = 0;
+        for chunk in chunks {
+            let (id,): (i64,) = sqlx::query_as(
+                "INSERT INTO document_chunks (document_id, data, peer) VALUES ($1, $2, $3) RETURNING id",
+            )
+            .bind(document)
+            .bind(&chunk.data)
+            .bind(&chunk.peer)
+            .fetch_one(&mut *tx)
+            .await?;
+            last_chunk = id;
+            if chunk.changes.is_empty() {
+                continue;
+            }
+            let hashes: Vec<&[u8]> = chunk.changes.iter().map(|c| c.hash.as_slice()).collect();
+            let actors: Vec<&[u8]> = chunk.changes.iter().map(|c| c.actor.as_slice()).collect();
+            let seqs: Vec<i64> = chunk.changes.iter().map(|c| c.seq).collect();
+            let deps: Vec<&[u8]> = chunk.changes.iter().map(|c| c.deps.as_slice()).collect();
+            sqlx::query(
+                "INSERT INTO changes (document_id, hash, actor, seq, deps, peer)
+                 SELECT $1, h, a, s, d, $6
+                 FROM UNNEST($2::bytea[], $3::bytea[], $4::int8[], $5::bytea[]) AS t (h, a, s, d)
+                 ON CONFLICT (document_id, hash) DO NOTHING",
+            )
+            .bind(document)
+            .bind(&hashes)
+            .bind(&actors)
+            .bind(&seqs)
+            .bind(&deps)
+            .bind(&chunk.peer)
+            .execute(&mut *tx)
+            .await?;
+        }
+        let (pending_chunks,): (i64,) =
+            sqlx::query_as("SELECT count(*) FROM document_chunks WHERE document_id = $1")
+                .bind(document)
+                .fetch_one(&mut *tx)
+                .await?;
+        sqlx::query("SELECT pg_notify($1, $2)")
+            .bind(CHANNEL)
+            .bind(format!("{node}:{document}:{last_chunk}"))
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(Committed {
+            last_chunk,
+            pending_chunks,
+        })
+    }
+
+    /// Loads a document's snapshot and chunks; `None` if it was never stored.
+    pub async fn load(&self, document: Uuid) -> Result<Option<StoredDocument>, DbError> {
+        let mut tx = self.begin().await?;
+        let row: Option<(Option<Vec<u8>>,)> =
+            sqlx::query_as("SELECT snapshot FROM documents WHERE id = $1")
+                .bind(document)
+                .fetch_optional(&mut *tx)
+                .await?;
+        let Some((snapshot,)) = row else {
+            return Ok(None);
+        };
+        let chunks: Vec<(Vec<u8>,)> =
+            sqlx::query_as("SELECT data FROM document_chunks WHERE document_id = $1 ORDER BY id")
+                .bind(document)
+                .fetch_all(&mut *tx)
+                .await?;
+        tx.commit().await?;
+        let pieces = snapshot
+            .into_iter()
+            .chain(chunks.into_iter().map(|(d,)| d))
+            .collect();
+        Ok(Some(StoredDocument { pieces }))
+    }
+
+    /// One chunk by id, if it still exists (compaction removes chunks).
+    pub async fn chunk(&self, id: i64) -> Result<Option<Vec<u8>>, DbError> {
+        let row: Option<(Vec<u8>,)> =
+            sqlx::query_as("SELECT data FROM document_chunks WHERE id = $1")
+                .bind(id)
+                .fetch_optional(self.pool())
+                .await?;
+        Ok(row.map(|(d,)| d))
+    }
+
+    /// Folds a document's chunks into its snapshot. `fold` turns the stored
+    /// pieces into one saved document (the caller owns Automerge); rows of
+    /// the chunks folded are deleted in the same transaction, chunks that
+    /// arrive meanwhile are kept.
+    pub async fn compact(
+        &self,
+        document: Uuid,
+        fold: impl FnOnce(&[Vec<u8>]) -> Result<Vec<u8>, String>,
+    ) -> Result<usize, DbError> {
+        let mut tx = self.begin().await?;
+        let row: Option<(Option<Vec<u8>>,)> =
+            sqlx::query_as("SELECT snapshot FROM documents WHERE id = $1 FOR UPDATE")
+                .bind(document)
+                .fetch_optional(&mut *tx)
+                .await?;
+        let Some((snapshot,)) = row else {
+            return Ok(0);
+        };
+        let chunks: Vec<(i64, Vec<u8>)> = sqlx::query_as(
+            "SELECT id, data FROM document_chunks WHERE document_id = $1 ORDER BY id",
+        )
+        .bind(document)
+        .fetch_all(&mut *tx)
+        .await?;
+        if chunks.is_empty() {
+            return Ok(0);
+        }
+        let ids: Vec<i64> = chunks.iter().map(|(id, _)| *id).collect();
+        let pieces: Vec<Vec<u8>> = snapshot
+            .into_iter()
+            .chain(chunks.into_iter().map(|(_, d)| d))
+            .collect();
+        let saved = fold(&pieces).map_err(DbError::Corrupt)?;
+        sqlx::query("UPDATE documents SET snapshot = $2, compacted_at = now() WHERE id = $1")
+            .bind(document)
+            .bind(&saved)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("DELETE FROM document_chunks WHERE id = ANY($1)")
+            .bind(&ids)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(ids.len())
+    }
+
+    /// Every stored document id (for rebuilds and checks).
+    pub async fn document_ids(&self) -> Result<Vec<Uuid>, DbError> {
+        let rows: Vec<(Uuid,)> = sqlx::query_as("SELECT id FROM documents ORDER BY id")
+            .fetch_all(self.pool())
+            .await?;
+        Ok(rows.into_iter().map(|(id,)| id).collect())
+    }
+
+    /// Hashes of every change stored for a document.
+    pub async fn change_hashes(&self, document: Uuid) -> Result<Vec<Vec<u8>>, DbError> {
+        let rows: Vec<(Vec<u8>,)> =
+            sqlx::query_as("SELECT hash FROM changes WHERE document_id = $1")
+                .bind(document)
+                .fetch_all(self.pool())
+                .await?;
+        Ok(rows.into_iter().map(|(h,)| h).collect())
+    }
+}

@@ -1,0 +1,85 @@
+//! Change notifications between server nodes sharing one database: every
+//! persist `NOTIFY`s `node:document:chunk` on [`super::documents::CHANNEL`];
+//! each node listens and passes on what other nodes committed.
+
+use sqlx::postgres::PgListener;
+use uuid::Uuid;
+
+use super::documents::CHANNEL;
+use super::{Db, DbError};
+
+/// A commit announced by some node.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Announcement {
+    /// The node that committed.
+    pub node: String,
+    /// The document.
+    pub document: Uuid,
+    /// The chunk written.
+    pub chunk: i64,
+}
+
+impl Announcement {
+    /// Parses a notification payload.
+    pub fn parse(payload: &str) -> Option<Self> {
+        let mut parts = payload.rsplitn(3, ':');
+        let chunk = parts.next()?.parse().ok()?;
+        let document = parts.next()?.parse().ok()?;
+        let node = parts.next()?.to_owned();
+        Some(Self {
+            node,
+            document,
+            chunk,
+        })
+    }
+}
+
+/// A listening connection.
+pub struct Listener(PgListener);
+
+impl Db {
+    /// Starts listening for commits.
+    pub async fn listen(&self) -> Result<Listener, DbError> {
+        let mut listener = PgListener::connect_with(self.pool()).await?;
+        listener.listen(CHANNEL).await?;
+        Ok(Listener(listener))
+    }
+}
+
+impl Listener {
+    /// The next announcement. Reconnects by itself after a lost connection;
+    /// `Ok(None)` reports that a reconnect happened, so notifications may have
+    /// been missed.
+    pub async fn next(&mut self) -> Result<Option<Announcement>, DbError> {
+        loop {
+            match self.0.try_recv().await? {
+                None => return Ok(None),
+                Some(n) => {
+                    if let Some(a) = Announcement::parse(n.payload()) {
+                        return Ok(Some(a));
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn payloads_parse_even_with_colons_in_the_node_name() {
+        let id = Uuid::nil();
+        let a = Announcement::parse(&format!("node:a:{id}:42"));
+        assert_eq!(
+            a,
+            Some(Announcement {
+                node: "node:a".into(),
+                document: id,
+                chunk: 42
+            })
+        );
+        assert_eq!(Announcement::parse("garbage"), None);
+    }
+}

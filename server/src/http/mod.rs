@@ -1,0 +1,63 @@
+//! HTTP routes: `/sync` (automerge-repo WebSocket), `/healthz`, `/readyz`,
+//! `/metrics`. Thin: the WebSocket handler only moves frames between the
+//! socket and the sync driver.
+
+mod ws;
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use axum::routing::get;
+
+use crate::db::Db;
+use crate::metrics::Metrics;
+use crate::sync::SyncService;
+
+/// What the handlers share.
+#[derive(Clone)]
+pub struct AppState {
+    /// The sync driver.
+    pub sync: SyncService,
+    /// The database.
+    pub db: Db,
+    /// Metrics.
+    pub metrics: Arc<Metrics>,
+    /// Largest WebSocket message accepted at the transport; frames between
+    /// the protocol limit and this get a protocol `error`, larger ones a
+    /// close with status 1009.
+    pub max_message_bytes: usize,
+}
+
+/// The router.
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/sync", get(ws::upgrade))
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
+        .route("/metrics", get(metrics))
+        .with_state(state)
+}
+
+async fn healthz() -> &'static str {
+    "ok"
+}
+
+async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
+    match state.db.ping().await {
+        Ok(()) => (StatusCode::OK, "ready"),
+        Err(e) => {
+            tracing::warn!(error = %e, "not ready");
+            (StatusCode::SERVICE_UNAVAILABLE, "database unavailable")
+        }
+    }
+}
+
+async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
+    (
+        [("content-type", "text/plain; version=0.0.4")],
+        state.metrics.render(),
+    )
+}

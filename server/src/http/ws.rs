@@ -1,0 +1,59 @@
+//! The `/sync` WebSocket: one reader loop feeding frames to the sync driver
+//! and one writer loop sending what the driver returns.
+
+use std::net::SocketAddr;
+
+use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
+use axum::extract::{ConnectInfo, State};
+use axum::response::Response;
+use futures_util::{SinkExt, StreamExt};
+
+use super::AppState;
+use crate::sync::Outbound;
+
+pub(super) async fn upgrade(
+    ws: WebSocketUpgrade,
+    State(state): State<AppState>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+) -> Response {
+    ws.max_message_size(state.max_message_bytes)
+        .max_frame_size(state.max_message_bytes)
+        .on_upgrade(move |socket| serve(socket, state, addr))
+}
+
+async fn serve(socket: WebSocket, state: AppState, addr: SocketAddr) {
+    let mut connection = state.sync.connect(Some(addr));
+    let (mut sink, mut stream) = socket.split();
+    let mut outbound = connection.take_outbound();
+    let mut writer = tokio::spawn(async move {
+        while let Some(message) = outbound.recv().await {
+            match message {
+                Outbound::Frame(frame) => {
+                    if sink.send(Message::Binary(frame.into())).await.is_err() {
+                        break;
+                    }
+                }
+                Outbound::Close => {
+                    let _ = sink.send(Message::Close(None)).await;
+                    break;
+                }
+            }
+        }
+        let _ = sink.close().await;
+    });
+    loop {
+        tokio::select! {
+            message = stream.next() => match message {
+                Some(Ok(Message::Binary(bytes))) => connection.frame(bytes.to_vec()),
+                // automerge-repo sends binary frames only; a text frame is
+                // handed on as bytes and refused by the protocol.
+                Some(Ok(Message::Text(text))) => connection.frame(text.as_bytes().to_vec()),
+                Some(Ok(Message::Ping(_) | Message::Pong(_))) => {}
+                Some(Ok(Message::Close(_)) | Err(_)) | None => break,
+            },
+            _ = &mut writer => break,
+        }
+    }
+    writer.abort();
+    drop(connection);
+}

@@ -1,0 +1,442 @@
+//! The driver task: owns the hub, carries out its effects, feeds back
+//! results. Everything that blocks (database work) runs in spawned tasks
+//! that report back through the same input channel, so the hub is only ever
+//! touched by this task.
+
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use alongside_shared::sync::{ConnId, Effect, Event, Hub, HubConfig, LoadResult};
+use alongside_shared::wire::{DocumentId, PeerId, PeerMetadata};
+use tokio::sync::{mpsc, oneshot};
+use tracing::{debug, info, warn};
+
+use super::policy::ServerPolicy;
+use super::{Input, Outbound, SyncSettings, storage};
+use crate::db::documents::{Committed, NewChunk};
+use crate::db::notify::Announcement;
+use crate::db::{Db, DbError};
+use crate::metrics::Metrics;
+
+/// Results of spawned work, fed back to the driver.
+pub(super) enum Internal {
+    Loaded {
+        document: DocumentId,
+        result: LoadResult,
+        bytes: usize,
+    },
+    Persisted {
+        document: DocumentId,
+        seq: u64,
+        result: Result<Committed, DbError>,
+        bytes: usize,
+        took: Duration,
+    },
+    Announced(Announcement),
+    Stored {
+        document: DocumentId,
+        bytes: Vec<u8>,
+    },
+    Tick,
+}
+
+struct Pending {
+    seq: u64,
+    chunk: NewChunk,
+}
+
+struct Driver {
+    hub: Hub<ServerPolicy>,
+    db: Db,
+    settings: SyncSettings,
+    metrics: Arc<Metrics>,
+    input: mpsc::UnboundedSender<Input>,
+    sockets: HashMap<ConnId, mpsc::Sender<Outbound>>,
+    peers: HashMap<ConnId, String>,
+    queued: HashMap<DocumentId, VecDeque<Pending>>,
+    in_flight: HashSet<DocumentId>,
+    /// Stored size of each resident document, for the memory budget.
+    sizes: HashMap<DocumentId, usize>,
+    shutting_down: Option<oneshot::Sender<()>>,
+}
+
+pub(super) fn spawn(
+    db: Db,
+    settings: SyncSettings,
+    metrics: Arc<Metrics>,
+    input: mpsc::UnboundedSender<Input>,
+    mut rx: mpsc::UnboundedReceiver<Input>,
+) {
+    let config = HubConfig {
+        peer_id: PeerId::new(format!("alongside-{}", settings.node)),
+        metadata: PeerMetadata {
+            storage_id: None,
+            is_ephemeral: false,
+        },
+        role: alongside_shared::sync::Role::Accept,
+        limits: settings.limits.clone(),
+    };
+    let mut driver = Driver {
+        hub: Hub::new(config, ServerPolicy),
+        db: db.clone(),
+        settings,
+        metrics,
+        input: input.clone(),
+        sockets: HashMap::new(),
+        peers: HashMap::new(),
+        queued: HashMap::new(),
+        in_flight: HashSet::new(),
+        sizes: HashMap::new(),
+        shutting_down: None,
+    };
+    spawn_ticker(input.clone());
+    spawn_listener(db, input);
+    tokio::spawn(async move {
+        driver.handle(Event::Tick { now_ms: now_ms() });
+        while let Some(message) = rx.recv().await {
+            driver.input(message);
+            if driver.finished() {
+                break;
+            }
+        }
+        if let Some(done) = driver.shutting_down.take() {
+            let _ = done.send(());
+        }
+    });
+}
+
+fn now_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+        .unwrap_or(0)
+}
+
+fn spawn_ticker(input: mpsc::UnboundedSender<Input>) {
+    tokio::spawn(async move {
+        let mut interval = tokio::time::interval(Duration::from_secs(1));
+        loop {
+            interval.tick().await;
+            if input.send(Input::Internal(Internal::Tick)).is_err() {
+                return;
+            }
+        }
+    });
+}
+
+/// Listens for other nodes' commits; reconnects with a pause on failure.
+fn spawn_listener(db: Db, input: mpsc::UnboundedSender<Input>) {
+    tokio::spawn(async move {
+        loop {
+            match db.listen().await {
+                Ok(mut listener) => loop {
+                    match listener.next().await {
+                        Ok(Some(a)) => {
+                            if input.send(Input::Internal(Internal::Announced(a))).is_err() {
+                                return;
+                            }
+                        }
+                        Ok(None) => warn!("notification connection lost; reconnected"),
+                        Err(e) => {
+                            warn!(error = %e, "notification listener failed");
+                            break;
+                        }
+                    }
+                },
+                Err(e) => debug!(error = %e, "cannot listen for notifications yet"),
+            }
+            if input.is_closed() {
+                return;
+            }
+            tokio::time::sleep(Duration::from_secs(1)).await;
+        }
+    });
+}
+
+impl Driver {
+    fn finished(&self) -> bool {
+        self.shutting_down.is_some() && self.in_flight.is_empty() && self.queued.is_empty()
+    }
+
+    fn input(&mut self, input: Input) {
+        match input {
+            Input::Connect {
+                conn,
+                peer,
+                outbound,
+            } => {
+                if self.shutting_down.is_some() {
+                    let _ = outbound.try_send(Outbound::Close);
+                    return;
+                }
+                self.metrics.connections.fetch_add(1, Ordering::Relaxed);
+                self.sockets.insert(conn, outbound);
+                self.handle(Event::Connected { conn, peer });
+            }
+            Input::Frame { conn, bytes } => {
+                Metrics::inc(&self.metrics.frames_in);
+                self.metrics
+                    .bytes_in
+                    .fetch_add(bytes.len() as u64, Ordering::Relaxed);
+                self.handle(Event::Frame { conn, bytes });
+            }
+            Input::Disconnect { conn } => {
+                if self.sockets.remove(&conn).is_some() {
+                    self.metrics.connections.fetch_sub(1, Ordering::Relaxed);
+                }
+                self.peers.remove(&conn);
+                self.handle(Event::Disconnected { conn });
+            }
+            Input::Internal(internal) => self.internal(internal),
+            Input::Shutdown(done) => {
+                info!("sync driver shutting down: closing connections, finishing commits");
+                for socket in self.sockets.values() {
+                    let _ = socket.try_send(Outbound::Close);
+                }
+                self.shutting_down = Some(done);
+            }
+        }
+    }
+
+    fn internal(&mut self, internal: Internal) {
+        match internal {
+            Internal::Loaded {
+                document,
+                result,
+                bytes,
+            } => {
+                if matches!(result, LoadResult::Found(_)) {
+                    self.sizes.insert(document, bytes);
+                }
+                self.handle(Event::Loaded { document, result });
+            }
+            Internal::Persisted {
+                document,
+                seq,
+                result,
+                bytes,
+                took,
+            } => {
+                self.in_flight.remove(&document);
+                self.metrics.persist_micros.fetch_add(
+                    u64::try_from(took.as_micros()).unwrap_or(u64::MAX),
+                    Ordering::Relaxed,
+                );
+                match result {
+                    Ok(committed) => {
+                        Metrics::inc(&self.metrics.persists);
+                        *self.sizes.entry(document).or_default() += bytes;
+                        if committed.pending_chunks >= self.settings.compact_after_chunks {
+                            self.compact(document);
+                        }
+                        self.handle(Event::Persisted { document, seq });
+                        self.start_persist(document);
+                    }
+                    Err(e) => {
+                        Metrics::inc(&self.metrics.persist_failures);
+                        warn!(%document, error = %e, "persist failed; peers will resend");
+                        // What queued behind the failed persist belongs to the
+                        // state the hub now forgets.
+                        self.queued.remove(&document);
+                        self.sizes.remove(&document);
+                        self.handle(Event::PersistFailed { document, seq });
+                    }
+                }
+            }
+            Internal::Announced(a) => self.announced(a),
+            Internal::Stored { document, bytes } => {
+                self.handle(Event::StoredChanges { document, bytes });
+            }
+            Internal::Tick => {
+                self.handle(Event::Tick { now_ms: now_ms() });
+                self.keep_budget();
+                self.metrics
+                    .cached_documents
+                    .store(self.sizes.len() as i64, Ordering::Relaxed);
+                self.metrics
+                    .cached_bytes
+                    .store(self.sizes.values().sum::<usize>() as i64, Ordering::Relaxed);
+            }
+        }
+    }
+
+    fn handle(&mut self, event: Event<super::ConnPeer>) {
+        let effects = self.hub.handle(event);
+        self.apply(effects);
+    }
+
+    fn apply(&mut self, effects: Vec<Effect>) {
+        for effect in effects {
+            match effect {
+                Effect::Send { conn, frame } => self.send(conn, Outbound::Frame(frame)),
+                Effect::Close { conn } => self.send(conn, Outbound::Close),
+                Effect::Load { document } => self.load(document),
+                Effect::Persist {
+                    document,
+                    seq,
+                    data,
+                    changes,
+                    from,
+                    ..
+                } => {
+                    let kind = self.hub.document(&document).and_then(storage::kind);
+                    let peer = from.and_then(|c| self.peers.get(&c).cloned());
+                    let chunk = storage::chunk(document.to_uuid(), kind, data, &changes, peer);
+                    self.queued
+                        .entry(document)
+                        .or_default()
+                        .push_back(Pending { seq, chunk });
+                    self.start_persist(document);
+                }
+                Effect::PeerReady { conn, peer_id, .. } => {
+                    self.peers.insert(conn, peer_id.to_string());
+                }
+                Effect::Rejected {
+                    conn,
+                    document,
+                    error,
+                } => {
+                    Metrics::inc(&self.metrics.rejected);
+                    info!(conn = conn.0, ?document, %error, "refused input");
+                }
+                Effect::Evicted { document } => {
+                    self.sizes.remove(&document);
+                }
+                Effect::Unavailable { .. } | Effect::Ephemeral { .. } => {}
+            }
+        }
+    }
+
+    fn send(&mut self, conn: ConnId, message: Outbound) {
+        let Some(socket) = self.sockets.get(&conn) else {
+            return;
+        };
+        if let Outbound::Frame(frame) = &message {
+            Metrics::inc(&self.metrics.frames_out);
+            self.metrics
+                .bytes_out
+                .fetch_add(frame.len() as u64, Ordering::Relaxed);
+        }
+        if socket.try_send(message).is_err() {
+            // A peer that does not read its frames is cut off rather than
+            // allowed to hold the server's memory.
+            warn!(conn = conn.0, "connection too slow; closing");
+            let _ = socket.try_send(Outbound::Close);
+            self.sockets.remove(&conn);
+            self.metrics.connections.fetch_sub(1, Ordering::Relaxed);
+            self.handle(Event::Disconnected { conn });
+        }
+    }
+
+    fn load(&mut self, document: DocumentId) {
+        Metrics::inc(&self.metrics.loads);
+        let db = self.db.clone();
+        let input = self.input.clone();
+        tokio::spawn(async move {
+            let (result, bytes) = match db.load(document.to_uuid()).await {
+                Ok(None) => (LoadResult::NotFound, 0),
+                Ok(Some(stored)) => {
+                    let bytes = stored.pieces.iter().map(Vec::len).sum();
+                    match storage::load(&stored) {
+                        Ok(doc) => (LoadResult::Found(Box::new(doc)), bytes),
+                        Err(e) => (
+                            LoadResult::Failed(format!("stored document does not load: {e}")),
+                            0,
+                        ),
+                    }
+                }
+                Err(e) => (LoadResult::Failed(e.to_string()), 0),
+            };
+            let _ = input.send(Input::Internal(Internal::Loaded {
+                document,
+                result,
+                bytes,
+            }));
+        });
+    }
+
+    /// Commits everything queued for `document` in one transaction, unless a
+    /// persist of it is already running.
+    fn start_persist(&mut self, document: DocumentId) {
+        if self.in_flight.contains(&document) {
+            return;
+        }
+        let Some(queue) = self.queued.remove(&document) else {
+            return;
+        };
+        let Some(seq) = queue.back().map(|p| p.seq) else {
+            return;
+        };
+        let chunks: Vec<NewChunk> = queue.into_iter().map(|p| p.chunk).collect();
+        let bytes = chunks.iter().map(|c| c.data.len()).sum();
+        self.in_flight.insert(document);
+        let db = self.db.clone();
+        let node = self.settings.node.clone();
+        let input = self.input.clone();
+        tokio::spawn(async move {
+            let started = Instant::now();
+            let result = db.persist(&node, &chunks).await;
+            let _ = input.send(Input::Internal(Internal::Persisted {
+                document,
+                seq,
+                result,
+                bytes,
+                took: started.elapsed(),
+            }));
+        });
+    }
+
+    fn compact(&self, document: DocumentId) {
+        let db = self.db.clone();
+        let metrics = self.metrics.clone();
+        tokio::spawn(async move {
+            match db.compact(document.to_uuid(), storage::fold).await {
+                Ok(n) if n > 0 => Metrics::inc(&metrics.compactions),
+                Ok(_) => {}
+                Err(e) => warn!(%document, error = %e, "compaction failed"),
+            }
+        });
+    }
+
+    /// Another node committed: fetch what it wrote if this node cares.
+    fn announced(&mut self, a: Announcement) {
+        if a.node == self.settings.node {
+            return;
+        }
+        let document = DocumentId::from_uuid(a.document);
+        if !self.hub.is_tracked(&document) {
+            return;
+        }
+        let db = self.db.clone();
+        let input = self.input.clone();
+        tokio::spawn(async move {
+            let bytes = match db.chunk(a.chunk).await {
+                Ok(Some(bytes)) => Some(bytes),
+                // Compacted already: the whole document covers it.
+                Ok(None) => match db.load(a.document).await {
+                    Ok(Some(stored)) => Some(stored.pieces.concat()),
+                    _ => None,
+                },
+                Err(e) => {
+                    warn!(%document, error = %e, "cannot fetch another node's commit");
+                    None
+                }
+            };
+            if let Some(bytes) = bytes {
+                let _ = input.send(Input::Internal(Internal::Stored { document, bytes }));
+            }
+        });
+    }
+
+    fn keep_budget(&mut self) {
+        let mut total: usize = self.sizes.values().sum();
+        while total > self.settings.cache_budget_bytes {
+            let Some(id) = self.hub.evict_least_recent() else {
+                break;
+            };
+            total = total.saturating_sub(self.sizes.remove(&id).unwrap_or(0));
+        }
+    }
+}

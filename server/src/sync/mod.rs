@@ -1,0 +1,163 @@
+//! The sync driver: one task owns the sans-IO [`Hub`] and carries out its
+//! effects — frames to sockets, loads and persists to the database — and
+//! feeds back what happened. WebSocket handlers talk to it through a
+//! [`SyncService`] handle.
+//!
+//! Persists of one document run one at a time, in order; what queues up
+//! behind a running persist is committed together in the next transaction.
+//! Commits by other server nodes arrive through `LISTEN` and are merged as
+//! stored changes.
+//!
+//! [`Hub`]: alongside_shared::sync::Hub
+
+mod driver;
+mod policy;
+mod storage;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use alongside_shared::sync::{ConnId, Limits};
+use tokio::sync::{mpsc, oneshot};
+
+pub use policy::{ConnPeer, ServerPolicy};
+
+use crate::db::Db;
+use crate::metrics::Metrics;
+
+/// What the driver sends a connection's writer.
+#[derive(Debug)]
+pub enum Outbound {
+    /// A binary frame.
+    Frame(Vec<u8>),
+    /// Close the socket.
+    Close,
+}
+
+/// Settings of the sync driver.
+#[derive(Debug, Clone)]
+pub struct SyncSettings {
+    /// This node's name in notifications (unique per process).
+    pub node: String,
+    /// Protocol limits.
+    pub limits: Limits,
+    /// Keep at most this many bytes of documents in memory.
+    pub cache_budget_bytes: usize,
+    /// Fold a document's chunks into its snapshot once it has this many.
+    pub compact_after_chunks: i64,
+    /// Frames queued for a slow connection before it is closed.
+    pub outbound_queue: usize,
+}
+
+impl Default for SyncSettings {
+    fn default() -> Self {
+        Self {
+            node: "node".into(),
+            limits: Limits::default(),
+            cache_budget_bytes: 256 * 1024 * 1024,
+            compact_after_chunks: 64,
+            outbound_queue: 1024,
+        }
+    }
+}
+
+enum Input {
+    Connect {
+        conn: ConnId,
+        peer: ConnPeer,
+        outbound: mpsc::Sender<Outbound>,
+    },
+    Frame {
+        conn: ConnId,
+        bytes: Vec<u8>,
+    },
+    Disconnect {
+        conn: ConnId,
+    },
+    Internal(driver::Internal),
+    Shutdown(oneshot::Sender<()>),
+}
+
+/// A handle on the sync driver.
+#[derive(Clone)]
+pub struct SyncService {
+    input: mpsc::UnboundedSender<Input>,
+    outbound_queue: usize,
+    next_conn: Arc<std::sync::atomic::AtomicU64>,
+}
+
+/// One connection's side of the driver.
+pub struct Connection {
+    /// The connection's id.
+    pub conn: ConnId,
+    outbound: Option<mpsc::Receiver<Outbound>>,
+    service: SyncService,
+}
+
+impl SyncService {
+    /// Starts the driver task.
+    pub fn start(db: Db, settings: SyncSettings, metrics: Arc<Metrics>) -> Self {
+        let (input, rx) = mpsc::unbounded_channel();
+        let outbound_queue = settings.outbound_queue;
+        let service = Self {
+            input: input.clone(),
+            outbound_queue,
+            next_conn: Arc::new(std::sync::atomic::AtomicU64::new(1)),
+        };
+        driver::spawn(db, settings, metrics, input, rx);
+        service
+    }
+
+    /// Registers a new connection (after authentication).
+    pub fn connect(&self, addr: Option<SocketAddr>) -> Connection {
+        let conn = ConnId(
+            self.next_conn
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed),
+        );
+        let (tx, rx) = mpsc::channel(self.outbound_queue);
+        let _ = self.input.send(Input::Connect {
+            conn,
+            peer: ConnPeer { addr },
+            outbound: tx,
+        });
+        Connection {
+            conn,
+            outbound: Some(rx),
+            service: self.clone(),
+        }
+    }
+
+    /// Stops the driver: closes every connection and waits for in-flight
+    /// persists to commit.
+    pub async fn shutdown(&self) {
+        let (tx, rx) = oneshot::channel();
+        if self.input.send(Input::Shutdown(tx)).is_ok() {
+            let _ = rx.await;
+        }
+    }
+}
+
+impl Connection {
+    /// The frames and closes for the socket writer (once; later calls get a
+    /// closed channel).
+    pub fn take_outbound(&mut self) -> mpsc::Receiver<Outbound> {
+        self.outbound.take().unwrap_or_else(|| mpsc::channel(1).1)
+    }
+
+    /// A frame arrived on the socket.
+    pub fn frame(&self, bytes: Vec<u8>) {
+        let _ = self.service.input.send(Input::Frame {
+            conn: self.conn,
+            bytes,
+        });
+    }
+}
+
+impl Drop for Connection {
+    fn drop(&mut self) {
+        let _ = self
+            .service
+            .input
+            .send(Input::Disconnect { conn: self.conn });
+    }
+}
