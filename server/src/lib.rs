@@ -5,13 +5,18 @@
 //! - [`db`]: the only module that speaks SQL;
 //! - [`sync`]: the driver that carries out the hub's effects;
 //! - [`http`]: routes (`/sync`, `/healthz`, `/readyz`, `/metrics`);
-//! - [`config`]: flags and `ALONGSIDE_*` environment variables;
+//! - [`app`]: a testable launch (listener in, shutdown future in);
+//! - [`cli`] and [`config`]: the command line and `ALONGSIDE_*` variables;
+//! - [`pg`] and [`embedded`]: the private Postgres used when no database URL
+//!   is given;
 //! - [`metrics`]: counters and gauges in Prometheus text format.
 
 pub mod app;
+pub mod cli;
 pub mod config;
 pub mod db;
 pub mod embedded;
 pub mod http;
 pub mod metrics;
+pub mod pg;
 pub mod sync;

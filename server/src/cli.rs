@@ -1,0 +1,105 @@
+//! The command line of `alongside-server`: parses flags, sets up logging,
+//! resolves the database (a URL, or the private cluster) and runs the chosen
+//! subcommand. Shared by the real binary and the test suite's copy of it.
+
+use std::time::Duration;
+
+use anyhow::Context;
+use clap::Parser;
+use tracing_subscriber::EnvFilter;
+
+use crate::config::{Cli, Command, DatabaseArgs};
+use crate::db::Db;
+use crate::embedded::Embedded;
+use crate::sync::SyncSettings;
+
+/// Runs the command line; the binary's `main`.
+pub fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    if cli.log_json {
+        tracing_subscriber::fmt()
+            .json()
+            .with_env_filter(filter)
+            .init();
+    } else {
+        tracing_subscriber::fmt().with_env_filter(filter).init();
+    }
+    let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
+    runtime.block_on(async move {
+        match cli.command {
+            Command::Serve(args) => {
+                let (url, cluster) = database(&args.database).await?;
+                let db = Db::connect_lazy(&url, args.database.db_max_connections)?;
+                let listener = tokio::net::TcpListener::bind(args.bind)
+                    .await
+                    .with_context(|| format!("binding {}", args.bind))?;
+                let mut limits = alongside_shared::sync::Limits {
+                    max_frame_bytes: args.max_frame_bytes,
+                    idle_evict_ms: args.idle_evict_secs.saturating_mul(1000),
+                    ..Default::default()
+                };
+                limits.handshake_timeout_ms = 10_000;
+                let settings = SyncSettings {
+                    node: uuid::Uuid::new_v4().simple().to_string(),
+                    limits,
+                    cache_budget_bytes: args.cache_budget_bytes,
+                    compact_after_chunks: args.compact_after_chunks,
+                    ..SyncSettings::default()
+                };
+                let result = crate::app::run(db, listener, settings, shutdown_signal()).await;
+                if let Some(cluster) = cluster {
+                    cluster.stop().await;
+                }
+                result?;
+            }
+            Command::Migrate(args) => {
+                let (url, cluster) = database(&args).await?;
+                let db = Db::connect_lazy(&url, 2)?;
+                let result = db.migrate().await;
+                db.close().await;
+                if let Some(cluster) = cluster {
+                    cluster.stop().await;
+                }
+                result?;
+                println!("migrations applied");
+            }
+        }
+        Ok(())
+    })
+}
+
+/// The configured database, or a private cluster under the data dir.
+async fn database(args: &DatabaseArgs) -> anyhow::Result<(String, Option<Embedded>)> {
+    match &args.database_url {
+        Some(url) => Ok((url.clone(), None)),
+        None => {
+            let embedded = Embedded::start(&args.data_dir).await?;
+            Ok((embedded.url().to_owned(), Some(embedded)))
+        }
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+    tracing::info!("shutdown requested");
+    // Leave a moment for the log line before sockets close.
+    tokio::time::sleep(Duration::from_millis(10)).await;
+}
