@@ -1,0 +1,133 @@
+//! Starting `alongside-server serve` as a child process for cross-process
+//! tests: on a free loopback port, against a given database, with helpers to
+//! wait for readiness, stop it gracefully, or kill it outright.
+
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// A running server process.
+pub struct TestServer {
+    child: Child,
+    /// Where it listens.
+    pub addr: SocketAddr,
+    binary: PathBuf,
+    args: Vec<String>,
+}
+
+/// A free loopback port (bound and released; good enough for tests).
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
+}
+
+/// A plain HTTP GET on loopback: status code and body.
+pub fn http_get(addr: SocketAddr, path: &str) -> Option<(u16, String)> {
+    let mut stream = TcpStream::connect_timeout(&addr, Duration::from_secs(2)).ok()?;
+    stream.set_read_timeout(Some(Duration::from_secs(10))).ok()?;
+    write!(stream, "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n").ok()?;
+    let mut response = String::new();
+    stream.read_to_string(&mut response).ok()?;
+    let status = response.split_whitespace().nth(1)?.parse().ok()?;
+    let body = response.split("\r\n\r\n").nth(1).unwrap_or_default().to_owned();
+    Some((status, body))
+}
+
+impl TestServer {
+    /// Starts `serve` with `database_url` and extra flags, and waits until
+    /// `/healthz` answers.
+    pub fn start(binary: &str, database_url: &str, extra: &[&str]) -> Self {
+        let addr: SocketAddr = format!("127.0.0.1:{}", free_port())
+            .parse()
+            .expect("loopback address");
+        let mut args = vec![
+            "serve".to_owned(),
+            "--database-url".to_owned(),
+            database_url.to_owned(),
+            "--bind".to_owned(),
+            addr.to_string(),
+        ];
+        args.extend(extra.iter().map(|s| (*s).to_owned()));
+        let mut server = Self {
+            child: spawn(binary, &args),
+            addr,
+            binary: binary.into(),
+            args,
+        };
+        server.wait_healthy();
+        server
+    }
+
+    /// The WebSocket URL of `/sync`.
+    pub fn sync_url(&self) -> String {
+        format!("ws://{}/sync", self.addr)
+    }
+
+    fn wait_healthy(&mut self) {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while Instant::now() < deadline {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                panic!("server exited during start-up: {status}");
+            }
+            if matches!(http_get(self.addr, "/healthz"), Some((200, _))) {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        panic!("server did not become healthy at {}", self.addr);
+    }
+
+    /// `kill -9`: no shutdown, no flush.
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    /// SIGTERM and wait for a graceful exit; returns whether it exited 0.
+    pub fn terminate(&mut self) -> bool {
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status();
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while Instant::now() < deadline {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                return status.success();
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        self.kill();
+        false
+    }
+
+    /// Starts the same server again on the same port (after kill/terminate).
+    pub fn restart(&mut self) {
+        self.child = spawn(&self.binary.to_string_lossy(), &self.args);
+        self.wait_healthy();
+    }
+
+    /// The process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+}
+
+fn spawn(binary: &str, args: &[String]) -> Child {
+    Command::new(binary)
+        .args(args)
+        .env("RUST_LOG", "warn")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("start the server binary")
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
