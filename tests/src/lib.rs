@@ -1,3 +1,10 @@
 //! Cross-process end-to-end tests (server + Postgres + devices + third-party
-//! clients) live in this crate's `tests/` folder as the server and the
-//! mobile bridge land (issues 3–6).
+//! clients) and the tools they share:
+//!
+//! - [`pg`]: a private Postgres per test run and a fresh database per test;
+//! - [`server`]: the real server command line as a child process;
+//! - [`client`]: a raw protocol client for hostile-input tests.
+
+pub mod client;
+pub mod pg;
+pub mod server;

@@ -1,0 +1,128 @@
+//! Several server nodes on one database, and Postgres going away under a
+//! running server.
+
+#![allow(clippy::unwrap_used)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use alongside_server::pg::PrivateCluster;
+use alongside_tests::pg::test_database;
+use alongside_tests::server::{TestServer, http_get};
+
+const SERVER: &str = env!("CARGO_BIN_EXE_alongside-server-under-test");
+
+fn interop_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../interop")
+}
+
+fn node(args: &[&str]) -> (bool, String) {
+    let output = Command::new("node")
+        .current_dir(interop_dir())
+        .args(args)
+        .env("TIMEOUT_MS", "20000")
+        .stderr(Stdio::inherit())
+        .output()
+        .expect("node runs");
+    (output.status.success(), String::from_utf8_lossy(&output.stdout).into_owned())
+}
+
+fn create(url: &str, name: &str) -> String {
+    let output = Command::new("node")
+        .current_dir(interop_dir())
+        .args(["clients/create.mjs", url])
+        .env("TIMEOUT_MS", "20000")
+        .env("DISPLAY_NAME", name)
+        .stderr(Stdio::inherit())
+        .output()
+        .expect("node runs");
+    assert!(output.status.success(), "create.mjs failed");
+    let created: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    created["url"].as_str().unwrap().to_owned()
+}
+
+fn interop_ready() -> bool {
+    interop_dir().join("node_modules/@automerge/automerge-repo").exists()
+        || Command::new("npm")
+            .args(["ci", "--no-audit", "--no-fund", "--prefix"])
+            .arg(interop_dir())
+            .status()
+            .is_ok_and(|s| s.success())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn two_nodes_on_one_database_see_each_others_edits_live() {
+    assert!(interop_ready());
+    let database = test_database();
+    let a = TestServer::start(SERVER, &database.url, &[]);
+    let b = TestServer::start(SERVER, &database.url, &[]);
+
+    let doc_url = create(&a.sync_url(), "Bea");
+    // A device on node B finds what a device on node A created...
+    let (ok, out) = node(&["clients/find.mjs", &b.sync_url(), &doc_url]);
+    assert!(ok, "find on node B failed: {out}");
+    assert!(out.contains("Bea"));
+
+    // ...and sees the next edit made on node A live (LISTEN/NOTIFY).
+    let watcher = Command::new("node")
+        .current_dir(interop_dir())
+        .args(["clients/live.mjs", &b.sync_url(), &doc_url, "watch", "Bea Ortiz"])
+        .env("TIMEOUT_MS", "20000")
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .unwrap();
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let (ok, out) = node(&["clients/live.mjs", &a.sync_url(), &doc_url, "edit", "Bea Ortiz"]);
+    assert!(ok, "edit on node A failed: {out}");
+    let watched = watcher.wait_with_output().unwrap();
+    assert!(watched.status.success(), "node B's device did not see node A's edit");
+}
+
+fn wait_for(addr: std::net::SocketAddr, path: &str, status: u16) -> bool {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while Instant::now() < deadline {
+        if http_get(addr, path).is_some_and(|(s, _)| s == status) {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    false
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn postgres_restarted_under_a_running_server() {
+    assert!(interop_ready());
+    // A cluster of this test's own, since it is stopped midway.
+    let dir = tempdir_for("pg-restart");
+    let cluster = PrivateCluster::start(&dir).unwrap();
+    cluster.create_database("alongside").unwrap();
+    let url = cluster.url("alongside");
+    let server = TestServer::start(SERVER, &url, &[]);
+    let first = create(&server.sync_url(), "Cy");
+
+    cluster.stop().unwrap();
+    assert!(wait_for(server.addr, "/readyz", 503), "server reports not-ready");
+    assert!(matches!(http_get(server.addr, "/healthz"), Some((200, _))), "but stays alive");
+
+    let cluster = PrivateCluster::start(&dir).unwrap();
+    assert!(wait_for(server.addr, "/readyz", 200), "server recovers");
+    // Writes work again, and nothing written before is lost.
+    let second = create(&server.sync_url(), "Dee");
+    for (doc_url, name) in [(&first, "Cy"), (&second, "Dee")] {
+        let (ok, out) = node(&["clients/find.mjs", &server.sync_url(), doc_url]);
+        assert!(ok && out.contains(name), "{name}'s record after the restart: {out}");
+    }
+    drop(server);
+    cluster.stop().unwrap();
+}
+
+/// A fresh folder under the target directory that the `postgres` user can
+/// reach (system temp folders may not be).
+fn tempdir_for(name: &str) -> PathBuf {
+    let dir = alongside_tests::pg::shared_cluster_dir()
+        .with_file_name(format!("{name}-{}", uuid::Uuid::new_v4().simple()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
