@@ -1,3 +1,6 @@
 //! Cross-process end-to-end tests (server + Postgres + devices + third-party
 //! clients) live in this crate's `tests/` folder as the server and the
-//! mobile bridge land (issues 3–6).
+//! mobile bridge land (issues 3–6). Its library is their harness: [`pg`]
+//! gives each test a database of its own.
+
+pub mod pg;
