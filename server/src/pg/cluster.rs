@@ -219,7 +219,10 @@ impl PrivateCluster {
     }
 
     /// The port of a server already running (or starting) in this
-    /// directory, once it is ready; `None` when none is running.
+    /// directory, once it is ready and accepts connections; `None` when none
+    /// is running. A postmaster killed moments ago can linger as a zombie
+    /// that `pg_ctl status` still calls running (until init reaps it): the
+    /// connection check waits that out.
     fn running_port(&self) -> Result<Option<u16>, PgError> {
         let pid_file = self.layout.data.join("postmaster.pid");
         let deadline = Instant::now() + TIMEOUT;
@@ -239,7 +242,9 @@ impl PrivateCluster {
                 .ok()
                 .and_then(|text| layout::parse_postmaster_pid(&text));
             match pid {
-                Some(pid) if pid.status == "ready" => return Ok(Some(pid.port)),
+                Some(pid) if pid.status == "ready" && accepts_connections(pid.port) => {
+                    return Ok(Some(pid.port));
+                }
                 _ if Instant::now() > deadline => {
                     return Err(PgError::NotReady {
                         dir: self.layout.data.clone(),
@@ -323,6 +328,12 @@ impl Drop for PrivateCluster {
             tracing::warn!(%error, "could not stop the private PostgreSQL server");
         }
     }
+}
+
+/// Whether something accepts TCP connections on `port` of 127.0.0.1.
+fn accepts_connections(port: u16) -> bool {
+    let address = std::net::SocketAddr::from(([127, 0, 0, 1], port));
+    std::net::TcpStream::connect_timeout(&address, Duration::from_secs(1)).is_ok()
 }
 
 /// Whether nothing listens on `port` of 127.0.0.1 now.
