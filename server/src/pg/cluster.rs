@@ -22,6 +22,20 @@ const TIMEOUT: Duration = Duration::from_secs(120);
 /// How many ports to try when the chosen one is taken before the server binds it.
 const START_ATTEMPTS: u32 = 3;
 
+/// How much a cluster's data must survive; applied at every start.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Durability {
+    /// Commits reach the disk before they are acknowledged (PostgreSQL's
+    /// defaults, fsync on): the server's data.
+    Durable,
+    /// Nothing waits for the disk (fsync, synchronous_commit and
+    /// full_page_writes off; initdb --no-sync): a machine crash may lose or
+    /// corrupt the data, a crash of PostgreSQL alone does not. For test
+    /// clusters, where creating and dropping a database per test is otherwise
+    /// over ten times slower (each drop forces a checkpoint).
+    Throwaway,
+}
+
 /// A running private PostgreSQL server: listening on 127.0.0.1 (and a unix
 /// socket in its directory), superuser `postgres`, trust authentication for
 /// local connections only. Meant for development, tests and single-user
@@ -37,12 +51,14 @@ pub struct PrivateCluster {
     port: u16,
     binaries: PgBinaries,
     runner: Runner,
+    durability: Durability,
     stop_on_drop: bool,
 }
 
 impl PrivateCluster {
-    /// Starts (first `initdb`-ing) the cluster kept in `dir`, or adopts the
-    /// server already running there. Concurrent calls for one directory, from
+    /// Starts (first `initdb`-ing) the cluster kept in `dir` with
+    /// [`Durability::Durable`] settings, or adopts the server already running
+    /// there (whatever its settings). Concurrent calls for one directory, from
     /// any process, are serialised by a lock file in it, so exactly one of
     /// them initialises and starts the server.
     ///
@@ -54,6 +70,11 @@ impl PrivateCluster {
     /// server program runs as that account; that account must be able to
     /// reach `dir`.
     pub fn start(dir: &Path) -> Result<Self, PgError> {
+        Self::start_with(dir, Durability::Durable)
+    }
+
+    /// [`PrivateCluster::start`] with the given durability.
+    pub fn start_with(dir: &Path, durability: Durability) -> Result<Self, PgError> {
         let binaries = PgBinaries::find()?;
         let runner = Runner::for_this_process()?;
         let dir = std::path::absolute(dir).map_err(io("resolve", dir))?;
@@ -74,6 +95,7 @@ impl PrivateCluster {
             port: 0,
             binaries,
             runner,
+            durability,
             stop_on_drop: false,
         };
         if !cluster.layout.is_initialised() {
@@ -180,6 +202,9 @@ impl PrivateCluster {
             "--locale=C",
             "--auth=trust",
         ]);
+        if self.durability == Durability::Throwaway {
+            initdb.arg("--no-sync");
+        }
         run(&mut initdb)?;
 
         let conf = layout.data_initdb.join("postgresql.conf");
@@ -194,7 +219,10 @@ impl PrivateCluster {
     }
 
     /// The port of a server already running (or starting) in this
-    /// directory, once it is ready; `None` when none is running.
+    /// directory, once it is ready and accepts connections; `None` when none
+    /// is running. A postmaster killed moments ago can linger as a zombie
+    /// that `pg_ctl status` still calls running (until init reaps it): the
+    /// connection check waits that out.
     fn running_port(&self) -> Result<Option<u16>, PgError> {
         let pid_file = self.layout.data.join("postmaster.pid");
         let deadline = Instant::now() + TIMEOUT;
@@ -214,7 +242,9 @@ impl PrivateCluster {
                 .ok()
                 .and_then(|text| layout::parse_postmaster_pid(&text));
             match pid {
-                Some(pid) if pid.status == "ready" => return Ok(Some(pid.port)),
+                Some(pid) if pid.status == "ready" && accepts_connections(pid.port) => {
+                    return Ok(Some(pid.port));
+                }
                 _ if Instant::now() > deadline => {
                     return Err(PgError::NotReady {
                         dir: self.layout.data.clone(),
@@ -242,7 +272,7 @@ impl PrivateCluster {
         loop {
             self.runner.write_file(
                 &layout.runtime_conf(),
-                &layout::runtime_conf(port, socket.as_deref()),
+                &layout::runtime_conf(port, socket.as_deref(), self.durability),
             )?;
             let mut start = self.pg_ctl();
             start.arg("-l").arg(&layout.log);
@@ -298,6 +328,12 @@ impl Drop for PrivateCluster {
             tracing::warn!(%error, "could not stop the private PostgreSQL server");
         }
     }
+}
+
+/// Whether something accepts TCP connections on `port` of 127.0.0.1.
+fn accepts_connections(port: u16) -> bool {
+    let address = std::net::SocketAddr::from(([127, 0, 0, 1], port));
+    std::net::TcpStream::connect_timeout(&address, Duration::from_secs(1)).is_ok()
 }
 
 /// Whether nothing listens on `port` of 127.0.0.1 now.
@@ -389,5 +425,27 @@ mod tests {
         let error = PrivateCluster::start(&dir).unwrap_err();
         assert!(matches!(error, PgError::Unreachable { .. }), "{error}");
         assert!(error.to_string().contains("chmod o+x"), "{error}");
+    }
+
+    #[test]
+    fn concurrent_starts_of_one_directory_start_one_server() {
+        let temp = tempfile::tempdir().unwrap();
+        fs::set_permissions(temp.path(), fs::Permissions::from_mode(0o755)).unwrap();
+        let dir = temp.path().join("postgres");
+        let clusters: Vec<PrivateCluster> = std::thread::scope(|scope| {
+            let starts: Vec<_> = (0..4)
+                .map(|_| scope.spawn(|| PrivateCluster::start_with(&dir, Durability::Throwaway)))
+                .collect();
+            starts
+                .into_iter()
+                .map(|start| start.join().unwrap().unwrap())
+                .collect()
+        });
+        let starters = clusters.iter().filter(|c| c.stops_on_drop()).count();
+        assert_eq!(starters, 1, "exactly one call starts the server");
+        assert!(clusters.iter().all(|c| c.port() == clusters[0].port()));
+        let port = clusters[0].port();
+        drop(clusters);
+        assert!(!accepts_tcp(port), "the starter's handle stopped it");
     }
 }

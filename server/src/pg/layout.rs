@@ -12,6 +12,8 @@
 
 use std::path::{Path, PathBuf};
 
+use super::Durability;
+
 /// The longest unix socket path the kernel accepts (`sun_path` holds 108 bytes
 /// with the terminating NUL).
 const MAX_SOCKET_PATH: usize = 107;
@@ -89,12 +91,19 @@ local all all trust
 host  all all 127.0.0.1/32 trust
 ";
 
+/// Settings that stop PostgreSQL waiting for the disk, for [`Durability::Throwaway`].
+const THROWAWAY_CONF: &str = "fsync = off\nsynchronous_commit = off\nfull_page_writes = off\n";
+
 /// The runtime settings file's text.
-pub(super) fn runtime_conf(port: u16, socket: Option<&str>) -> String {
-    format!(
+pub(super) fn runtime_conf(port: u16, socket: Option<&str>, durability: Durability) -> String {
+    let mut text = format!(
         "# Written by alongside_server::pg at every start.\nport = {port}\nunix_socket_directories = {}\n",
         conf_string(socket.unwrap_or(""))
-    )
+    );
+    if durability == Durability::Throwaway {
+        text.push_str(THROWAWAY_CONF);
+    }
+    text
 }
 
 /// A `postgresql.conf` string literal.
@@ -165,13 +174,19 @@ mod tests {
 
     #[test]
     fn runtime_settings_quote_their_strings() {
-        let text = runtime_conf(5433, Some("\"/tmp/it's\""));
+        let text = runtime_conf(5433, Some("\"/tmp/it's\""), Durability::Durable);
         assert!(text.contains("port = 5433\n"), "{text}");
         assert!(
             text.contains("unix_socket_directories = '\"/tmp/it''s\"'\n"),
             "{text}"
         );
-        assert!(runtime_conf(5433, None).contains("unix_socket_directories = ''\n"));
+        assert!(!text.contains("fsync"), "{text}");
+        let throwaway = runtime_conf(5433, None, Durability::Throwaway);
+        assert!(
+            throwaway.contains("unix_socket_directories = ''\n"),
+            "{throwaway}"
+        );
+        assert!(throwaway.contains("fsync = off\n"), "{throwaway}");
     }
 
     #[test]

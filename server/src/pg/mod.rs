@@ -17,6 +17,6 @@ mod layout;
 mod runner;
 
 pub use binaries::{PgBinaries, SERVER_PROGRAMS, find_tool};
-pub use cluster::PrivateCluster;
+pub use cluster::{Durability, PrivateCluster};
 pub use databases::{create_database_at, drop_database_at, with_database};
 pub use error::PgError;
