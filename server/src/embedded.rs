@@ -51,10 +51,10 @@ impl Embedded {
     pub async fn stop(self) {
         let cluster = self.cluster;
         let _ = tokio::task::spawn_blocking(move || {
-            if cluster.stops_on_drop() {
-                if let Err(e) = cluster.stop() {
-                    tracing::warn!(error = %e, "stopping the private cluster failed");
-                }
+            if cluster.stops_on_drop()
+                && let Err(e) = cluster.stop()
+            {
+                tracing::warn!(error = %e, "stopping the private cluster failed");
             }
         })
         .await;

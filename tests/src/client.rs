@@ -84,7 +84,11 @@ impl RawClient {
             document_id: document,
             data,
         };
-        if request { Message::Request(m) } else { Message::Sync(m) }
+        if request {
+            Message::Request(m)
+        } else {
+            Message::Sync(m)
+        }
     }
 
     /// The next thing the server does, waiting at most `wait`.

@@ -23,7 +23,11 @@ async fn expect_error_then_close(client: &mut RawClient, case: &str) {
         Reply::Message(Message::Error { message, .. }) => assert!(!message.is_empty(), "{case}"),
         other => panic!("{case}: expected an error message, got {other:?}"),
     }
-    assert_eq!(client.next(WAIT).await, Reply::Closed, "{case}: connection closed");
+    assert_eq!(
+        client.next(WAIT).await,
+        Reply::Closed,
+        "{case}: connection closed"
+    );
 }
 
 fn corrupt_sync_message() -> Vec<u8> {
@@ -84,16 +88,22 @@ async fn bad_input_is_refused_and_nothing_is_written() {
         .encode();
     for n in 0..2u8 {
         let unknown = DocumentId::from_bytes([100 + n; 16]);
-        client.send(&client.doc_message(unknown, data.clone(), true)).await;
+        client
+            .send(&client.doc_message(unknown, data.clone(), true))
+            .await;
         match client.next(WAIT).await {
-            Reply::Message(Message::DocUnavailable { document_id, .. }) => assert_eq!(document_id, unknown),
+            Reply::Message(Message::DocUnavailable { document_id, .. }) => {
+                assert_eq!(document_id, unknown)
+            }
             other => panic!("unknown document: expected doc-unavailable, got {other:?}"),
         }
     }
 
     // The bystander was not disturbed.
     let unknown = DocumentId::from_bytes([42; 16]);
-    bystander.send(&bystander.doc_message(unknown, data, true)).await;
+    bystander
+        .send(&bystander.doc_message(unknown, data, true))
+        .await;
     assert!(matches!(
         bystander.next(WAIT).await,
         Reply::Message(Message::DocUnavailable { .. })
@@ -104,5 +114,8 @@ async fn bad_input_is_refused_and_nothing_is_written() {
     assert_eq!(db.document_ids().await.unwrap(), Vec::<uuid::Uuid>::new());
     let (status, metrics) = alongside_tests::server::http_get(server.addr, "/metrics").unwrap();
     assert_eq!(status, 200);
-    assert!(metrics.contains("alongside_frames_rejected_total 4"), "{metrics}");
+    assert!(
+        metrics.contains("alongside_frames_rejected_total 4"),
+        "{metrics}"
+    );
 }

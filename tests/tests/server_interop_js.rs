@@ -25,7 +25,11 @@ fn ensure_node_modules() {
     let dir = interop_dir();
     let lock = std::env::temp_dir().join("alongside-npm-ci.lock");
     // Several test binaries may get here at once: let one install.
-    let _guard = std::fs::OpenOptions::new().create(true).truncate(false).write(true).open(&lock);
+    let _guard = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&lock);
     if dir.join("node_modules/@automerge/automerge-repo").exists() {
         return;
     }
@@ -45,7 +49,10 @@ fn node(args: &[&str]) -> (bool, String) {
         .stderr(Stdio::inherit())
         .output()
         .expect("node runs");
-    (output.status.success(), String::from_utf8_lossy(&output.stdout).into_owned())
+    (
+        output.status.success(),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+    )
 }
 
 #[tokio::test(flavor = "multi_thread")]

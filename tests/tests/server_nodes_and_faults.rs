@@ -25,7 +25,10 @@ fn node(args: &[&str]) -> (bool, String) {
         .stderr(Stdio::inherit())
         .output()
         .expect("node runs");
-    (output.status.success(), String::from_utf8_lossy(&output.stdout).into_owned())
+    (
+        output.status.success(),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+    )
 }
 
 fn create(url: &str, name: &str) -> String {
@@ -43,7 +46,9 @@ fn create(url: &str, name: &str) -> String {
 }
 
 fn interop_ready() -> bool {
-    interop_dir().join("node_modules/@automerge/automerge-repo").exists()
+    interop_dir()
+        .join("node_modules/@automerge/automerge-repo")
+        .exists()
         || Command::new("npm")
             .args(["ci", "--no-audit", "--no-fund", "--prefix"])
             .arg(interop_dir())
@@ -67,17 +72,32 @@ async fn two_nodes_on_one_database_see_each_others_edits_live() {
     // ...and sees the next edit made on node A live (LISTEN/NOTIFY).
     let watcher = Command::new("node")
         .current_dir(interop_dir())
-        .args(["clients/live.mjs", &b.sync_url(), &doc_url, "watch", "Bea Ortiz"])
+        .args([
+            "clients/live.mjs",
+            &b.sync_url(),
+            &doc_url,
+            "watch",
+            "Bea Ortiz",
+        ])
         .env("TIMEOUT_MS", "20000")
         .stdout(Stdio::null())
         .stderr(Stdio::inherit())
         .spawn()
         .unwrap();
     tokio::time::sleep(Duration::from_secs(2)).await;
-    let (ok, out) = node(&["clients/live.mjs", &a.sync_url(), &doc_url, "edit", "Bea Ortiz"]);
+    let (ok, out) = node(&[
+        "clients/live.mjs",
+        &a.sync_url(),
+        &doc_url,
+        "edit",
+        "Bea Ortiz",
+    ]);
     assert!(ok, "edit on node A failed: {out}");
     let watched = watcher.wait_with_output().unwrap();
-    assert!(watched.status.success(), "node B's device did not see node A's edit");
+    assert!(
+        watched.status.success(),
+        "node B's device did not see node A's edit"
+    );
 }
 
 fn wait_for(addr: std::net::SocketAddr, path: &str, status: u16) -> bool {
@@ -103,8 +123,14 @@ async fn postgres_restarted_under_a_running_server() {
     let first = create(&server.sync_url(), "Cy");
 
     cluster.stop().unwrap();
-    assert!(wait_for(server.addr, "/readyz", 503), "server reports not-ready");
-    assert!(matches!(http_get(server.addr, "/healthz"), Some((200, _))), "but stays alive");
+    assert!(
+        wait_for(server.addr, "/readyz", 503),
+        "server reports not-ready"
+    );
+    assert!(
+        matches!(http_get(server.addr, "/healthz"), Some((200, _))),
+        "but stays alive"
+    );
 
     let cluster = PrivateCluster::start(&dir).unwrap();
     assert!(wait_for(server.addr, "/readyz", 200), "server recovers");
@@ -112,7 +138,10 @@ async fn postgres_restarted_under_a_running_server() {
     let second = create(&server.sync_url(), "Dee");
     for (doc_url, name) in [(&first, "Cy"), (&second, "Dee")] {
         let (ok, out) = node(&["clients/find.mjs", &server.sync_url(), doc_url]);
-        assert!(ok && out.contains(name), "{name}'s record after the restart: {out}");
+        assert!(
+            ok && out.contains(name),
+            "{name}'s record after the restart: {out}"
+        );
     }
     drop(server);
     cluster.stop().unwrap();
