@@ -8,7 +8,7 @@ use anyhow::Context;
 use clap::Parser;
 use tracing_subscriber::EnvFilter;
 
-use crate::config::{Cli, Command, DatabaseArgs};
+use crate::config::{Cli, Command, DatabaseArgs, ProjectionAction};
 use crate::db::Db;
 use crate::embedded::Embedded;
 use crate::sync::SyncSettings;
@@ -63,6 +63,22 @@ pub fn main() -> anyhow::Result<()> {
                 }
                 result?;
                 println!("migrations applied");
+            }
+            Command::Projection {
+                action: ProjectionAction::Rebuild(args),
+            } => {
+                let (url, cluster) = database(&args).await?;
+                let db = Db::connect_lazy(&url, 2)?;
+                let result = async {
+                    db.migrate().await?;
+                    crate::projection::rebuild(&db).await
+                }
+                .await;
+                db.close().await;
+                if let Some(cluster) = cluster {
+                    cluster.stop().await;
+                }
+                println!("projected {} documents", result?);
             }
         }
         Ok(())

@@ -24,6 +24,19 @@ pub enum Command {
     Serve(ServeArgs),
     /// Apply database migrations and exit.
     Migrate(DatabaseArgs),
+    /// Maintain the projection (relational rows derived from documents).
+    Projection {
+        /// What to do with it.
+        #[command(subcommand)]
+        action: ProjectionAction,
+    },
+}
+
+/// `projection` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum ProjectionAction {
+    /// Recompute every document's rows from the stored documents.
+    Rebuild(DatabaseArgs),
 }
 
 /// Where the database is.

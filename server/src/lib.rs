@@ -9,6 +9,7 @@
 //! - [`cli`] and [`config`]: the command line and `ALONGSIDE_*` variables;
 //! - [`pg`] and [`embedded`]: the private Postgres used when no database URL
 //!   is given;
+//! - [`projection`]: relational rows derived from merged documents;
 //! - [`metrics`]: counters and gauges in Prometheus text format.
 
 pub mod app;
@@ -19,4 +20,5 @@ pub mod embedded;
 pub mod http;
 pub mod metrics;
 pub mod pg;
+pub mod projection;
 pub mod sync;

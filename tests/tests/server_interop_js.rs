@@ -103,4 +103,14 @@ async fn automerge_repo_clients_create_find_and_edit_live() {
     assert_eq!(validate(&doc), Ok(DocKind::Participant));
     let json = serde_json::to_value(automerge::AutoSerde::from(&doc)).unwrap();
     assert_eq!(json["profile"]["displayName"], "Ada Lovelace");
+
+    // The projection was kept up to date by the merges, and equals a rebuild.
+    let live = db.projection_dump().await.unwrap();
+    assert!(
+        live.iter()
+            .any(|row| row.starts_with("participants ") && row.contains("Ada Lovelace")),
+        "{live:?}"
+    );
+    assert_eq!(alongside_server::projection::rebuild(&db).await.unwrap(), 1);
+    assert_eq!(db.projection_dump().await.unwrap(), live);
 }

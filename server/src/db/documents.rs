@@ -8,6 +8,7 @@
 use uuid::Uuid;
 
 use super::{Db, DbError};
+use crate::projection::Projection;
 
 /// The channel on which commits are announced to other server nodes.
 pub const CHANNEL: &str = "alongside_documents";
@@ -59,7 +60,14 @@ pub struct StoredDocument {
 impl Db {
     /// Appends the chunks of one document in one transaction and announces
     /// the commit on [`CHANNEL`] as `node:document:chunk`.
-    pub async fn persist(&self, node: &str, chunks: &[NewChunk]) -> Result<Committed, DbError> {
+    /// `projection` is the document's projection after these chunks; it
+    /// replaces the document's rows in the same transaction.
+    pub async fn persist(
+        &self,
+        node: &str,
+        chunks: &[NewChunk],
+        projection: Option<&Projection>,
+    ) -> Result<Committed, DbError> {
         let Some(first) = chunks.first() else {
             return Err(DbError::Query("nothing to persist".into()));
         };
@@ -106,6 +114,9 @@ impl Db {
             .bind(&chunk.peer)
             .execute(&mut *tx)
             .await?;
+        }
+        if let Some(projection) = projection {
+            super::projection::write(&mut tx, document, projection).await?;
         }
         let (pending_chunks,): (i64,) =
             sqlx::query_as("SELECT count(*) FROM document_chunks WHERE document_id = $1")

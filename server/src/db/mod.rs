@@ -7,6 +7,7 @@
 
 pub mod documents;
 pub mod notify;
+pub mod projection;
 
 use std::time::Duration;
 

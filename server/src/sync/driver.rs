@@ -19,6 +19,7 @@ use crate::db::documents::{Committed, NewChunk};
 use crate::db::notify::Announcement;
 use crate::db::{Db, DbError};
 use crate::metrics::Metrics;
+use crate::projection::{self, Projection};
 
 /// Results of spawned work, fed back to the driver.
 pub(super) enum Internal {
@@ -45,6 +46,8 @@ pub(super) enum Internal {
 struct Pending {
     seq: u64,
     chunk: NewChunk,
+    /// The document's projection right after this merge.
+    projection: Projection,
 }
 
 struct Driver {
@@ -281,13 +284,16 @@ impl Driver {
                     from,
                     ..
                 } => {
-                    let kind = self.hub.document(&document).and_then(storage::kind);
+                    let doc = self.hub.document(&document);
+                    let kind = doc.and_then(projection::document_kind);
+                    let projection = doc.map_or(Projection::Nothing, projection::project);
                     let peer = from.and_then(|c| self.peers.get(&c).cloned());
                     let chunk = storage::chunk(document.to_uuid(), kind, data, &changes, peer);
-                    self.queued
-                        .entry(document)
-                        .or_default()
-                        .push_back(Pending { seq, chunk });
+                    self.queued.entry(document).or_default().push_back(Pending {
+                        seq,
+                        chunk,
+                        projection,
+                    });
                     self.start_persist(document);
                 }
                 Effect::PeerReady { conn, peer_id, .. } => {
@@ -366,9 +372,12 @@ impl Driver {
         let Some(queue) = self.queued.remove(&document) else {
             return;
         };
-        let Some(seq) = queue.back().map(|p| p.seq) else {
+        let Some(last) = queue.back() else {
             return;
         };
+        let seq = last.seq;
+        // The latest projection covers every merge in the batch.
+        let projection = last.projection.clone();
         let chunks: Vec<NewChunk> = queue.into_iter().map(|p| p.chunk).collect();
         let bytes = chunks.iter().map(|c| c.data.len()).sum();
         self.in_flight.insert(document);
@@ -377,7 +386,7 @@ impl Driver {
         let input = self.input.clone();
         tokio::spawn(async move {
             let started = Instant::now();
-            let result = db.persist(&node, &chunks).await;
+            let result = db.persist(&node, &chunks, Some(&projection)).await;
             let _ = input.send(Input::Internal(Internal::Persisted {
                 document,
                 seq,

@@ -21,6 +21,7 @@ use alongside_shared::sync::{ConnId, Limits};
 use tokio::sync::{mpsc, oneshot};
 
 pub use policy::{ConnPeer, ServerPolicy};
+pub use storage::load as load_stored;
 
 use crate::db::Db;
 use crate::metrics::Metrics;

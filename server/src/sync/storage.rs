@@ -1,7 +1,7 @@
 //! Conversions between the hub's storage effects and the database's rows.
 
 use alongside_shared::sync::ChangeMeta;
-use automerge::{AutoCommit, ROOT, ReadDoc};
+use automerge::AutoCommit;
 
 use crate::db::documents::{NewChange, NewChunk, StoredDocument};
 
@@ -27,15 +27,6 @@ pub fn chunk(
                 deps: c.deps.iter().flat_map(|d| d.0).collect(),
             })
             .collect(),
-    }
-}
-
-/// The `@type` of a document, if it has a string one.
-pub fn kind(doc: &AutoCommit) -> Option<String> {
-    match doc.get(ROOT, "@type").ok()?? {
-        (automerge::Value::Scalar(s), _) => s.as_str().map(str::to_owned),
-        (automerge::Value::Object(automerge::ObjType::Text), id) => doc.text(&id).ok(),
-        _ => None,
     }
 }
 

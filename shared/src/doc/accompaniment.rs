@@ -19,15 +19,15 @@ use super::vocab::{AccompanimentStatus, AppointmentKind, Transport};
 #[derive(Debug, Clone, Hydrate, Reconcile)]
 pub struct Accompaniment {
     /// Always `alongside/accompaniment`.
-    #[autosurgeon(rename = "@type")]
+    #[autosurgeon(hydrate = "crate::doc::lenient::string", rename = "@type")]
     pub doc_type: String,
     /// Schema version.
     pub schema: i64,
     /// Document id of the participant record.
-    #[autosurgeon(rename = "participantId")]
+    #[autosurgeon(hydrate = "crate::doc::lenient::string", rename = "participantId")]
     pub participant_id: String,
     /// User id of the accompanying worker.
-    #[autosurgeon(rename = "peerId")]
+    #[autosurgeon(hydrate = "crate::doc::lenient::string", rename = "peerId")]
     pub peer_id: String,
     /// The appointment.
     pub appointment: Appointment,
@@ -61,7 +61,11 @@ pub struct Accompaniment {
     /// Lifecycle status.
     pub status: AccompanimentStatus,
     /// Id of the progress note that documents it.
-    #[autosurgeon(rename = "noteId", missing = "Default::default")]
+    #[autosurgeon(
+        hydrate = "crate::doc::lenient::opt_string",
+        rename = "noteId",
+        missing = "Default::default"
+    )]
     pub note_id: Option<String>,
     /// When the log was created.
     #[autosurgeon(rename = "createdAt")]
@@ -107,6 +111,7 @@ pub struct Appointment {
     /// Where it is.
     pub place: Text,
     /// Who it is with.
+    #[autosurgeon(hydrate = "crate::doc::lenient::string")]
     pub provider: String,
     /// When it is booked for.
     #[autosurgeon(rename = "scheduledAt", missing = "Default::default")]

@@ -16,12 +16,12 @@ use super::timestamp::Timestamp;
 #[derive(Debug, Clone, PartialEq, Eq, Hydrate, Reconcile)]
 pub struct CaseloadIndex {
     /// Always `alongside/caseload-index`.
-    #[autosurgeon(rename = "@type")]
+    #[autosurgeon(hydrate = "crate::doc::lenient::string", rename = "@type")]
     pub doc_type: String,
     /// Schema version.
     pub schema: i64,
     /// The user this index is for.
-    #[autosurgeon(rename = "userId")]
+    #[autosurgeon(hydrate = "crate::doc::lenient::string", rename = "userId")]
     pub user_id: String,
     /// Participant records, by document id.
     pub participants: BTreeMap<String, CaseloadParticipant>,
@@ -50,7 +50,7 @@ impl CaseloadIndex {
 #[derive(Debug, Clone, PartialEq, Eq, Hydrate, Reconcile)]
 pub struct CaseloadParticipant {
     /// Name shown in the caseload list.
-    #[autosurgeon(rename = "displayName")]
+    #[autosurgeon(hydrate = "crate::doc::lenient::string", rename = "displayName")]
     pub display_name: String,
     /// When the participant was assigned to the user.
     #[autosurgeon(rename = "assignedAt")]
@@ -61,6 +61,6 @@ pub struct CaseloadParticipant {
 #[derive(Debug, Clone, PartialEq, Eq, Hydrate, Reconcile)]
 pub struct CaseloadAccompaniment {
     /// Document id of the participant record.
-    #[autosurgeon(rename = "participantId")]
+    #[autosurgeon(hydrate = "crate::doc::lenient::string", rename = "participantId")]
     pub participant_id: String,
 }

@@ -47,6 +47,14 @@ impl Hydrate for CalendarDate {
         Self::parse(s)
             .ok_or_else(|| HydrateError::unexpected("a date YYYY-MM-DD", format!("{s:?}")))
     }
+
+    // JavaScript clients write plain strings as Text.
+    fn hydrate_text<D: autosurgeon::ReadDoc>(
+        doc: &D,
+        obj: &automerge::ObjId,
+    ) -> Result<Self, HydrateError> {
+        Self::hydrate_string(&doc.text(obj)?)
+    }
 }
 
 impl Reconcile for CalendarDate {

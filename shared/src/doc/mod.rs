@@ -26,6 +26,7 @@ pub mod edit;
 pub mod error;
 pub mod ids;
 pub mod json_schema;
+pub mod lenient;
 pub mod participant;
 pub mod path;
 pub mod problem;

@@ -21,7 +21,7 @@ use super::vocab::{GoalStatus, NoteStatus, ReviewState};
 #[derive(Debug, Clone, Hydrate, Reconcile)]
 pub struct Participant {
     /// Always `alongside/participant`.
-    #[autosurgeon(rename = "@type")]
+    #[autosurgeon(hydrate = "crate::doc::lenient::string", rename = "@type")]
     pub doc_type: String,
     /// Schema version.
     pub schema: i64,
@@ -62,10 +62,17 @@ pub struct Profile {
     #[autosurgeon(rename = "preferredName", missing = "Default::default")]
     pub preferred_name: Option<Text>,
     /// Pronouns.
-    #[autosurgeon(missing = "Default::default")]
+    #[autosurgeon(
+        hydrate = "crate::doc::lenient::opt_string",
+        missing = "Default::default"
+    )]
     pub pronouns: Option<String>,
     /// Preferred language.
-    #[autosurgeon(rename = "preferredLanguage", missing = "Default::default")]
+    #[autosurgeon(
+        hydrate = "crate::doc::lenient::opt_string",
+        rename = "preferredLanguage",
+        missing = "Default::default"
+    )]
     pub preferred_language: Option<String>,
 }
 
@@ -90,7 +97,11 @@ pub struct Goal {
     #[autosurgeon(rename = "createdAt")]
     pub created_at: Timestamp,
     /// User id of whoever recorded it.
-    #[autosurgeon(rename = "createdBy", missing = "Default::default")]
+    #[autosurgeon(
+        hydrate = "crate::doc::lenient::opt_string",
+        rename = "createdBy",
+        missing = "Default::default"
+    )]
     pub created_by: Option<String>,
 }
 
@@ -98,10 +109,10 @@ pub struct Goal {
 #[derive(Debug, Clone, Hydrate, Reconcile)]
 pub struct Note {
     /// User id of the author.
-    #[autosurgeon(rename = "authorId")]
+    #[autosurgeon(hydrate = "crate::doc::lenient::string", rename = "authorId")]
     pub author_id: String,
     /// Device the note was written on.
-    #[autosurgeon(rename = "deviceId")]
+    #[autosurgeon(hydrate = "crate::doc::lenient::string", rename = "deviceId")]
     pub device_id: String,
     /// Date of service.
     #[autosurgeon(rename = "serviceDate")]
@@ -113,9 +124,10 @@ pub struct Note {
     #[autosurgeon(rename = "encounterEndAt")]
     pub encounter_end_at: Timestamp,
     /// Place of service (community, home, clinic, telehealth, hospital, other).
+    #[autosurgeon(hydrate = "crate::doc::lenient::string")]
     pub setting: String,
     /// Service type or billing code, e.g. `H0038`.
-    #[autosurgeon(rename = "serviceCode")]
+    #[autosurgeon(hydrate = "crate::doc::lenient::string", rename = "serviceCode")]
     pub service_code: String,
     /// Goals addressed: goal id → `true`.
     #[autosurgeon(rename = "goalIds", with = "autosurgeon::map_with_parseable_keys")]
@@ -128,10 +140,17 @@ pub struct Note {
     #[autosurgeon(rename = "createdAt")]
     pub created_at: Timestamp,
     /// Author's name as signed.
-    #[autosurgeon(rename = "authorName", missing = "Default::default")]
+    #[autosurgeon(
+        hydrate = "crate::doc::lenient::opt_string",
+        rename = "authorName",
+        missing = "Default::default"
+    )]
     pub author_name: Option<String>,
     /// Author's credentials, e.g. `CPRS`.
-    #[autosurgeon(missing = "Default::default")]
+    #[autosurgeon(
+        hydrate = "crate::doc::lenient::opt_string",
+        missing = "Default::default"
+    )]
     pub credentials: Option<String>,
     /// The participant's own comment (collaborative documentation).
     #[autosurgeon(rename = "participantComment", missing = "Default::default")]
@@ -149,7 +168,11 @@ pub struct Note {
     #[autosurgeon(rename = "updatedAt", missing = "Default::default")]
     pub updated_at: Option<Timestamp>,
     /// Document id of the accompaniment this note documents.
-    #[autosurgeon(rename = "accompanimentId", missing = "Default::default")]
+    #[autosurgeon(
+        hydrate = "crate::doc::lenient::opt_string",
+        rename = "accompanimentId",
+        missing = "Default::default"
+    )]
     pub accompaniment_id: Option<String>,
 }
 
@@ -170,6 +193,7 @@ pub struct Narrative {
 #[derive(Debug, Clone, PartialEq, Eq, Hydrate, Reconcile)]
 pub struct Signature {
     /// User id of the signer.
+    #[autosurgeon(hydrate = "crate::doc::lenient::string")]
     pub by: String,
     /// When it was signed.
     pub at: Timestamp,
@@ -188,13 +212,17 @@ pub struct Review {
     /// The supervisor's comment.
     pub comment: Text,
     /// User id of the reviewer.
-    #[autosurgeon(rename = "reviewerId")]
+    #[autosurgeon(hydrate = "crate::doc::lenient::string", rename = "reviewerId")]
     pub reviewer_id: String,
     /// When the review was made.
     pub at: Timestamp,
     /// The heads the reviewer saw, as hex change hashes.
     pub heads: Vec<String>,
     /// Reviewer's name.
-    #[autosurgeon(rename = "reviewerName", missing = "Default::default")]
+    #[autosurgeon(
+        hydrate = "crate::doc::lenient::opt_string",
+        rename = "reviewerName",
+        missing = "Default::default"
+    )]
     pub reviewer_name: Option<String>,
 }

@@ -59,6 +59,14 @@ macro_rules! string_enum {
                     )
                 })
             }
+
+            // JavaScript clients write plain strings as Text.
+            fn hydrate_text<D: autosurgeon::ReadDoc>(
+                doc: &D,
+                obj: &automerge::ObjId,
+            ) -> Result<Self, HydrateError> {
+                Self::hydrate_string(&doc.text(obj)?)
+            }
         }
 
         impl Reconcile for $name {
