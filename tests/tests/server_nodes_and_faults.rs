@@ -155,3 +155,55 @@ fn tempdir_for(name: &str) -> PathBuf {
     std::fs::create_dir_all(&dir).unwrap();
     dir
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn compaction_folds_chunks_and_keeps_every_change() {
+    assert!(interop_ready());
+    let database = test_database();
+    let mut server = TestServer::start(SERVER, &database.url, &["--compact-after-chunks", "3"]);
+    let doc_url = create(&server.sync_url(), "Eve");
+    for name in ["Eve A", "Eve B", "Eve C", "Eve D"] {
+        let (ok, out) = node(&[
+            "clients/live.mjs",
+            &server.sync_url(),
+            &doc_url,
+            "edit",
+            name,
+        ]);
+        assert!(ok, "edit failed: {out}");
+    }
+    let document = doc_url
+        .parse::<alongside_shared::wire::AutomergeUrl>()
+        .unwrap()
+        .document_id
+        .to_uuid();
+    let db = alongside_server::db::Db::connect_lazy(&database.url, 2).unwrap();
+    // Compaction runs after the commit that crossed the threshold.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let (snapshot, chunks) = loop {
+        let shape = db.storage_shape(document).await.unwrap();
+        if shape.0 || Instant::now() > deadline {
+            break shape;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    assert!(snapshot, "a snapshot was written");
+    assert!(chunks < 3, "chunks were folded ({chunks} left)");
+    // Every change ever received is still in the document.
+    let stored = db.load(document).await.unwrap().unwrap();
+    let mut doc = automerge::AutoCommit::new();
+    for piece in &stored.pieces {
+        doc.load_incremental(piece).unwrap();
+    }
+    let hashes = db.change_hashes(document).await.unwrap();
+    assert!(hashes.len() >= 5);
+    for hash in hashes {
+        let hash = automerge::ChangeHash(hash.try_into().unwrap());
+        assert!(doc.get_change_by_hash(&hash).is_some(), "history kept");
+    }
+    // And a restarted server serves it from the snapshot.
+    server.kill();
+    server.restart();
+    let (ok, out) = node(&["clients/find.mjs", &server.sync_url(), &doc_url]);
+    assert!(ok && out.contains("Eve D"), "{out}");
+}

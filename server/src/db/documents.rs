@@ -215,6 +215,19 @@ impl Db {
         Ok(ids.len())
     }
 
+    /// Whether a document has a snapshot, and how many chunks wait beyond it.
+    pub async fn storage_shape(&self, document: Uuid) -> Result<(bool, i64), DbError> {
+        let (snapshot, chunks): (bool, i64) = sqlx::query_as(
+            "SELECT d.snapshot IS NOT NULL,
+                    (SELECT count(*) FROM document_chunks c WHERE c.document_id = d.id)
+             FROM documents d WHERE d.id = $1",
+        )
+        .bind(document)
+        .fetch_one(self.pool())
+        .await?;
+        Ok((snapshot, chunks))
+    }
+
     /// Every stored document id (for rebuilds and checks).
     pub async fn document_ids(&self) -> Result<Vec<Uuid>, DbError> {
         let rows: Vec<(Uuid,)> = sqlx::query_as("SELECT id FROM documents ORDER BY id")
