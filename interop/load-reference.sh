@@ -15,6 +15,10 @@ log="$(mktemp)"
 node "$here/reference-server.mjs" 0 >"$log" 2>&1 &
 server=$!
 stop() {
+  if ! kill -0 "$server" 2>/dev/null; then
+    echo "load-reference.sh: the reference server died during the run; its last words:" >&2
+    tail -n 20 "$log" >&2
+  fi
   kill -TERM "$server" 2>/dev/null || true
   wait "$server" 2>/dev/null || true
   rm -f "$log"

@@ -101,13 +101,16 @@ pub struct Device {
 impl Device {
     /// A device named `peer_id` holding `docs` (handed to its hub, which
     /// persists and opens each). Without a `storage_id` the device announces
-    /// itself as an ephemeral peer.
+    /// itself as an ephemeral peer. `limits` bound the device's hub (the
+    /// load generator waits for the server's handshake as long as the run
+    /// lasts, so that a slow server shows as slow, not as failed).
     pub fn offline(
         peer_id: String,
         storage_id: Option<String>,
+        limits: Limits,
         docs: Vec<OfflineDoc>,
     ) -> Result<Self, String> {
-        let mut device = Self::new(peer_id, storage_id);
+        let mut device = Self::new(peer_id, storage_id, limits);
         device.add_offline(docs)?;
         Ok(device)
     }
@@ -117,7 +120,7 @@ impl Device {
         self.heads.len()
     }
 
-    fn new(peer_id: String, storage_id: Option<String>) -> Self {
+    fn new(peer_id: String, storage_id: Option<String>, limits: Limits) -> Self {
         let config = HubConfig {
             peer_id: PeerId::new(peer_id),
             metadata: PeerMetadata {
@@ -125,7 +128,7 @@ impl Device {
                 storage_id: storage_id.map(StorageId::new),
             },
             role: Role::Initiate,
-            limits: Limits::default(),
+            limits,
         };
         Self {
             hub: Hub::new(config, AllowAll),

@@ -21,6 +21,7 @@ pub mod workload;
 use std::sync::Arc;
 use std::time::Duration;
 
+use alongside_shared::sync::Limits;
 use tokio::sync::{Semaphore, watch};
 use tokio::task::JoinSet;
 use tokio::time::{Instant, timeout_at};
@@ -99,6 +100,10 @@ async fn prepare(config: &Config, run_id: &str) -> Result<Vec<device::Device>, L
         let (devices, docs, edits) = (config.devices, config.docs, config.edits);
         let ephemeral = config.target.ephemeral;
         let run_id = run_id.to_string();
+        let limits = Limits {
+            handshake_timeout_ms: u64::try_from(config.timeout.as_millis()).unwrap_or(u64::MAX),
+            ..Limits::default()
+        };
         set.spawn_blocking(move || {
             (w..devices)
                 .step_by(workers)
@@ -107,7 +112,9 @@ async fn prepare(config: &Config, run_id: &str) -> Result<Vec<device::Device>, L
                         workload::device_documents(d, docs, edits).map_err(|e| e.to_string())?;
                     let peer_id = format!("load-{run_id}-{d}");
                     let storage_id = (!ephemeral).then(|| format!("{peer_id}-storage"));
-                    Ok((d, device::Device::offline(peer_id, storage_id, made)?))
+                    let device =
+                        device::Device::offline(peer_id, storage_id, limits.clone(), made)?;
+                    Ok((d, device))
                 })
                 .collect::<Result<Vec<_>, String>>()
         });
