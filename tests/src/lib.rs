@@ -3,8 +3,10 @@
 //!
 //! - [`pg`]: a private Postgres per test run and a fresh database per test;
 //! - [`server`]: the real server command line as a child process;
-//! - [`client`]: a raw protocol client for hostile-input tests.
+//! - [`client`]: a raw protocol client for hostile-input tests;
+//! - [`load`]: simulated devices and the `alongside-load` generator.
 
 pub mod client;
+pub mod load;
 pub mod pg;
 pub mod server;

@@ -1,0 +1,108 @@
+//! What each simulated device wrote while offline: participant records made
+//! with the typed editing helpers, each followed by progress notes, one
+//! Automerge change per note.
+
+use std::collections::BTreeMap;
+
+use alongside_shared::doc::edit::participant::{add_note, create_participant};
+use alongside_shared::doc::participant::{Narrative, Note, Profile};
+use alongside_shared::doc::vocab::NoteStatus;
+use alongside_shared::doc::{CalendarDate, DocError, Timestamp};
+use alongside_shared::wire::DocumentId;
+use automerge::{AutoCommit, ChangeHash};
+use autosurgeon::Text;
+use uuid::Uuid;
+
+/// One document a device holds, ready to hand to its hub.
+pub struct OfflineDoc {
+    /// The document's id.
+    pub id: DocumentId,
+    /// The document, every change committed.
+    pub doc: AutoCommit,
+    /// Its heads, sorted.
+    pub heads: Vec<ChangeHash>,
+}
+
+/// About 200 bytes of note narrative, numbered so notes differ.
+fn note_body(device: usize, doc: usize, edit: usize) -> String {
+    format!(
+        "Met at the library as planned (device {device}, record {doc}, note {edit}). \
+         We talked through the week, practised the bus route to the clinic together \
+         and wrote down three questions for Thursday's appointment."
+    )
+}
+
+fn note(device: usize, doc: usize, edit: usize) -> Note {
+    let at = 1_790_000_000_000 + i64::try_from(edit).unwrap_or(0) * 3_600_000;
+    Note {
+        author_id: format!("load-peer-{device}"),
+        device_id: format!("load-device-{device}"),
+        service_date: CalendarDate::from_ymd(2026, 11, 20).expect("2026-11-20 is a date"),
+        encounter_at: Timestamp(at),
+        encounter_end_at: Timestamp(at + 45 * 60_000),
+        setting: "community".into(),
+        service_code: "H0038".into(),
+        goal_ids: BTreeMap::new(),
+        narrative: Narrative {
+            intervention: Text::with_value(note_body(device, doc, edit)),
+            ..Narrative::default()
+        },
+        status: NoteStatus::Draft,
+        created_at: Timestamp(at),
+        author_name: None,
+        credentials: Some("CPRS".into()),
+        participant_comment: None,
+        part2: None,
+        submitted_at: None,
+        signature: None,
+        updated_at: None,
+        accompaniment_id: None,
+    }
+}
+
+/// A new participant record with `edits` notes, each its own change:
+/// `edits + 1` changes in all.
+pub fn participant(device: usize, doc: usize, edits: usize) -> Result<OfflineDoc, Box<DocError>> {
+    let mut am = AutoCommit::new();
+    create_participant(
+        &mut am,
+        &Profile::new(&format!("Participant {device}-{doc}")),
+    )
+    .map_err(Box::new)?;
+    am.commit();
+    for edit in 0..edits {
+        add_note(&mut am, Uuid::new_v4(), &note(device, doc, edit)).map_err(Box::new)?;
+        am.commit();
+    }
+    let mut heads = am.get_heads();
+    heads.sort();
+    Ok(OfflineDoc {
+        id: DocumentId::from_uuid(Uuid::new_v4()),
+        doc: am,
+        heads,
+    })
+}
+
+/// The `docs` records of one device, `edits` notes each.
+pub fn device_documents(
+    device: usize,
+    docs: usize,
+    edits: usize,
+) -> Result<Vec<OfflineDoc>, Box<DocError>> {
+    (0..docs).map(|d| participant(device, d, edits)).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alongside_shared::doc::{DocKind, validate};
+
+    #[test]
+    fn offline_records_are_valid_with_one_change_per_edit() -> Result<(), Box<DocError>> {
+        let mut made = participant(3, 7, 4)?;
+        assert_eq!(validate(&made.doc), Ok(DocKind::Participant));
+        assert_eq!(made.doc.get_changes(&[]).len(), 5);
+        assert_eq!(made.heads.len(), 1);
+        Ok(())
+    }
+}
