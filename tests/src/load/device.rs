@@ -115,6 +115,15 @@ impl Device {
         Ok(device)
     }
 
+    /// The documents the server has confirmed, with the heads it confirmed:
+    /// the server announced exactly these heads, so it must hold them.
+    pub fn acknowledged(&self) -> Vec<(DocumentId, Vec<ChangeHash>)> {
+        self.converged
+            .iter()
+            .filter_map(|id| self.heads.get(id).map(|h| (*id, h.clone())))
+            .collect()
+    }
+
     /// Documents the device holds.
     pub fn document_count(&self) -> usize {
         self.heads.len()
@@ -268,7 +277,7 @@ impl Device {
 /// converged or `deadline` passes. `storm_start` is the common origin of
 /// [`DeviceResult::finished_at`].
 pub async fn run_device(
-    mut device: Device,
+    device: &mut Device,
     target: &Target,
     storm_start: Instant,
     deadline: Instant,
@@ -277,7 +286,7 @@ pub async fn run_device(
         docs: device.document_count(),
         ..DeviceResult::default()
     };
-    let outcome = session(&mut device, target, deadline, &mut result).await;
+    let outcome = session(device, target, deadline, &mut result).await;
     result.converged_docs = device.converged.len();
     result.finished_at = Instant::now().saturating_duration_since(storm_start);
     if let Err(e) = outcome {

@@ -172,9 +172,10 @@ pub async fn run(config: &Config) -> Result<Report, LoadError> {
         let permits = Arc::clone(&permits);
         let target = Arc::clone(&target);
         set.spawn(async move {
+            let mut device = device;
             let n = device.document_count();
             match timeout_at(deadline, permits.acquire_owned()).await {
-                Ok(Ok(_permit)) => device::run_device(device, &target, start, deadline).await,
+                Ok(Ok(_permit)) => device::run_device(&mut device, &target, start, deadline).await,
                 _ => DeviceResult {
                     docs: n,
                     finished_at: start.elapsed(),

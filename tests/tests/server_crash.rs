@@ -1,0 +1,135 @@
+//! `kill -9` of the server during a burst of syncs from many devices: after a
+//! restart every change any device saw acknowledged is in Postgres, and the
+//! devices converge once they reconnect.
+
+#![allow(clippy::unwrap_used)]
+
+use std::time::Duration;
+
+use tokio::time::Instant;
+
+use alongside_server::db::Db;
+use alongside_shared::sync::Limits;
+use alongside_tests::load::Target;
+use alongside_tests::load::device::{Device, run_device};
+use alongside_tests::load::workload::device_documents;
+use alongside_tests::pg::test_database;
+use alongside_tests::server::TestServer;
+
+const SERVER: &str = env!("CARGO_BIN_EXE_alongside-server-under-test");
+const DEVICES: usize = 32;
+
+fn devices() -> Vec<Device> {
+    (0..DEVICES)
+        .map(|d| {
+            let docs = device_documents(d, 6, 6).unwrap();
+            let peer = format!("crash-device-{d}");
+            Device::offline(
+                peer.clone(),
+                Some(format!("{peer}-storage")),
+                Limits::default(),
+                docs,
+            )
+            .unwrap()
+        })
+        .collect()
+}
+
+/// Runs every device against `url` at once, each for at most `for_at_most`.
+async fn storm(devices: Vec<Device>, url: &str, for_at_most: Duration) -> Vec<Device> {
+    let target = Target {
+        url: url.to_owned(),
+        token: None,
+        ephemeral: false,
+    };
+    let start = Instant::now();
+    let deadline = start + for_at_most;
+    let tasks: Vec<_> = devices
+        .into_iter()
+        .map(|mut device| {
+            let target = target.clone();
+            tokio::spawn(async move {
+                run_device(&mut device, &target, start, deadline).await;
+                device
+            })
+        })
+        .collect();
+    let mut out = Vec::new();
+    for task in tasks {
+        out.push(task.await.unwrap());
+    }
+    out
+}
+
+/// Commits the server has made so far.
+fn persists(server: &TestServer) -> u64 {
+    alongside_tests::server::http_get(server.addr, "/metrics")
+        .and_then(|(_, body)| {
+            body.lines()
+                .find_map(|l| l.strip_prefix("alongside_persists_total "))
+                .and_then(|n| n.trim().parse().ok())
+        })
+        .unwrap_or(0)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn kill_9_during_a_burst_loses_nothing_acknowledged() {
+    let database = test_database();
+    let mut server = TestServer::start(SERVER, &database.url, &[]);
+    let url = server.sync_url();
+
+    // The storm starts; the server dies in the middle of it, once some
+    // commits have happened.
+    let prepared = devices();
+    let storm_task = tokio::spawn({
+        let url = url.clone();
+        async move { storm(prepared, &url, Duration::from_secs(20)).await }
+    });
+    let started = Instant::now();
+    while persists(&server) < 12 && started.elapsed() < Duration::from_secs(20) {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    server.kill();
+    let devices = storm_task.await.unwrap();
+    let acknowledged: Vec<_> = devices.iter().flat_map(Device::acknowledged).collect();
+    let total: usize = devices.iter().map(Device::document_count).sum();
+    eprintln!(
+        "before the kill: {} of {total} documents acknowledged",
+        acknowledged.len()
+    );
+    assert!(
+        acknowledged.len() < total,
+        "the kill came too late to test anything"
+    );
+
+    // Restart: everything acknowledged is stored.
+    server.restart();
+    let db = Db::connect_lazy(&database.url, 2).unwrap();
+    for (document, heads) in &acknowledged {
+        let stored = db.change_hashes(document.to_uuid()).await.unwrap();
+        for head in heads {
+            assert!(
+                stored.iter().any(|h| h.as_slice() == head.0.as_slice()),
+                "acknowledged head {head} of {document} was lost"
+            );
+        }
+    }
+
+    // The devices reconnect and every document converges.
+    let devices = storm(devices, &server.sync_url(), Duration::from_secs(60)).await;
+    for device in &devices {
+        assert_eq!(
+            device.acknowledged().len(),
+            device.document_count(),
+            "a device did not converge"
+        );
+    }
+    for device in &devices {
+        for (document, heads) in device.acknowledged() {
+            let stored = db.change_hashes(document.to_uuid()).await.unwrap();
+            for head in heads {
+                assert!(stored.iter().any(|h| h.as_slice() == head.0.as_slice()));
+            }
+        }
+    }
+}
