@@ -7,6 +7,8 @@
 #   bash interop/load-reference.sh --devices 200 --docs 20 --edits 10 --json
 #
 # Needs `npm ci --prefix interop` once. Exit status is alongside-load's.
+# SURVIVE_UNHANDLED=1 keeps the server up through automerge-repo's unhandled
+# rejections (see reference-server.mjs); the first few are shown on stderr.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(dirname "$here")"
@@ -18,6 +20,8 @@ stop() {
   if ! kill -0 "$server" 2>/dev/null; then
     echo "load-reference.sh: the reference server died during the run; its last words:" >&2
     tail -n 20 "$log" >&2
+  else
+    grep -m 5 "unhandled rejection" "$log" >&2 || true
   fi
   kill -TERM "$server" 2>/dev/null || true
   wait "$server" 2>/dev/null || true

@@ -12,6 +12,8 @@
 //   env SHARE=generous  announce every document to every peer (automerge-repo's
 //             default for clients); otherwise the server answers only what a
 //             peer asks for, as automerge-repo-sync-server does
+//   env SURVIVE_UNHANDLED=1  log unhandled promise rejections and keep serving
+//             (stock Node exits on them; see below)
 //
 // Prints `listening <port>` on stdout once it accepts connections, and exits
 // on SIGTERM or SIGINT.
@@ -52,6 +54,26 @@ const repo = new Repo({
   },
 })
 
+// automerge-repo 2.5.6 leaves a rejected promise unhandled when a document a
+// peer says it has is not ready within 60 s (DocSynchronizer.beginSync awaits
+// handle.whenReady()); Node then exits. That is the stock behaviour and the
+// default here. SURVIVE_UNHANDLED=1 logs such rejections and keeps serving,
+// so that a run can be measured to its end; it counts them on exit.
+let unhandled = 0
+if (process.env.SURVIVE_UNHANDLED === "1") {
+  process.on("unhandledRejection", reason => {
+    unhandled += 1
+    const states = {}
+    for (const handle of Object.values(repo.handles)) {
+      states[handle.state] = (states[handle.state] ?? 0) + 1
+    }
+    console.error(
+      `reference-server: unhandled rejection #${unhandled} (kept serving): ${reason}; ` +
+        `handles by state: ${JSON.stringify(states)}`,
+    )
+  })
+}
+
 console.log(`listening ${wss.address().port}`)
 console.error(`reference-server: data in ${dataDir}${generous ? ", sharing generously" : ""}`)
 
@@ -69,7 +91,7 @@ async function stop(signal) {
   await new Promise(resolve => wss.close(() => resolve()))
   if (!givenDir) await rm(dataDir, { recursive: true, force: true })
   clearTimeout(force)
-  console.error(`reference-server: stopped on ${signal}`)
+  console.error(`reference-server: stopped on ${signal}${unhandled ? `, after ${unhandled} unhandled rejections` : ""}`)
   process.exit(0)
 }
 process.on("SIGTERM", () => void stop("SIGTERM"))

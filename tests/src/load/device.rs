@@ -286,9 +286,11 @@ pub async fn run_device(
         docs: device.document_count(),
         ..DeviceResult::default()
     };
-    let outcome = session(device, target, deadline, &mut result).await;
+    let outcome = session(device, target, storm_start, deadline, &mut result).await;
     result.converged_docs = device.converged.len();
-    result.finished_at = Instant::now().saturating_duration_since(storm_start);
+    if result.finished_at.is_zero() {
+        result.finished_at = Instant::now().saturating_duration_since(storm_start);
+    }
     if let Err(e) = outcome {
         result.error = Some(e);
         result.converged = None;
@@ -296,10 +298,12 @@ pub async fn run_device(
     result
 }
 
-/// The connected part of a device's run.
+/// The connected part of a device's run. Sets `result.finished_at` when the
+/// sync ends, before the polite close.
 async fn session(
     device: &mut Device,
     target: &Target,
+    storm_start: Instant,
     deadline: Instant,
     result: &mut DeviceResult,
 ) -> Result<(), String> {
@@ -374,6 +378,7 @@ async fn session(
             },
         }
     };
+    result.finished_at = Instant::now().saturating_duration_since(storm_start);
     device.handle(Event::Disconnected { conn: CONN })?;
     // A polite close, bounded; the result does not depend on it.
     let close = async {

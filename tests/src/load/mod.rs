@@ -18,6 +18,9 @@ pub mod report;
 pub mod rss;
 pub mod workload;
 
+#[cfg(test)]
+mod selftest;
+
 use std::sync::Arc;
 use std::time::Duration;
 
