@@ -124,6 +124,14 @@ async fn kill_9_during_a_burst_loses_nothing_acknowledged() {
             "a device did not converge"
         );
     }
+    // The projection, kept by the merges, holds every note and equals a
+    // rebuild from the stored documents.
+    let live = db.projection_dump().await.unwrap();
+    let notes = live.iter().filter(|row| row.starts_with("notes ")).count();
+    assert_eq!(notes, DEVICES * 6 * 6, "every note is projected");
+    alongside_server::projection::rebuild(&db).await.unwrap();
+    assert_eq!(db.projection_dump().await.unwrap(), live);
+
     for device in &devices {
         for (document, heads) in device.acknowledged() {
             let stored = db.change_hashes(document.to_uuid()).await.unwrap();
