@@ -207,3 +207,30 @@ async fn compaction_folds_chunks_and_keeps_every_change() {
     let (ok, out) = node(&["clients/find.mjs", &server.sync_url(), &doc_url]);
     assert!(ok && out.contains("Eve D"), "{out}");
 }
+
+fn metric(server: &TestServer, name: &str) -> Option<i64> {
+    let (_, body) = http_get(server.addr, "/metrics")?;
+    body.lines()
+        .find_map(|l| l.strip_prefix(&format!("{name} ")))
+        .and_then(|v| v.trim().parse().ok())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_cache_keeps_to_its_budget_and_sigterm_stops_cleanly() {
+    assert!(interop_ready());
+    let database = test_database();
+    // A budget smaller than any document: everything is evicted on the next
+    // tick, and reloaded from Postgres on demand.
+    let mut server = TestServer::start(SERVER, &database.url, &["--cache-budget-bytes", "1"]);
+    let doc_url = create(&server.sync_url(), "Fay");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while metric(&server, "alongside_cached_documents") != Some(0) {
+        assert!(Instant::now() < deadline, "the document was not evicted");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(metric(&server, "alongside_cached_bytes"), Some(0));
+    let (ok, out) = node(&["clients/find.mjs", &server.sync_url(), &doc_url]);
+    assert!(ok && out.contains("Fay"), "reloaded on demand: {out}");
+    assert!(metric(&server, "alongside_document_loads_total").unwrap_or(0) >= 1);
+    assert!(server.terminate(), "SIGTERM: graceful exit with status 0");
+}
