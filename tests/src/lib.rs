@@ -4,9 +4,11 @@
 //! - [`pg`]: a private Postgres per test run and a fresh database per test;
 //! - [`server`]: the real server command line as a child process;
 //! - [`client`]: a raw protocol client for hostile-input tests;
+//! - [`interop`]: the unmodified automerge-repo JS clients of `interop/`;
 //! - [`load`]: simulated devices and the `alongside-load` generator.
 
 pub mod client;
+pub mod interop;
 pub mod load;
 pub mod pg;
 pub mod server;

@@ -4,73 +4,34 @@
 
 #![allow(clippy::unwrap_used)]
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 
 use alongside_server::db::Db;
 use alongside_shared::doc::{DocKind, validate};
 use alongside_shared::wire::AutomergeUrl;
+use alongside_tests::interop;
 use alongside_tests::pg::test_database;
 use alongside_tests::server::TestServer;
 use automerge::AutoCommit;
 
 const SERVER: &str = env!("CARGO_BIN_EXE_alongside-server-under-test");
 
-fn interop_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../interop")
-}
-
-/// Installs the pinned npm packages once (the lockfile is committed).
-fn ensure_node_modules() {
-    let dir = interop_dir();
-    let lock = std::env::temp_dir().join("alongside-npm-ci.lock");
-    // Several test binaries may get here at once: let one install.
-    let _guard = std::fs::OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(&lock);
-    if dir.join("node_modules/@automerge/automerge-repo").exists() {
-        return;
-    }
-    let status = Command::new("npm")
-        .args(["ci", "--no-audit", "--no-fund", "--prefix"])
-        .arg(&dir)
-        .status()
-        .expect("npm is installed (Node 20)");
-    assert!(status.success(), "npm ci --prefix interop failed");
-}
-
-fn node(args: &[&str]) -> (bool, String) {
-    let output = Command::new("node")
-        .current_dir(interop_dir())
-        .args(args)
-        .env("TIMEOUT_MS", "20000")
-        .stderr(Stdio::inherit())
-        .output()
-        .expect("node runs");
-    (
-        output.status.success(),
-        String::from_utf8_lossy(&output.stdout).into_owned(),
-    )
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn automerge_repo_clients_create_find_and_edit_live() {
-    ensure_node_modules();
+    assert!(interop::ready(), "npm ci --prefix interop failed");
     let database = test_database();
     let server = TestServer::start(SERVER, &database.url, &[]);
     let url = server.sync_url();
 
     // One client creates a minimal participant document.
-    let (ok, out) = node(&["clients/create.mjs", &url]);
+    let (ok, out) = interop::run(&["clients/create.mjs", &url]);
     assert!(ok, "create.mjs failed: {out}");
     let created: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
     let doc_url = created["url"].as_str().unwrap().to_owned();
     let document = doc_url.parse::<AutomergeUrl>().unwrap().document_id;
 
     // A fresh client finds it by URL and sees the same content.
-    let (ok, out) = node(&["clients/find.mjs", &url, &doc_url]);
+    let (ok, out) = interop::run(&["clients/find.mjs", &url, &doc_url]);
     assert!(ok, "find.mjs failed: {out}");
     let found: serde_json::Value = serde_json::from_str(out.lines().last().unwrap()).unwrap();
     let content = found.get("doc").unwrap_or(&found);
@@ -78,17 +39,13 @@ async fn automerge_repo_clients_create_find_and_edit_live() {
     assert_eq!(content["profile"]["displayName"], "Ada");
 
     // An edit from one client reaches another, live.
-    let watcher = Command::new("node")
-        .current_dir(interop_dir())
-        .args(["clients/live.mjs", &url, &doc_url, "watch", "Ada Lovelace"])
-        .env("TIMEOUT_MS", "20000")
+    let watcher = interop::command(&["clients/live.mjs", &url, &doc_url, "watch", "Ada Lovelace"])
         .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
         .spawn()
         .unwrap();
     // Let the watcher load the document before the edit is made.
     tokio::time::sleep(std::time::Duration::from_secs(2)).await;
-    let (ok, out) = node(&["clients/live.mjs", &url, &doc_url, "edit", "Ada Lovelace"]);
+    let (ok, out) = interop::run(&["clients/live.mjs", &url, &doc_url, "edit", "Ada Lovelace"]);
     assert!(ok, "live.mjs edit failed: {out}");
     let watched = watcher.wait_with_output().unwrap();
     assert!(watched.status.success(), "the watcher did not see the edit");

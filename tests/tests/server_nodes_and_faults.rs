@@ -3,89 +3,43 @@
 
 #![allow(clippy::unwrap_used)]
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::path::PathBuf;
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use alongside_server::pg::PrivateCluster;
+use alongside_tests::interop;
 use alongside_tests::pg::test_database;
 use alongside_tests::server::{TestServer, http_get};
 
 const SERVER: &str = env!("CARGO_BIN_EXE_alongside-server-under-test");
 
-fn interop_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../interop")
-}
-
-fn node(args: &[&str]) -> (bool, String) {
-    let output = Command::new("node")
-        .current_dir(interop_dir())
-        .args(args)
-        .env("TIMEOUT_MS", "20000")
-        .stderr(Stdio::inherit())
-        .output()
-        .expect("node runs");
-    (
-        output.status.success(),
-        String::from_utf8_lossy(&output.stdout).into_owned(),
-    )
-}
-
-fn create(url: &str, name: &str) -> String {
-    let output = Command::new("node")
-        .current_dir(interop_dir())
-        .args(["clients/create.mjs", url])
-        .env("TIMEOUT_MS", "20000")
-        .env("DISPLAY_NAME", name)
-        .stderr(Stdio::inherit())
-        .output()
-        .expect("node runs");
-    assert!(output.status.success(), "create.mjs failed");
-    let created: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
-    created["url"].as_str().unwrap().to_owned()
-}
-
-fn interop_ready() -> bool {
-    interop_dir()
-        .join("node_modules/@automerge/automerge-repo")
-        .exists()
-        || Command::new("npm")
-            .args(["ci", "--no-audit", "--no-fund", "--prefix"])
-            .arg(interop_dir())
-            .status()
-            .is_ok_and(|s| s.success())
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn two_nodes_on_one_database_see_each_others_edits_live() {
-    assert!(interop_ready());
+    assert!(interop::ready());
     let database = test_database();
     let a = TestServer::start(SERVER, &database.url, &[]);
     let b = TestServer::start(SERVER, &database.url, &[]);
 
-    let doc_url = create(&a.sync_url(), "Bea");
+    let doc_url = interop::create(&a.sync_url(), "Bea");
     // A device on node B finds what a device on node A created...
-    let (ok, out) = node(&["clients/find.mjs", &b.sync_url(), &doc_url]);
+    let (ok, out) = interop::run(&["clients/find.mjs", &b.sync_url(), &doc_url]);
     assert!(ok, "find on node B failed: {out}");
     assert!(out.contains("Bea"));
 
     // ...and sees the next edit made on node A live (LISTEN/NOTIFY).
-    let watcher = Command::new("node")
-        .current_dir(interop_dir())
-        .args([
-            "clients/live.mjs",
-            &b.sync_url(),
-            &doc_url,
-            "watch",
-            "Bea Ortiz",
-        ])
-        .env("TIMEOUT_MS", "20000")
-        .stdout(Stdio::null())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .unwrap();
+    let watcher = interop::command(&[
+        "clients/live.mjs",
+        &b.sync_url(),
+        &doc_url,
+        "watch",
+        "Bea Ortiz",
+    ])
+    .stdout(Stdio::null())
+    .spawn()
+    .unwrap();
     tokio::time::sleep(Duration::from_secs(2)).await;
-    let (ok, out) = node(&[
+    let (ok, out) = interop::run(&[
         "clients/live.mjs",
         &a.sync_url(),
         &doc_url,
@@ -113,14 +67,14 @@ fn wait_for(addr: std::net::SocketAddr, path: &str, status: u16) -> bool {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn postgres_restarted_under_a_running_server() {
-    assert!(interop_ready());
+    assert!(interop::ready());
     // A cluster of this test's own, since it is stopped midway.
     let dir = tempdir_for("pg-restart");
     let cluster = PrivateCluster::start(&dir).unwrap();
     cluster.create_database("alongside").unwrap();
     let url = cluster.url("alongside");
     let server = TestServer::start(SERVER, &url, &[]);
-    let first = create(&server.sync_url(), "Cy");
+    let first = interop::create(&server.sync_url(), "Cy");
 
     cluster.stop().unwrap();
     assert!(
@@ -135,9 +89,9 @@ async fn postgres_restarted_under_a_running_server() {
     let cluster = PrivateCluster::start(&dir).unwrap();
     assert!(wait_for(server.addr, "/readyz", 200), "server recovers");
     // Writes work again, and nothing written before is lost.
-    let second = create(&server.sync_url(), "Dee");
+    let second = interop::create(&server.sync_url(), "Dee");
     for (doc_url, name) in [(&first, "Cy"), (&second, "Dee")] {
-        let (ok, out) = node(&["clients/find.mjs", &server.sync_url(), doc_url]);
+        let (ok, out) = interop::run(&["clients/find.mjs", &server.sync_url(), doc_url]);
         assert!(
             ok && out.contains(name),
             "{name}'s record after the restart: {out}"
@@ -158,12 +112,12 @@ fn tempdir_for(name: &str) -> PathBuf {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn compaction_folds_chunks_and_keeps_every_change() {
-    assert!(interop_ready());
+    assert!(interop::ready());
     let database = test_database();
     let mut server = TestServer::start(SERVER, &database.url, &["--compact-after-chunks", "3"]);
-    let doc_url = create(&server.sync_url(), "Eve");
+    let doc_url = interop::create(&server.sync_url(), "Eve");
     for name in ["Eve A", "Eve B", "Eve C", "Eve D"] {
-        let (ok, out) = node(&[
+        let (ok, out) = interop::run(&[
             "clients/live.mjs",
             &server.sync_url(),
             &doc_url,
@@ -204,7 +158,7 @@ async fn compaction_folds_chunks_and_keeps_every_change() {
     // And a restarted server serves it from the snapshot.
     server.kill();
     server.restart();
-    let (ok, out) = node(&["clients/find.mjs", &server.sync_url(), &doc_url]);
+    let (ok, out) = interop::run(&["clients/find.mjs", &server.sync_url(), &doc_url]);
     assert!(ok && out.contains("Eve D"), "{out}");
 }
 
@@ -217,19 +171,19 @@ fn metric(server: &TestServer, name: &str) -> Option<i64> {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_cache_keeps_to_its_budget_and_sigterm_stops_cleanly() {
-    assert!(interop_ready());
+    assert!(interop::ready());
     let database = test_database();
     // A budget smaller than any document: everything is evicted on the next
     // tick, and reloaded from Postgres on demand.
     let mut server = TestServer::start(SERVER, &database.url, &["--cache-budget-bytes", "1"]);
-    let doc_url = create(&server.sync_url(), "Fay");
+    let doc_url = interop::create(&server.sync_url(), "Fay");
     let deadline = Instant::now() + Duration::from_secs(10);
     while metric(&server, "alongside_cached_documents") != Some(0) {
         assert!(Instant::now() < deadline, "the document was not evicted");
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     assert_eq!(metric(&server, "alongside_cached_bytes"), Some(0));
-    let (ok, out) = node(&["clients/find.mjs", &server.sync_url(), &doc_url]);
+    let (ok, out) = interop::run(&["clients/find.mjs", &server.sync_url(), &doc_url]);
     assert!(ok && out.contains("Fay"), "reloaded on demand: {out}");
     assert!(metric(&server, "alongside_document_loads_total").unwrap_or(0) >= 1);
     assert!(server.terminate(), "SIGTERM: graceful exit with status 0");

@@ -488,29 +488,30 @@ impl<P: Policy> Hub<P> {
         }
     }
 
+    /// Answers `doc-unavailable` and forgets the peer's session (access
+    /// denied, or the peer may not keep one).
     fn unavailable(&mut self, conn: ConnId, id: DocumentId) {
         self.drop_session(conn, id);
+        self.send_unavailable(conn, id);
+    }
+
+    /// Answers `doc-unavailable` but keeps the session, marked waiting, so
+    /// the peer gets the document if someone creates it while it is here.
+    fn unavailable_but_waiting(&mut self, conn: ConnId, id: DocumentId) {
+        if let Some(session) = self
+            .conns
+            .get_mut(&conn)
+            .and_then(|c| c.sessions.get_mut(&id))
+        {
+            session.waiting = true;
+        }
+        self.send_unavailable(conn, id);
+    }
+
+    fn send_unavailable(&mut self, conn: ConnId, id: DocumentId) {
         let Some(remote) = self.conns.get(&conn).and_then(|c| c.remote()).cloned() else {
             return;
         };
-        let message = Message::DocUnavailable {
-            sender_id: self.config.peer_id.clone(),
-            target_id: remote,
-            document_id: id,
-        };
-        self.send(conn, &message);
-    }
-
-    fn unavailable_but_waiting(&mut self, conn: ConnId, id: DocumentId) {
-        let Some(connection) = self.conns.get_mut(&conn) else {
-            return;
-        };
-        let Some(remote) = connection.remote().cloned() else {
-            return;
-        };
-        if let Some(session) = connection.sessions.get_mut(&id) {
-            session.waiting = true;
-        }
         let message = Message::DocUnavailable {
             sender_id: self.config.peer_id.clone(),
             target_id: remote,
