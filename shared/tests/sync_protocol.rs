@@ -414,17 +414,19 @@ fn unknown_and_forbidden_documents_look_the_same() {
     );
 }
 
-#[test]
-fn no_reply_advertises_heads_before_they_are_persisted() {
-    let mut hub = server(TestPolicy::default());
-    let conn = ready(&mut hub, 1, "a");
-    let id = DocumentId::from_bytes([5; 16]);
-    let mut doc = participant();
-    let mut state = automerge::sync::State::new();
-    // Round 1: heads only; the server has nothing and asks for the changes.
+/// Round 1 of creating a document on the server: the peer announces its
+/// heads, the server (which has nothing) answers what it needs. Returns the
+/// peer's next sync message, which carries the changes.
+fn changes_for_new_document(
+    hub: &mut Hub<TestPolicy>,
+    conn: ConnId,
+    id: DocumentId,
+    doc: &mut AutoCommit,
+    state: &mut automerge::sync::State,
+) -> Vec<u8> {
     let effects = hub.handle(Event::Frame {
         conn,
-        bytes: sync_frame("a", id, first_message(&mut doc, &mut state), false),
+        bytes: sync_frame("a", id, first_message(doc, state), false),
     });
     assert!(matches!(effects.as_slice(), [Effect::Load { .. }]));
     let effects = hub.handle(Event::Loaded {
@@ -436,16 +438,24 @@ fn no_reply_advertises_heads_before_they_are_persisted() {
     };
     doc.sync()
         .receive_sync_message(
-            &mut state,
+            state,
             automerge::sync::Message::decode(&reply.data).unwrap(),
         )
         .unwrap();
-    // Round 2: the changes. The server must persist before it answers.
-    let changes = doc
-        .sync()
-        .generate_sync_message(&mut state)
-        .unwrap()
-        .encode();
+    doc.sync().generate_sync_message(state).unwrap().encode()
+}
+
+#[test]
+fn no_reply_advertises_heads_before_they_are_persisted() {
+    let mut hub = server(TestPolicy::default());
+    let conn = ready(&mut hub, 1, "a");
+    let id = DocumentId::from_bytes([5; 16]);
+    let mut doc = participant();
+    let mut state = automerge::sync::State::new();
+    // Round 1: heads only; the server has nothing and asks for the changes.
+    // Round 1 (heads only) happens in the helper; round 2 carries the
+    // changes, and the server must persist before it answers.
+    let changes = changes_for_new_document(&mut hub, conn, id, &mut doc, &mut state);
     let effects = hub.handle(Event::Frame {
         conn,
         bytes: sync_frame("a", id, changes, false),
@@ -487,28 +497,7 @@ fn a_failed_persist_closes_the_writer_and_forgets_the_document() {
     let id = DocumentId::from_bytes([6; 16]);
     let mut doc = participant();
     let mut state = automerge::sync::State::new();
-    hub.handle(Event::Frame {
-        conn,
-        bytes: sync_frame("a", id, first_message(&mut doc, &mut state), false),
-    });
-    let effects = hub.handle(Event::Loaded {
-        document: id,
-        result: LoadResult::NotFound,
-    });
-    let Message::Sync(reply) = only(sent(&effects, conn)) else {
-        panic!("unexpected message")
-    };
-    doc.sync()
-        .receive_sync_message(
-            &mut state,
-            automerge::sync::Message::decode(&reply.data).unwrap(),
-        )
-        .unwrap();
-    let changes = doc
-        .sync()
-        .generate_sync_message(&mut state)
-        .unwrap()
-        .encode();
+    let changes = changes_for_new_document(&mut hub, conn, id, &mut doc, &mut state);
     hub.handle(Event::Frame {
         conn,
         bytes: sync_frame("a", id, changes, false),

@@ -918,18 +918,22 @@ impl<P: Policy> Hub<P> {
         self.flush(id);
     }
 
+    /// The connections syncing `id`, as a list that outlives borrows of self.
+    fn subscribers_of(&self, id: DocumentId) -> Vec<ConnId> {
+        self.subscribers
+            .get(&id)
+            .into_iter()
+            .flatten()
+            .copied()
+            .collect()
+    }
+
     fn persist_failed(&mut self, id: DocumentId) {
         if self.docs.remove(&id).is_none() {
             return;
         }
         self.out.push(Effect::Evicted { document: id });
-        let conns: Vec<ConnId> = self
-            .subscribers
-            .get(&id)
-            .into_iter()
-            .flatten()
-            .copied()
-            .collect();
+        let conns = self.subscribers_of(id);
         for conn in conns {
             self.reject(conn, Some(id), ProtocolError::StorageUnavailable);
         }
@@ -968,13 +972,7 @@ impl<P: Policy> Hub<P> {
     }
 
     fn access_changed(&mut self, id: DocumentId) {
-        let conns: Vec<ConnId> = self
-            .subscribers
-            .get(&id)
-            .into_iter()
-            .flatten()
-            .copied()
-            .collect();
+        let conns = self.subscribers_of(id);
         for conn in conns {
             match self.access(conn, &id) {
                 Access::Unavailable => self.unavailable(conn, id),
