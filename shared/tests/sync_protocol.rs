@@ -452,7 +452,6 @@ fn no_reply_advertises_heads_before_they_are_persisted() {
     let id = DocumentId::from_bytes([5; 16]);
     let mut doc = participant();
     let mut state = automerge::sync::State::new();
-    // Round 1: heads only; the server has nothing and asks for the changes.
     // Round 1 (heads only) happens in the helper; round 2 carries the
     // changes, and the server must persist before it answers.
     let changes = changes_for_new_document(&mut hub, conn, id, &mut doc, &mut state);
