@@ -13,6 +13,7 @@
 //! - [`metrics`]: counters and gauges in Prometheus text format.
 
 pub mod app;
+pub mod auth;
 pub mod cli;
 pub mod config;
 pub mod db;
