@@ -310,7 +310,11 @@ impl Driver {
                 Effect::Evicted { document } => {
                     self.sizes.remove(&document);
                 }
-                Effect::Unavailable { .. } | Effect::Ephemeral { .. } => {}
+                Effect::Unavailable { .. }
+                | Effect::Ephemeral { .. }
+                | Effect::Quarantine { .. }
+                | Effect::Denied { .. }
+                | Effect::Disclosed { .. } => {}
             }
         }
     }

@@ -91,6 +91,18 @@ pub enum Event<P> {
         /// The document.
         document: DocumentId,
     },
+    /// Storage refused a persist for a reason the policy could not see in
+    /// memory (an actor bound to another device, found in the database).
+    /// The writer gets an `error`; the document is forgotten as after
+    /// [`Event::PersistFailed`], so nothing of the refused write survives.
+    WriteRefused {
+        /// The document.
+        document: DocumentId,
+        /// The connection whose changes were refused, if still known.
+        conn: Option<ConnId>,
+        /// Why, as told to the writer.
+        reason: String,
+    },
 }
 
 /// Why a connection's input was refused.
@@ -115,6 +127,9 @@ pub enum ProtocolError {
     /// The peer sent changes to a document it may only read.
     #[error("write refused: read-only access")]
     ReadOnly,
+    /// The policy refused the changes (schema, permissions, authorship).
+    #[error("write refused: {0}")]
+    Refused(String),
     /// The handshake did not complete in time.
     #[error("handshake timed out")]
     HandshakeTimeout,
@@ -211,6 +226,34 @@ pub enum Effect {
         document: DocumentId,
         /// The payload.
         data: Vec<u8>,
+    },
+    /// A write was refused and rolled back; keep what the peer sent for an
+    /// administrator. Followed by [`Effect::Rejected`].
+    Quarantine {
+        /// The connection that sent it.
+        conn: ConnId,
+        /// The document.
+        document: DocumentId,
+        /// Why it was refused.
+        reason: String,
+        /// The chunks the peer sent, verbatim.
+        data: Vec<u8>,
+    },
+    /// A peer asked for a document its access does not allow; it was
+    /// answered `doc-unavailable`. For the audit trail.
+    Denied {
+        /// The connection.
+        conn: ConnId,
+        /// The document.
+        document: DocumentId,
+    },
+    /// Document content (changes the peer did not have) was sent to a peer.
+    /// For the audit trail: this is a read.
+    Disclosed {
+        /// The connection.
+        conn: ConnId,
+        /// The document.
+        document: DocumentId,
     },
     /// A document was dropped from memory (idle, or after a failed persist).
     Evicted {

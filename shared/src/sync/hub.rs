@@ -16,7 +16,7 @@ use automerge::{AutoCommit, ChangeHash};
 use super::apply::apply_chunks;
 use super::connection::{Connection, Phase, Session};
 use super::event::{ChangeMeta, ConnId, Effect, Event, LoadResult, ProtocolError};
-use super::policy::{Access, Policy};
+use super::policy::{Access, Policy, Write};
 use crate::wire::{
     self, DocMessage, DocumentId, EphemeralMessage, JoinMessage, Message, PROTOCOL_V1, PeerId,
     PeerMessage, PeerMetadata, RemoteHeads, WireError,
@@ -253,7 +253,7 @@ impl<P: Policy> Hub<P> {
         let before = resident.doc.get_heads();
         let result = edit(&mut resident.doc);
         resident.doc.commit();
-        self.after_apply(*id, &before, None, None);
+        self.after_local_edit(*id, &before);
         Ok((result, self.take()))
     }
 
@@ -270,6 +270,11 @@ impl<P: Policy> Hub<P> {
             Event::StoredChanges { document, bytes } => self.stored_changes(document, bytes),
             Event::Open { document } => self.open_document(document),
             Event::AccessChanged { document } => self.access_changed(document),
+            Event::WriteRefused {
+                document,
+                conn,
+                reason,
+            } => self.write_refused(document, conn, reason),
         }
         self.take()
     }
@@ -594,10 +599,6 @@ impl<P: Policy> Hub<P> {
         if !self.addressed_to_us(conn, &m.sender_id, &m.target_id) {
             return self.reject(conn, Some(id), ProtocolError::WrongPeer);
         }
-        let access = self.access(conn, &id);
-        if access == Access::Unavailable {
-            return self.unavailable(conn, id);
-        }
         let message = match sync::Message::decode(&m.data) {
             Ok(message) => message,
             Err(e) => {
@@ -608,11 +609,8 @@ impl<P: Policy> Hub<P> {
                 );
             }
         };
-        if access == Access::ReadOnly && !message.changes.is_empty() {
-            return self.reject(conn, Some(id), ProtocolError::ReadOnly);
-        }
-        if !self.ensure_session(conn, id, access) {
-            return self.unavailable(conn, id);
+        if !self.admit(conn, id, &message) {
+            return;
         }
         match self.docs.get_mut(&id) {
             Some(DocEntry::Resident(_)) => self.receive(conn, id, request, message),
@@ -635,8 +633,54 @@ impl<P: Policy> Hub<P> {
         }
     }
 
+    /// Checks a peer's access to `id` for `message` and keeps its session in
+    /// step. Asked when the message arrives and again once the document is
+    /// loaded, because loading can teach the policy who the document
+    /// belongs to. Returns false when the message was answered instead.
+    fn admit(&mut self, conn: ConnId, id: DocumentId, message: &sync::Message) -> bool {
+        let access = self.access(conn, &id);
+        if access == Access::Unavailable {
+            self.out.push(Effect::Denied { conn, document: id });
+            self.unavailable(conn, id);
+            return false;
+        }
+        if access == Access::ReadOnly && !message.changes.is_empty() {
+            let data = message.changes.iter().flatten().copied().collect();
+            let error = ProtocolError::ReadOnly;
+            self.out.push(Effect::Quarantine {
+                conn,
+                document: id,
+                reason: error.to_string(),
+                data,
+            });
+            self.reject(conn, Some(id), error);
+            return false;
+        }
+        if !self.ensure_session(conn, id, access) {
+            self.unavailable(conn, id);
+            return false;
+        }
+        true
+    }
+
     /// Applies one sync message from `conn` to a resident document.
     fn receive(&mut self, conn: ConnId, id: DocumentId, request: bool, mut message: sync::Message) {
+        let before = match self.docs.get_mut(&id) {
+            Some(DocEntry::Resident(resident)) => {
+                resident.last_active_ms = self.now_ms;
+                resident.doc.get_heads()
+            }
+            _ => return,
+        };
+        let their_heads = message.heads.clone();
+        let chunks = std::mem::replace(&mut message.changes, sync::ChunkList::empty());
+        let mut changes = None;
+        if !chunks.is_empty() {
+            match self.apply_write(conn, id, &before, &chunks) {
+                Ok(applied) => changes = applied,
+                Err(error) => return self.reject(conn, Some(id), error),
+            }
+        }
         let Some(DocEntry::Resident(resident)) = self.docs.get_mut(&id) else {
             return;
         };
@@ -647,19 +691,6 @@ impl<P: Policy> Hub<P> {
         else {
             return;
         };
-        resident.last_active_ms = self.now_ms;
-        let before = resident.doc.get_heads();
-        let their_heads = message.heads.clone();
-        let chunks = std::mem::replace(&mut message.changes, sync::ChunkList::empty());
-        if !chunks.is_empty()
-            && let Err(e) = apply_chunks(&mut resident.doc, chunks.iter())
-        {
-            return self.reject(
-                conn,
-                Some(id),
-                ProtocolError::InvalidSyncMessage(e.to_string()),
-            );
-        }
         // automerge records "we already sent these heads" when a message
         // without changes names our heads; the changes were stripped above
         // only because they were applied strictly, so undo that record to keep
@@ -677,8 +708,15 @@ impl<P: Policy> Hub<P> {
             return self.reject(conn, Some(id), ProtocolError::InvalidSyncMessage(e));
         }
         let empty = resident.doc.is_empty();
-        let data = (!chunks.is_empty()).then(|| chunks.iter().flatten().copied().collect());
-        self.after_apply(id, &before, Some(conn), data);
+        if let Some(changes) = changes {
+            let data = chunks.iter().flatten().copied().collect();
+            self.persist_new(id, Some(conn), data, changes);
+            if before.is_empty() {
+                // A new document: whoever was waiting for this id may or may
+                // not read it now that it has an owner.
+                self.access_changed_except(id, conn);
+            }
+        }
         self.gossip_heads(conn, id, their_heads);
         if request && empty {
             // Nobody has written this document: it does not exist. The
@@ -690,38 +728,86 @@ impl<P: Policy> Hub<P> {
         }
     }
 
-    /// After changes may have been applied: persist what is new. `data` is
-    /// what the peer sent (validated); local edits pass `None` and the new
-    /// changes are saved from the document.
-    fn after_apply(
+    /// Applies a peer's chunks strictly and asks the policy whether the
+    /// write may stand. Returns the new changes (`None` when the chunks held
+    /// nothing new). A refused write is rolled back and quarantined.
+    fn apply_write(
         &mut self,
+        conn: ConnId,
         id: DocumentId,
         before: &[ChangeHash],
+        chunks: &sync::ChunkList,
+    ) -> Result<Option<Vec<ChangeMeta>>, ProtocolError> {
+        let (Some(DocEntry::Resident(resident)), Some(connection)) =
+            (self.docs.get_mut(&id), self.conns.get(&conn))
+        else {
+            return Ok(None);
+        };
+        apply_chunks(&mut resident.doc, chunks.iter())
+            .map_err(|e| ProtocolError::InvalidSyncMessage(e.to_string()))?;
+        if resident.doc.get_heads().as_slice() == before {
+            return Ok(None);
+        }
+        let changes = change_metas(&mut resident.doc, before);
+        let write = Write {
+            doc: &mut resident.doc,
+            before,
+            changes: &changes,
+        };
+        let Err(refusal) = self.policy.check_write(&connection.peer, &id, write) else {
+            return Ok(Some(changes));
+        };
+        if !roll_back(&mut resident.doc, before) {
+            // Cannot happen (the old heads are in the document), but if it
+            // did, forgetting the document is the safe way back.
+            self.persist_failed(id);
+        }
+        self.out.push(Effect::Quarantine {
+            conn,
+            document: id,
+            reason: refusal.reason.clone(),
+            data: chunks.iter().flatten().copied().collect(),
+        });
+        Err(ProtocolError::Refused(refusal.reason))
+    }
+
+    /// After a local edit: persist what is new and tell the peers.
+    fn after_local_edit(&mut self, id: DocumentId, before: &[ChangeHash]) {
+        let Some(DocEntry::Resident(resident)) = self.docs.get_mut(&id) else {
+            return;
+        };
+        if resident.doc.get_heads().as_slice() == before {
+            return;
+        }
+        let changes = change_metas(&mut resident.doc, before);
+        let data = resident.doc.save_after(before);
+        self.persist_new(id, None, data, changes);
+        self.flush(id);
+    }
+
+    /// Asks the driver to persist changes that became part of `id`. `data`
+    /// holds at least those changes: what the peer sent (validated), or a
+    /// save of a local edit.
+    fn persist_new(
+        &mut self,
+        id: DocumentId,
         from: Option<ConnId>,
-        data: Option<Vec<u8>>,
+        data: Vec<u8>,
+        changes: Vec<ChangeMeta>,
     ) {
         let Some(DocEntry::Resident(resident)) = self.docs.get_mut(&id) else {
             return;
         };
-        let heads = resident.doc.get_heads();
-        if heads.as_slice() == before {
-            return;
-        }
         resident.applied_seq += 1;
         resident.last_active_ms = self.now_ms;
-        let changes = change_metas(&mut resident.doc, before);
-        let data = data.unwrap_or_else(|| resident.doc.save_after(before));
         self.out.push(Effect::Persist {
             document: id,
             seq: resident.applied_seq,
             data,
             changes,
-            heads,
+            heads: resident.doc.get_heads(),
             from,
         });
-        if from.is_none() {
-            self.flush(id);
-        }
     }
 
     /// Generates and sends sync messages for `id` to every connection syncing
@@ -758,6 +844,12 @@ impl<P: Policy> Hub<P> {
                 .sync()
                 .generate_sync_message(&mut session.state)
             {
+                if !message.changes.is_empty() {
+                    self.out.push(Effect::Disclosed {
+                        conn: *conn,
+                        document: id,
+                    });
+                }
                 let doc_message = DocMessage {
                     sender_id: self.config.peer_id.clone(),
                     target_id: remote,
@@ -892,7 +984,11 @@ impl<P: Policy> Hub<P> {
                     conn,
                     request,
                     message,
-                } => self.receive(conn, id, request, message),
+                } => {
+                    if self.admit(conn, id, &message) {
+                        self.receive(conn, id, request, message);
+                    }
+                }
                 Queued::Stored(bytes) => self.merge_stored(id, &bytes),
             }
         }
@@ -971,9 +1067,27 @@ impl<P: Policy> Hub<P> {
         resident.last_active_ms = self.now_ms;
     }
 
+    fn write_refused(&mut self, id: DocumentId, conn: Option<ConnId>, reason: String) {
+        if let Some(conn) = conn {
+            self.reject(conn, Some(id), ProtocolError::Refused(reason));
+        }
+        self.persist_failed(id);
+    }
+
     fn access_changed(&mut self, id: DocumentId) {
+        self.recheck_access(id, None);
+        self.flush(id);
+    }
+
+    /// Re-checks the access of every connection syncing `id` but `except`
+    /// (the writer that just created it).
+    fn access_changed_except(&mut self, id: DocumentId, except: ConnId) {
+        self.recheck_access(id, Some(except));
+    }
+
+    fn recheck_access(&mut self, id: DocumentId, except: Option<ConnId>) {
         let conns = self.subscribers_of(id);
-        for conn in conns {
+        for conn in conns.into_iter().filter(|c| Some(*c) != except) {
             match self.access(conn, &id) {
                 Access::Unavailable => self.unavailable(conn, id),
                 access => {
@@ -981,7 +1095,6 @@ impl<P: Policy> Hub<P> {
                 }
             }
         }
-        self.flush(id);
     }
 
     // ---- time --------------------------------------------------------------
@@ -1021,6 +1134,25 @@ impl<P: Policy> Hub<P> {
 }
 
 /// Metadata of the changes added since `before`.
+/// Returns `doc` to the state it had at `before` (all of its history then:
+/// heads cover every change they descend from), keeping its actor. False
+/// if `before` is not in the document.
+fn roll_back(doc: &mut AutoCommit, before: &[ChangeHash]) -> bool {
+    let actor = doc.get_actor().clone();
+    let restored = if before.is_empty() {
+        Ok(AutoCommit::new())
+    } else {
+        doc.fork_at(before)
+    };
+    match restored {
+        Ok(restored) => {
+            *doc = restored.with_actor(actor);
+            true
+        }
+        Err(_) => false,
+    }
+}
+
 fn change_metas(doc: &mut AutoCommit, before: &[ChangeHash]) -> Vec<ChangeMeta> {
     doc.get_changes_meta(before)
         .into_iter()

@@ -15,6 +15,10 @@
 //! - **Access**: every document a peer names is checked with the driver's
 //!   [`Policy`]; [`Access::Unavailable`] is answered `doc-unavailable`,
 //!   exactly as for a document that does not exist.
+//! - **Writes**: changes from a peer are applied in memory, then offered to
+//!   [`Policy::check_write`]; a refused write is rolled back, reported as
+//!   [`Effect::Quarantine`] and answered with an `error`. It is never
+//!   persisted, merged or advertised.
 //! - **Hostile input**: every malformed frame yields a typed
 //!   [`ProtocolError`], an `error` message and a close; never a panic, and
 //!   never a change applied from an undecodable message.
@@ -31,4 +35,4 @@ mod policy;
 pub use apply::ApplyError;
 pub use event::{ChangeMeta, ConnId, Effect, Event, LoadResult, ProtocolError};
 pub use hub::{Hub, HubConfig, HubError, Limits, Role};
-pub use policy::{Access, AllowAll, Policy};
+pub use policy::{Access, AllowAll, Policy, Refusal, Write};

@@ -1,6 +1,10 @@
 //! The access policy hook: the driver decides, per peer and document, what a
-//! peer may do; the hub enforces it.
+//! peer may read, and whether a write it sent may be merged; the hub
+//! enforces both.
 
+use automerge::{AutoCommit, ChangeHash};
+
+use super::event::ChangeMeta;
 use crate::wire::DocumentId;
 
 /// What a peer may do with a document.
@@ -14,6 +18,37 @@ pub enum Access {
     Unavailable,
 }
 
+/// A write the hub has applied in memory and not yet persisted or
+/// advertised, handed to [`Policy::check_write`]. If the policy refuses it,
+/// the hub rolls the document back to `before`.
+pub struct Write<'a> {
+    /// The document with the write applied. Mutable only because reading a
+    /// diff needs it; a policy must not edit it.
+    pub doc: &'a mut AutoCommit,
+    /// Heads before the write (empty: the write created the document).
+    pub before: &'a [ChangeHash],
+    /// The changes the write added, in causal order.
+    pub changes: &'a [ChangeMeta],
+}
+
+/// Why a write was refused; `reason` is sent to the peer in an `error`
+/// message, so it must not reveal anything about other documents.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{reason}")]
+pub struct Refusal {
+    /// What was wrong with the write.
+    pub reason: String,
+}
+
+impl Refusal {
+    /// A refusal with this reason.
+    pub fn new(reason: impl Into<String>) -> Self {
+        Self {
+            reason: reason.into(),
+        }
+    }
+}
+
 /// Decides access. Asked for every document a peer names, on every message,
 /// so that a revoked assignment takes effect at once.
 pub trait Policy {
@@ -22,6 +57,21 @@ pub trait Policy {
 
     /// The access `peer` has to `document`.
     fn access(&self, peer: &Self::Peer, document: &DocumentId) -> Access;
+
+    /// Whether a write from a peer with write access may be merged: schema,
+    /// which parts of the document the peer may touch, who authored the
+    /// changes. Called after the changes are applied in memory and before
+    /// anything is persisted or sent. A policy may record what an accepted
+    /// write implies (a new document now belongs to its creator).
+    fn check_write(
+        &mut self,
+        peer: &Self::Peer,
+        document: &DocumentId,
+        write: Write<'_>,
+    ) -> Result<(), Refusal> {
+        let _ = (peer, document, write);
+        Ok(())
+    }
 }
 
 /// A policy that lets every peer read and write everything. For tests and

@@ -299,7 +299,11 @@ impl Net {
                     eprintln!("{who:?} evicts {document}");
                 }
             }
-            Effect::PeerReady { .. } | Effect::Ephemeral { .. } => {}
+            Effect::PeerReady { .. }
+            | Effect::Ephemeral { .. }
+            | Effect::Quarantine { .. }
+            | Effect::Denied { .. }
+            | Effect::Disclosed { .. } => {}
         }
     }
 

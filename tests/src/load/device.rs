@@ -223,7 +223,11 @@ impl Device {
                     });
                     continue;
                 }
-                Effect::Ephemeral { .. } | Effect::Evicted { .. } => continue,
+                Effect::Ephemeral { .. }
+                | Effect::Evicted { .. }
+                | Effect::Quarantine { .. }
+                | Effect::Denied { .. }
+                | Effect::Disclosed { .. } => continue,
             };
             work.extend(follow);
         }
