@@ -10,7 +10,7 @@ use alongside_shared::doc::edit::accompaniment::{
     set_status, stamp_step, untick_follow_up,
 };
 use alongside_shared::doc::edit::caseload::{
-    create_caseload_index, put_accompaniment, put_participant, remove_participant,
+    create_caseload_index, purge, put_accompaniment, put_participant, remove_participant,
 };
 use alongside_shared::doc::edit::participant::{
     NoteField, Signing, add_goal, add_note, add_review, create_participant, link_goal,
@@ -228,6 +228,36 @@ fn the_server_maintains_a_caseload_index() {
     assert!(index.participants.is_empty());
     assert_eq!(index.accompaniments.len(), 1);
     assert_eq!(index.updated_at, at(8));
+
+    // Reassignment away: the devices are told to delete the documents.
+    put_participant(&mut doc, "2kQDw8kz5Z1ZyVjHcAM6bkBGTGUk", &entry, at(9)).expect("put");
+    purge(
+        &mut doc,
+        "2kQDw8kz5Z1ZyVjHcAM6bkBGTGUk",
+        "reassigned",
+        at(10),
+    )
+    .expect("purge");
+    purge(
+        &mut doc,
+        "3fYh9hK8mJ2ZgkrF7N1bd2z3qLx",
+        "reassigned",
+        at(10),
+    )
+    .expect("purge");
+    assert_eq!(validate(&doc), Ok(DocKind::CaseloadIndex));
+    let index = read_caseload_index(&doc).expect("read");
+    assert!(index.participants.is_empty() && index.accompaniments.is_empty());
+    assert_eq!(index.purge.len(), 2);
+    assert_eq!(
+        index.purge["3fYh9hK8mJ2ZgkrF7N1bd2z3qLx"].reason,
+        "reassigned"
+    );
+    // ... and assigned back: no longer to be purged.
+    put_participant(&mut doc, "2kQDw8kz5Z1ZyVjHcAM6bkBGTGUk", &entry, at(11)).expect("put");
+    let index = read_caseload_index(&doc).expect("read");
+    assert_eq!(index.participants.len(), 1);
+    assert_eq!(index.purge.len(), 1);
 }
 
 #[test]

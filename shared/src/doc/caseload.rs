@@ -27,6 +27,8 @@ pub struct CaseloadIndex {
     pub participants: BTreeMap<String, CaseloadParticipant>,
     /// Accompaniment logs, by document id.
     pub accompaniments: BTreeMap<String, CaseloadAccompaniment>,
+    /// Documents the user's devices must delete, by document id.
+    pub purge: BTreeMap<String, PurgedDocument>,
     /// Last change to the index.
     #[autosurgeon(rename = "updatedAt")]
     pub updated_at: Timestamp,
@@ -41,6 +43,7 @@ impl CaseloadIndex {
             user_id: user_id.to_owned(),
             participants: BTreeMap::new(),
             accompaniments: BTreeMap::new(),
+            purge: BTreeMap::new(),
             updated_at,
         }
     }
@@ -63,4 +66,15 @@ pub struct CaseloadAccompaniment {
     /// Document id of the participant record.
     #[autosurgeon(hydrate = "crate::doc::lenient::string", rename = "participantId")]
     pub participant_id: String,
+}
+
+/// A document the user lost access to; devices delete their copy.
+#[derive(Debug, Clone, PartialEq, Eq, Hydrate, Reconcile)]
+pub struct PurgedDocument {
+    /// When access ended.
+    #[autosurgeon(rename = "purgedAt")]
+    pub purged_at: Timestamp,
+    /// Why, for the user (e.g. `reassigned`).
+    #[autosurgeon(hydrate = "crate::doc::lenient::string")]
+    pub reason: String,
 }

@@ -395,6 +395,19 @@ const INDEXED_ACCOMPANIMENT: Shape = Shape::Map(&[Field::required(
     "Document id of the participant record.",
 )]);
 
+const PURGED_DOCUMENT: Shape = Shape::Map(&[
+    Field::required(
+        "purgedAt",
+        Shape::Timestamp,
+        "When the user lost access to the document.",
+    ),
+    Field::required(
+        "reason",
+        Shape::Str,
+        "Why (for example `reassigned`), shown to the user.",
+    ),
+]);
+
 /// Root shape of `alongside/caseload-index`.
 pub static CASELOAD_INDEX: Shape = Shape::Map(&[
     envelope_type(DocKind::CaseloadIndex),
@@ -415,6 +428,15 @@ pub static CASELOAD_INDEX: Shape = Shape::Map(&[
             value: &INDEXED_ACCOMPANIMENT,
         },
         "Accompaniment logs, keyed by document id (bs58check).",
+    ),
+    Field::required(
+        "purge",
+        Shape::MapOf {
+            key: KeyRule::NonEmpty,
+            value: &PURGED_DOCUMENT,
+        },
+        "Documents the user's devices must delete: the user no longer has \
+         access to them (keyed by document id, bs58check).",
     ),
     Field::required("updatedAt", Shape::Timestamp, "Last change to the index."),
 ]);

@@ -501,6 +501,7 @@ mod tests {
             .expect("put");
         doc.put_object(ROOT, "accompaniments", ObjType::Map)
             .expect("put");
+        doc.put_object(ROOT, "purge", ObjType::Map).expect("put");
         doc.put(ROOT, "updatedAt", ScalarValue::Timestamp(1))
             .expect("put");
         doc

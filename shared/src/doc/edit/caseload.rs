@@ -7,7 +7,9 @@
 use automerge::AutoCommit;
 
 use super::{delete_key, map_at, put_scalar, require_empty};
-use crate::doc::caseload::{CaseloadAccompaniment, CaseloadIndex, CaseloadParticipant};
+use crate::doc::caseload::{
+    CaseloadAccompaniment, CaseloadIndex, CaseloadParticipant, PurgedDocument,
+};
 use crate::doc::error::DocError;
 use crate::doc::path::DocPath;
 use crate::doc::timestamp::Timestamp;
@@ -54,14 +56,33 @@ fn remove_entry(
     Ok(removed)
 }
 
-/// Adds or updates participant document `doc_id` in the index.
+/// Adds or updates participant document `doc_id` in the index (and takes
+/// it off the purge list, for a participant assigned back).
 pub fn put_participant(
     doc: &mut AutoCommit,
     doc_id: &str,
     entry: &CaseloadParticipant,
     at: Timestamp,
 ) -> Result<(), DocError> {
+    delete_key(doc, &DocPath::from(["purge"]), doc_id)?;
     put_entry(doc, "participants", doc_id, entry, at)
+}
+
+/// Tells the user's devices to delete document `doc_id`: removes it from
+/// the participants or accompaniments and lists it under `purge`.
+pub fn purge(
+    doc: &mut AutoCommit,
+    doc_id: &str,
+    reason: &str,
+    at: Timestamp,
+) -> Result<(), DocError> {
+    delete_key(doc, &DocPath::from(["participants"]), doc_id)?;
+    delete_key(doc, &DocPath::from(["accompaniments"]), doc_id)?;
+    let entry = PurgedDocument {
+        purged_at: at,
+        reason: reason.to_owned(),
+    };
+    put_entry(doc, "purge", doc_id, &entry, at)
 }
 
 /// Removes participant document `doc_id`; true if it was listed.
@@ -80,6 +101,7 @@ pub fn put_accompaniment(
     entry: &CaseloadAccompaniment,
     at: Timestamp,
 ) -> Result<(), DocError> {
+    delete_key(doc, &DocPath::from(["purge"]), doc_id)?;
     put_entry(doc, "accompaniments", doc_id, entry, at)
 }
 
