@@ -7,7 +7,9 @@
 use std::collections::BTreeMap;
 
 use alongside_shared::doc::accompaniment::{Accompaniment, Appointment, FollowUp};
-use alongside_shared::doc::caseload::{CaseloadAccompaniment, CaseloadIndex, CaseloadParticipant};
+use alongside_shared::doc::caseload::{
+    CaseloadAccompaniment, CaseloadIndex, CaseloadParticipant, PurgedDocument,
+};
 use alongside_shared::doc::edit::participant::{add_goal, add_note, create_participant};
 use alongside_shared::doc::participant::{
     Goal, Narrative, Note, Participant, Profile, Review, Signature,
@@ -197,6 +199,13 @@ pub fn full_caseload_index() -> CaseloadIndex {
         "3fYh9hK8mJ2ZgkrF7N1bd2z3qLx".into(),
         CaseloadAccompaniment {
             participant_id: "2kQDw8kz5Z1ZyVjHcAM6bkBGTGUk".into(),
+        },
+    );
+    c.purge.insert(
+        "4gZk2mN7pQ3rS8tU1vW5xY9zA2b".into(),
+        PurgedDocument {
+            purged_at: at(0),
+            reason: "reassigned".into(),
         },
     );
     c
