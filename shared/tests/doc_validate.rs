@@ -134,6 +134,7 @@ fn minimal_accompaniment_and_index_validate() {
     index
         .put_object(ROOT, "accompaniments", ObjType::Map)
         .expect("put");
+    index.put_object(ROOT, "purge", ObjType::Map).expect("put");
     index
         .put(ROOT, "updatedAt", ScalarValue::Timestamp(0))
         .expect("put");
