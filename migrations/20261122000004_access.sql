@@ -18,10 +18,11 @@ CREATE INDEX document_access_by_owner ON document_access (owner_id);
 CREATE INDEX document_access_by_participant ON document_access (participant);
 
 -- Each Automerge actor id belongs to the device that first sent a change
--- under it; another device using it is refused.
+-- under it (NULL: the server's own edits); another device using it is
+-- refused.
 CREATE TABLE actor_bindings (
     actor       BYTEA PRIMARY KEY,
-    device_id   UUID NOT NULL REFERENCES devices (id),
+    device_id   UUID REFERENCES devices (id),
     bound_at    TIMESTAMPTZ NOT NULL DEFAULT now()
 );
 

@@ -12,6 +12,7 @@
 //! - [`projection`]: relational rows derived from merged documents;
 //! - [`metrics`]: counters and gauges in Prometheus text format.
 
+pub mod access;
 pub mod app;
 pub mod auth;
 pub mod cli;

@@ -62,17 +62,23 @@ impl Db {
     /// the commit on [`CHANNEL`] as `node:document:chunk`.
     /// `projection` is the document's projection after these chunks; it
     /// replaces the document's rows in the same transaction.
+    ///
+    /// `guard` is checked first, in the same transaction: a claim on a new
+    /// document and the actor bindings of every change. If it fails,
+    /// nothing is written and the error is [`DbError::Refused`].
     pub async fn persist(
         &self,
         node: &str,
         chunks: &[NewChunk],
         projection: Option<&Projection>,
+        guard: &super::access::WriteGuard,
     ) -> Result<Committed, DbError> {
         let Some(first) = chunks.first() else {
             return Err(DbError::Query("nothing to persist".into()));
         };
         let document = first.document;
         let mut tx = self.begin().await?;
+        super::access::establish(&mut tx, document, guard).await?;
         sqlx::query(
             "INSERT INTO documents (id, kind) VALUES ($1, $2)
              ON CONFLICT (id) DO UPDATE

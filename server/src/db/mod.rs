@@ -5,6 +5,7 @@
 //! data: documents ([`documents`]) and change notifications between server
 //! nodes ([`notify`]).
 
+pub mod access;
 pub mod documents;
 pub mod notify;
 pub mod projection;
@@ -29,6 +30,10 @@ pub enum DbError {
     /// Migrations failed.
     #[error("migration failed: {0}")]
     Migrate(String),
+    /// The write conflicts with stored access data (a document claimed by
+    /// someone else, an actor bound to another device); nothing was written.
+    #[error("write refused: {0}")]
+    Refused(String),
 }
 
 impl From<sqlx::Error> for DbError {

@@ -1,10 +1,13 @@
-//! Change notifications between server nodes sharing one database: every
-//! persist `NOTIFY`s `node:document:chunk` on [`super::documents::CHANNEL`];
-//! each node listens and passes on what other nodes committed.
+//! Notifications between server nodes sharing one database (and the admin
+//! CLI): every persist `NOTIFY`s `node:document:chunk` on
+//! [`super::documents::CHANNEL`], every access change a document id or `*`
+//! on [`super::access::ACCESS_CHANNEL`]; each node listens and takes up
+//! what others committed.
 
 use sqlx::postgres::PgListener;
 use uuid::Uuid;
 
+use super::access::ACCESS_CHANNEL;
 use super::documents::CHANNEL;
 use super::{Db, DbError};
 
@@ -34,6 +37,15 @@ impl Announcement {
     }
 }
 
+/// Something another process announced.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Notice {
+    /// A document commit.
+    Commit(Announcement),
+    /// Access to this document changed (`None`: users or teams changed).
+    Access(Option<Uuid>),
+}
+
 /// A listening connection.
 pub struct Listener(PgListener);
 
@@ -41,7 +53,7 @@ impl Db {
     /// Starts listening for commits.
     pub async fn listen(&self) -> Result<Listener, DbError> {
         let mut listener = PgListener::connect_with(self.pool()).await?;
-        listener.listen(CHANNEL).await?;
+        listener.listen_all([CHANNEL, ACCESS_CHANNEL]).await?;
         Ok(Listener(listener))
     }
 }
@@ -50,15 +62,22 @@ impl Listener {
     /// The next announcement. Reconnects by itself after a lost connection;
     /// `Ok(None)` reports that a reconnect happened, so notifications may have
     /// been missed.
-    pub async fn next(&mut self) -> Result<Option<Announcement>, DbError> {
+    pub async fn next(&mut self) -> Result<Option<Notice>, DbError> {
         loop {
-            match self.0.try_recv().await? {
-                None => return Ok(None),
-                Some(n) => {
-                    if let Some(a) = Announcement::parse(n.payload()) {
-                        return Ok(Some(a));
+            let Some(n) = self.0.try_recv().await? else {
+                return Ok(None);
+            };
+            if n.channel() == ACCESS_CHANNEL {
+                match n.payload() {
+                    "*" => return Ok(Some(Notice::Access(None))),
+                    id => {
+                        if let Ok(id) = id.parse() {
+                            return Ok(Some(Notice::Access(Some(id))));
+                        }
                     }
                 }
+            } else if let Some(a) = Announcement::parse(n.payload()) {
+                return Ok(Some(Notice::Commit(a)));
             }
         }
     }

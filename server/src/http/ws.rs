@@ -5,7 +5,7 @@ use std::net::SocketAddr;
 
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::extract::{ConnectInfo, State};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use futures_util::{SinkExt, StreamExt};
 
 use super::AppState;
@@ -16,13 +16,23 @@ pub(super) async fn upgrade(
     State(state): State<AppState>,
     ConnectInfo(addr): ConnectInfo<SocketAddr>,
 ) -> Response {
+    // Device authentication arrives with the accounts work; until then no
+    // connection has a principal, so none is admitted.
+    let Some(principal) = None::<crate::auth::Principal> else {
+        return axum::http::StatusCode::UNAUTHORIZED.into_response();
+    };
     ws.max_message_size(state.max_message_bytes)
         .max_frame_size(state.max_message_bytes)
-        .on_upgrade(move |socket| serve(socket, state, addr))
+        .on_upgrade(move |socket| serve(socket, state, principal, addr))
 }
 
-async fn serve(socket: WebSocket, state: AppState, addr: SocketAddr) {
-    let mut connection = state.sync.connect(Some(addr));
+async fn serve(
+    socket: WebSocket,
+    state: AppState,
+    principal: crate::auth::Principal,
+    addr: SocketAddr,
+) {
+    let mut connection = state.sync.connect(principal, Some(addr));
     let (mut sink, mut stream) = socket.split();
     let mut outbound = connection.take_outbound();
     let mut writer = tokio::spawn(async move {

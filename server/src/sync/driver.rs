@@ -12,11 +12,15 @@ use alongside_shared::sync::{ConnId, Effect, Event, Hub, HubConfig, LoadResult};
 use alongside_shared::wire::{DocumentId, PeerId, PeerMetadata};
 use tokio::sync::{mpsc, oneshot};
 use tracing::{debug, info, warn};
+use uuid::Uuid;
 
-use super::policy::ServerPolicy;
+use super::policy::{ConnPeer, ServerPolicy};
 use super::{Input, Outbound, SyncSettings, storage};
+use crate::access::caseload::{self, IndexEdit};
+use crate::access::{AccessTable, DocClass};
+use crate::db::access::{AccessSnapshot, DocumentAccessRow, QuarantinedWrite, WriteGuard};
 use crate::db::documents::{Committed, NewChunk};
-use crate::db::notify::Announcement;
+use crate::db::notify::{Announcement, Notice};
 use crate::db::{Db, DbError};
 use crate::metrics::Metrics;
 use crate::projection::{self, Projection};
@@ -27,6 +31,9 @@ pub(super) enum Internal {
         document: DocumentId,
         result: LoadResult,
         bytes: usize,
+        /// The document's access row and its actors' bindings.
+        access: Option<DocumentAccessRow>,
+        bindings: Vec<(Vec<u8>, Option<Uuid>)>,
     },
     Persisted {
         document: DocumentId,
@@ -34,8 +41,16 @@ pub(super) enum Internal {
         result: Result<Committed, DbError>,
         bytes: usize,
         took: Duration,
+        batch: Batch,
     },
     Announced(Announcement),
+    /// A document's access row changed (or was found missing).
+    AccessRow {
+        document: DocumentId,
+        row: Option<DocumentAccessRow>,
+    },
+    /// Users or teams changed.
+    Accounts(AccessSnapshot),
     Stored {
         document: DocumentId,
         bytes: Vec<u8>,
@@ -48,6 +63,19 @@ struct Pending {
     chunk: NewChunk,
     /// The document's projection right after this merge.
     projection: Projection,
+    /// The connection the changes came from, and who it is.
+    from: Option<(ConnId, ConnPeer)>,
+}
+
+/// What a persist batch establishes besides its chunks, and who wrote it.
+pub(super) struct Batch {
+    guard: WriteGuard,
+    /// The class of a document the batch creates.
+    claim: Option<DocClass>,
+    /// Writers and what each sent (for the quarantine if refused).
+    writers: Vec<(ConnId, ConnPeer, Vec<u8>)>,
+    /// Name shown in the caseload, for a new participant record.
+    display_name: Option<String>,
 }
 
 struct Driver {
@@ -58,6 +86,8 @@ struct Driver {
     input: mpsc::UnboundedSender<Input>,
     sockets: HashMap<ConnId, mpsc::Sender<Outbound>>,
     peers: HashMap<ConnId, String>,
+    /// Who each connection is.
+    principals: HashMap<ConnId, ConnPeer>,
     queued: HashMap<DocumentId, VecDeque<Pending>>,
     in_flight: HashSet<DocumentId>,
     /// Stored size of each resident document, for the memory budget.
@@ -82,21 +112,25 @@ pub(super) fn spawn(
         limits: settings.limits.clone(),
     };
     let mut driver = Driver {
-        hub: Hub::new(config, ServerPolicy),
+        hub: Hub::new(config, ServerPolicy::default()),
         db: db.clone(),
         settings,
         metrics,
         input: input.clone(),
         sockets: HashMap::new(),
         peers: HashMap::new(),
+        principals: HashMap::new(),
         queued: HashMap::new(),
         in_flight: HashSet::new(),
         sizes: HashMap::new(),
         shutting_down: None,
     };
     spawn_ticker(input.clone());
-    spawn_listener(db, input);
+    spawn_listener(db.clone(), input);
     tokio::spawn(async move {
+        // Access decisions need the table; sync waits until it is loaded.
+        let snapshot = load_access(&db).await;
+        driver.hub.policy_mut().table = AccessTable::from_snapshot(&snapshot);
         driver.handle(Event::Tick { now_ms: now_ms() });
         while let Some(message) = rx.recv().await {
             driver.input(message);
@@ -108,6 +142,19 @@ pub(super) fn spawn(
             let _ = done.send(());
         }
     });
+}
+
+/// Loads the access snapshot, retrying while the database is unreachable.
+async fn load_access(db: &Db) -> AccessSnapshot {
+    loop {
+        match db.access_snapshot(true).await {
+            Ok(snapshot) => return snapshot,
+            Err(e) => {
+                warn!(error = %e, "cannot load access data yet; retrying");
+                tokio::time::sleep(Duration::from_secs(1)).await;
+            }
+        }
+    }
 }
 
 fn now_ms() -> u64 {
@@ -136,8 +183,8 @@ fn spawn_listener(db: Db, input: mpsc::UnboundedSender<Input>) {
             match db.listen().await {
                 Ok(mut listener) => loop {
                     match listener.next().await {
-                        Ok(Some(a)) => {
-                            if input.send(Input::Internal(Internal::Announced(a))).is_err() {
+                        Ok(Some(notice)) => {
+                            if input.send(Input::Internal(notice_input(notice))).is_err() {
                                 return;
                             }
                         }
@@ -158,6 +205,32 @@ fn spawn_listener(db: Db, input: mpsc::UnboundedSender<Input>) {
     });
 }
 
+/// The access row a claim commits.
+fn claim_row(document: DocumentId, claim: DocClass) -> Option<DocumentAccessRow> {
+    let (owner, participant) = match claim {
+        DocClass::Participant { owner } | DocClass::CaseloadIndex { owner } => (Some(owner), None),
+        DocClass::Accompaniment { participant } => (None, Some(participant)),
+        DocClass::Orphan => return None,
+    };
+    Some(DocumentAccessRow {
+        document: document.to_uuid(),
+        kind: claim.kind()?.to_owned(),
+        owner,
+        participant,
+    })
+}
+
+fn notice_input(notice: Notice) -> Internal {
+    match notice {
+        Notice::Commit(a) => Internal::Announced(a),
+        Notice::Access(Some(document)) => Internal::AccessRow {
+            document: DocumentId::from_uuid(document),
+            row: None,
+        },
+        Notice::Access(None) => Internal::Accounts(AccessSnapshot::default()),
+    }
+}
+
 impl Driver {
     fn finished(&self) -> bool {
         self.shutting_down.is_some() && self.in_flight.is_empty() && self.queued.is_empty()
@@ -176,6 +249,7 @@ impl Driver {
                 }
                 self.metrics.connections.fetch_add(1, Ordering::Relaxed);
                 self.sockets.insert(conn, outbound);
+                self.principals.insert(conn, peer.clone());
                 self.handle(Event::Connected { conn, peer });
             }
             Input::Frame { conn, bytes } => {
@@ -190,6 +264,7 @@ impl Driver {
                     self.metrics.connections.fetch_sub(1, Ordering::Relaxed);
                 }
                 self.peers.remove(&conn);
+                self.principals.remove(&conn);
                 self.handle(Event::Disconnected { conn });
             }
             Input::Internal(internal) => self.internal(internal),
@@ -209,7 +284,18 @@ impl Driver {
                 document,
                 result,
                 bytes,
+                access,
+                bindings,
             } => {
+                let policy = self.hub.policy_mut();
+                policy.actors.learn(bindings);
+                let id = document.to_uuid();
+                match (&result, access) {
+                    (_, Some(row)) => policy.table.set_class(id, DocClass::from_row(&row)),
+                    // Stored without an access row: nobody's until assigned.
+                    (LoadResult::Found(_), None) => policy.table.set_class(id, DocClass::Orphan),
+                    _ => {}
+                }
                 if matches!(result, LoadResult::Found(_)) {
                     self.sizes.insert(document, bytes);
                 }
@@ -221,6 +307,7 @@ impl Driver {
                 result,
                 bytes,
                 took,
+                batch,
             } => {
                 self.in_flight.remove(&document);
                 self.metrics.persist_micros.fetch_add(
@@ -230,6 +317,7 @@ impl Driver {
                 match result {
                     Ok(committed) => {
                         Metrics::inc(&self.metrics.persists);
+                        self.committed(document, batch);
                         *self.sizes.entry(document).or_default() += bytes;
                         if committed.pending_chunks >= self.settings.compact_after_chunks {
                             self.compact(document);
@@ -238,17 +326,26 @@ impl Driver {
                         self.start_persist(document);
                     }
                     Err(e) => {
-                        Metrics::inc(&self.metrics.persist_failures);
-                        warn!(%document, error = %e, "persist failed; peers will resend");
                         // What queued behind the failed persist belongs to the
                         // state the hub now forgets.
                         self.queued.remove(&document);
                         self.sizes.remove(&document);
-                        self.handle(Event::PersistFailed { document, seq });
+                        if batch.claim.is_some() {
+                            self.hub.policy_mut().drop_claim(document.to_uuid());
+                        }
+                        if let DbError::Refused(reason) = e {
+                            self.refused(document, batch, reason);
+                        } else {
+                            Metrics::inc(&self.metrics.persist_failures);
+                            warn!(%document, error = %e, "persist failed; peers will resend");
+                            self.handle(Event::PersistFailed { document, seq });
+                        }
                     }
                 }
             }
             Internal::Announced(a) => self.announced(a),
+            Internal::AccessRow { document, row } => self.access_row(document, row),
+            Internal::Accounts(snapshot) => self.accounts(snapshot),
             Internal::Stored { document, bytes } => {
                 self.handle(Event::StoredChanges { document, bytes });
             }
@@ -289,10 +386,12 @@ impl Driver {
                     let projection = doc.map_or(Projection::Nothing, projection::project);
                     let peer = from.and_then(|c| self.peers.get(&c).cloned());
                     let chunk = storage::chunk(document.to_uuid(), kind, data, &changes, peer);
+                    let from = from.and_then(|c| Some((c, self.principals.get(&c)?.clone())));
                     self.queued.entry(document).or_default().push_back(Pending {
                         seq,
                         chunk,
                         projection,
+                        from,
                     });
                     self.start_persist(document);
                 }
@@ -310,11 +409,19 @@ impl Driver {
                 Effect::Evicted { document } => {
                     self.sizes.remove(&document);
                 }
-                Effect::Unavailable { .. }
-                | Effect::Ephemeral { .. }
-                | Effect::Quarantine { .. }
-                | Effect::Denied { .. }
-                | Effect::Disclosed { .. } => {}
+                Effect::Quarantine {
+                    conn,
+                    document,
+                    reason,
+                    data,
+                } => self.quarantine(document, self.principals.get(&conn).cloned(), reason, data),
+                Effect::Denied { conn, document } => {
+                    debug!(conn = conn.0, %document, "access denied");
+                }
+                Effect::Disclosed { conn, document } => {
+                    debug!(conn = conn.0, %document, "document sent");
+                }
+                Effect::Unavailable { .. } | Effect::Ephemeral { .. } => {}
             }
         }
     }
@@ -359,10 +466,21 @@ impl Driver {
                 }
                 Err(e) => (LoadResult::Failed(e.to_string()), 0),
             };
+            // The access row is read after the document: a claim commits
+            // with the document's first chunk, so a document found here has
+            // its row by now if it will ever have one.
+            let access = db.document_access(document.to_uuid()).await;
+            let bindings = db.actor_bindings_of(document.to_uuid()).await;
+            let (result, access, bindings) = match (access, bindings) {
+                (Ok(access), Ok(bindings)) => (result, access, bindings),
+                (Err(e), _) | (_, Err(e)) => (LoadResult::Failed(e.to_string()), None, Vec::new()),
+            };
             let _ = input.send(Input::Internal(Internal::Loaded {
                 document,
                 result,
                 bytes,
+                access,
+                bindings,
             }));
         });
     }
@@ -382,7 +500,38 @@ impl Driver {
         let seq = last.seq;
         // The latest projection covers every merge in the batch.
         let projection = last.projection.clone();
-        let chunks: Vec<NewChunk> = queue.into_iter().map(|p| p.chunk).collect();
+        let display_name = match &projection {
+            Projection::Participant(rows) => Some(rows.display_name.clone()),
+            _ => None,
+        };
+        let claim = self.hub.policy_mut().take_claim(document.to_uuid());
+        let mut batch = Batch {
+            guard: WriteGuard {
+                claim: claim.and_then(|c| claim_row(document, c)),
+                bindings: Vec::new(),
+            },
+            claim,
+            writers: Vec::new(),
+            display_name,
+        };
+        let mut chunks: Vec<NewChunk> = Vec::with_capacity(queue.len());
+        for pending in queue {
+            let device = pending
+                .from
+                .as_ref()
+                .and_then(|(_, p)| p.principal.device_id);
+            batch.guard.bindings.extend(
+                pending
+                    .chunk
+                    .changes
+                    .iter()
+                    .map(|c| (c.actor.clone(), device)),
+            );
+            if let Some((conn, peer)) = pending.from {
+                batch.writers.push((conn, peer, pending.chunk.data.clone()));
+            }
+            chunks.push(pending.chunk);
+        }
         let bytes = chunks.iter().map(|c| c.data.len()).sum();
         self.in_flight.insert(document);
         let db = self.db.clone();
@@ -390,15 +539,156 @@ impl Driver {
         let input = self.input.clone();
         tokio::spawn(async move {
             let started = Instant::now();
-            let result = db.persist(&node, &chunks, Some(&projection)).await;
+            let result = db
+                .persist(&node, &chunks, Some(&projection), &batch.guard)
+                .await;
             let _ = input.send(Input::Internal(Internal::Persisted {
                 document,
                 seq,
                 result,
                 bytes,
                 took: started.elapsed(),
+                batch,
             }));
         });
+    }
+
+    /// A persist committed: its bindings are known, and a new document is
+    /// listed in its owner's caseload index.
+    fn committed(&mut self, document: DocumentId, batch: Batch) {
+        self.hub.policy_mut().actors.learn(batch.guard.bindings);
+        let Some(claim) = batch.claim else {
+            return;
+        };
+        let id = document.to_uuid();
+        let (owner, edit) = match claim {
+            DocClass::Participant { owner } => (
+                Some(owner),
+                IndexEdit::Participant {
+                    document: id,
+                    display_name: batch.display_name.unwrap_or_default(),
+                },
+            ),
+            DocClass::Accompaniment { participant } => (
+                self.hub.policy().table.participant_owner(id),
+                IndexEdit::Accompaniment {
+                    document: id,
+                    participant,
+                },
+            ),
+            DocClass::CaseloadIndex { .. } | DocClass::Orphan => return,
+        };
+        let Some(owner) = owner else {
+            return;
+        };
+        let db = self.db.clone();
+        tokio::spawn(async move {
+            if let Err(e) = caseload::update(&db, owner, &[edit]).await {
+                warn!(%document, error = %e, "cannot list the new document in its owner's caseload index");
+            }
+        });
+    }
+
+    /// Storage refused a batch (actor bound elsewhere, document claimed
+    /// elsewhere): quarantine what each writer sent, refuse the first
+    /// writer, forget the document's unstored state.
+    fn refused(&mut self, document: DocumentId, batch: Batch, reason: String) {
+        warn!(%document, %reason, "write refused by storage");
+        let conn = batch.writers.first().map(|(c, _, _)| *c);
+        for (_, peer, data) in batch.writers {
+            self.quarantine(document, Some(peer), reason.clone(), data);
+        }
+        self.handle(Event::WriteRefused {
+            document,
+            conn,
+            reason,
+        });
+    }
+
+    fn quarantine(
+        &self,
+        document: DocumentId,
+        peer: Option<ConnPeer>,
+        reason: String,
+        data: Vec<u8>,
+    ) {
+        Metrics::inc(&self.metrics.rejected);
+        warn!(%document, %reason, "write quarantined");
+        let write = QuarantinedWrite {
+            document: document.to_uuid(),
+            user: peer.as_ref().map(|p| p.principal.user_id),
+            device: peer.as_ref().and_then(|p| p.principal.device_id),
+            address: peer
+                .as_ref()
+                .and_then(|p| p.addr)
+                .map(|a| a.ip().to_string()),
+            reason,
+            data,
+        };
+        let db = self.db.clone();
+        tokio::spawn(async move {
+            if let Err(e) = db.quarantine(&write).await {
+                warn!(%document, error = %e, "cannot store a quarantined write");
+            }
+        });
+    }
+
+    /// Access to a document changed somewhere: fetch its row (when the
+    /// notice did not carry it), update the table, re-check the sessions
+    /// of it and of its accompaniment logs.
+    fn access_row(&mut self, document: DocumentId, row: Option<DocumentAccessRow>) {
+        let Some(row) = row else {
+            let db = self.db.clone();
+            let input = self.input.clone();
+            tokio::spawn(async move {
+                match db.document_access(document.to_uuid()).await {
+                    Ok(Some(row)) => {
+                        let _ = input.send(Input::Internal(Internal::AccessRow {
+                            document,
+                            row: Some(row),
+                        }));
+                    }
+                    Ok(None) => {}
+                    Err(e) => warn!(%document, error = %e, "cannot read a changed access row"),
+                }
+            });
+            return;
+        };
+        let policy = self.hub.policy_mut();
+        let id = document.to_uuid();
+        policy.table.set_class(id, DocClass::from_row(&row));
+        let affected: Vec<uuid::Uuid> = std::iter::once(id)
+            .chain(policy.table.accompaniments_of(id))
+            .collect();
+        for id in affected {
+            self.handle(Event::AccessChanged {
+                document: DocumentId::from_uuid(id),
+            });
+        }
+    }
+
+    /// Users or teams changed: reload them and re-check every document in
+    /// memory.
+    fn accounts(&mut self, snapshot: AccessSnapshot) {
+        if snapshot.users.is_empty() {
+            let db = self.db.clone();
+            let input = self.input.clone();
+            tokio::spawn(async move {
+                match db.access_snapshot(false).await {
+                    Ok(snapshot) if !snapshot.users.is_empty() => {
+                        let _ = input.send(Input::Internal(Internal::Accounts(snapshot)));
+                    }
+                    Ok(_) => {}
+                    Err(e) => warn!(error = %e, "cannot reload accounts"),
+                }
+            });
+            return;
+        }
+        self.hub.policy_mut().table.replace_users(&snapshot);
+        let resident: Vec<DocumentId> = self.hub.resident_documents().copied().collect();
+        for document in resident {
+            self.handle(Event::AccessChanged { document });
+        }
     }
 
     fn compact(&self, document: DocumentId) {

@@ -154,6 +154,22 @@ pub struct ChangeMeta {
     pub timestamp: i64,
 }
 
+impl ChangeMeta {
+    /// The changes `doc` holds beyond `before`, in causal order.
+    pub fn since(doc: &mut AutoCommit, before: &[ChangeHash]) -> Vec<ChangeMeta> {
+        doc.get_changes_meta(before)
+            .into_iter()
+            .map(|m| ChangeMeta {
+                hash: m.hash,
+                actor: m.actor.into_owned(),
+                seq: m.seq,
+                deps: m.deps,
+                timestamp: m.timestamp,
+            })
+            .collect()
+    }
+}
+
 /// Something the driver must do, returned by the hub.
 #[derive(Debug)]
 pub enum Effect {

@@ -214,7 +214,7 @@ impl<P: Policy> Hub<P> {
         if self.docs.contains_key(&id) {
             return Err(HubError::AlreadyExists(id));
         }
-        let changes = change_metas(&mut doc, &[]);
+        let changes = ChangeMeta::since(&mut doc, &[]);
         let heads = doc.get_heads();
         let seq = u64::from(!changes.is_empty());
         if !changes.is_empty() {
@@ -748,7 +748,7 @@ impl<P: Policy> Hub<P> {
         if resident.doc.get_heads().as_slice() == before {
             return Ok(None);
         }
-        let changes = change_metas(&mut resident.doc, before);
+        let changes = ChangeMeta::since(&mut resident.doc, before);
         let write = Write {
             doc: &mut resident.doc,
             before,
@@ -779,7 +779,7 @@ impl<P: Policy> Hub<P> {
         if resident.doc.get_heads().as_slice() == before {
             return;
         }
-        let changes = change_metas(&mut resident.doc, before);
+        let changes = ChangeMeta::since(&mut resident.doc, before);
         let data = resident.doc.save_after(before);
         self.persist_new(id, None, data, changes);
         self.flush(id);
@@ -1151,17 +1151,4 @@ fn roll_back(doc: &mut AutoCommit, before: &[ChangeHash]) -> bool {
         }
         Err(_) => false,
     }
-}
-
-fn change_metas(doc: &mut AutoCommit, before: &[ChangeHash]) -> Vec<ChangeMeta> {
-    doc.get_changes_meta(before)
-        .into_iter()
-        .map(|m| ChangeMeta {
-            hash: m.hash,
-            actor: m.actor.into_owned(),
-            seq: m.seq,
-            deps: m.deps,
-            timestamp: m.timestamp,
-        })
-        .collect()
 }

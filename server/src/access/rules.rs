@@ -1,0 +1,278 @@
+//! Whether a write a peer sent may be merged.
+//!
+//! Called through the hub's policy hook after the changes are applied in
+//! memory and before anything is persisted. A write is refused when:
+//! - the document does not validate against its schema afterwards (a new
+//!   document in full; an existing one in what the write touched);
+//! - it changes a document's `@type`, or creates a caseload index;
+//! - a peer writes a review (reviews are written by the server on a
+//!   supervisor's behalf) or moves an accompaniment log to another
+//!   participant;
+//! - a new accompaniment log references a participant the writer may not
+//!   write.
+//!
+//! An accepted new document is claimed: the caller records its class, so
+//! that access to it is decided from that moment on.
+
+use std::str::FromStr;
+
+use alongside_shared::doc::{DocKind, Touched, ValidationError, validate, validate_touched};
+use alongside_shared::sync::{Access, Refusal, Write};
+use alongside_shared::wire::DocumentId;
+use automerge::{ROOT, ReadDoc};
+use uuid::Uuid;
+
+use super::table::{AccessTable, DocClass};
+use crate::auth::Principal;
+
+/// Reviews live under this root key of a participant record.
+const REVIEWS: &str = "reviews";
+/// An accompaniment log's link to its participant record.
+const PARTICIPANT_ID: &str = "participantId";
+
+/// Checks `write` to `document` by `principal`. Returns the class to
+/// record when the write creates a document.
+pub fn check(
+    table: &AccessTable,
+    principal: &Principal,
+    document: Uuid,
+    write: Write<'_>,
+) -> Result<Option<DocClass>, Refusal> {
+    match table.class(document) {
+        None => create(table, principal, write).map(Some),
+        Some(class) => update(class, write).map(|()| None),
+    }
+}
+
+fn create(
+    table: &AccessTable,
+    principal: &Principal,
+    write: Write<'_>,
+) -> Result<DocClass, Refusal> {
+    let kind = validate(&*write.doc).map_err(|e| invalid(&e))?;
+    match kind {
+        DocKind::Participant => {
+            if has_entries(write.doc, REVIEWS) {
+                return Err(Refusal::new(
+                    "reviews are written by supervisors through the server",
+                ));
+            }
+            Ok(DocClass::Participant {
+                owner: principal.user_id,
+            })
+        }
+        DocKind::Accompaniment => {
+            let participant = participant_of(write.doc)
+                .ok_or_else(|| Refusal::new("participantId is not a document id"))?;
+            if table.access(principal, participant) != Access::ReadWrite
+                || table.class(participant).is_none()
+            {
+                return Err(Refusal::new(
+                    "participantId names no participant record you may write",
+                ));
+            }
+            Ok(DocClass::Accompaniment { participant })
+        }
+        DocKind::CaseloadIndex => Err(Refusal::new("caseload indexes are kept by the server")),
+    }
+}
+
+fn update(class: DocClass, write: Write<'_>) -> Result<(), Refusal> {
+    let touched = Touched::since(write.doc, write.before);
+    let kind = validate_touched(&*write.doc, &touched).map_err(|e| invalid(&e))?;
+    let expected = match class {
+        DocClass::Participant { .. } => DocKind::Participant,
+        DocClass::Accompaniment { .. } => DocKind::Accompaniment,
+        DocClass::CaseloadIndex { .. } | DocClass::Orphan => {
+            return Err(Refusal::new("this document is read-only"));
+        }
+    };
+    if kind != expected {
+        return Err(Refusal::new("a document's @type cannot change"));
+    }
+    if touches(&touched, REVIEWS) && kind == DocKind::Participant {
+        return Err(Refusal::new(
+            "reviews are written by supervisors through the server",
+        ));
+    }
+    if touches(&touched, PARTICIPANT_ID) && kind == DocKind::Accompaniment {
+        return Err(Refusal::new(
+            "an accompaniment log cannot move to another participant",
+        ));
+    }
+    Ok(())
+}
+
+fn touches(touched: &Touched, key: &str) -> bool {
+    touched.root_keys.contains(key) || touched.entries.contains_key(key)
+}
+
+fn has_entries(doc: &automerge::AutoCommit, key: &str) -> bool {
+    match doc.get(ROOT, key) {
+        Ok(Some((_, obj))) => doc.length(&obj) > 0 || doc.keys(&obj).next().is_some(),
+        _ => false,
+    }
+}
+
+/// The participant record an accompaniment log names: a bs58check id or an
+/// `automerge:` URL.
+fn participant_of(doc: &automerge::AutoCommit) -> Option<Uuid> {
+    let text = match doc.get(ROOT, PARTICIPANT_ID).ok()?? {
+        (automerge::Value::Scalar(s), _) => s.as_str()?.to_owned(),
+        (automerge::Value::Object(automerge::ObjType::Text), id) => doc.text(&id).ok()?,
+        _ => return None,
+    };
+    let bare = text.strip_prefix("automerge:").unwrap_or(&text);
+    DocumentId::from_str(bare).ok().map(|id| id.to_uuid())
+}
+
+/// A refusal naming the first few problems (paths and what is wrong; never
+/// document content beyond the offending path).
+fn invalid(errors: &[ValidationError]) -> Refusal {
+    let shown: Vec<String> = errors.iter().take(3).map(ToString::to_string).collect();
+    let more = errors.len().saturating_sub(shown.len());
+    let suffix = if more > 0 {
+        format!(" (and {more} more)")
+    } else {
+        String::new()
+    };
+    Refusal::new(format!(
+        "document does not match its schema: {}{suffix}",
+        shown.join("; ")
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::access::table::tests::world;
+    use alongside_shared::doc::edit::ParticipantText;
+    use alongside_shared::doc::edit::caseload::create_caseload_index;
+    use alongside_shared::doc::edit::participant::create_participant;
+    use alongside_shared::doc::edit::text::replace_text;
+    use alongside_shared::doc::participant::{Profile, Review};
+    use alongside_shared::doc::vocab::ReviewState;
+    use alongside_shared::sync::ChangeMeta;
+    use automerge::transaction::Transactable;
+    use automerge::{AutoCommit, ChangeHash};
+
+    /// Writes a review as a device would, bypassing the helper (which
+    /// wants the note to exist).
+    fn put_review(doc: &mut AutoCommit) {
+        let reviews = match doc.get(automerge::ROOT, "reviews").expect("get") {
+            Some((_, id)) => id,
+            None => panic!("no reviews map"),
+        };
+        autosurgeon::reconcile_prop(doc, &reviews, Uuid::new_v4().to_string().as_str(), review())
+            .expect("review");
+    }
+
+    fn review() -> Review {
+        Review {
+            note_id: Uuid::new_v4(),
+            state: ReviewState::Approved,
+            comment: "Good".into(),
+            reviewer_id: "sup".into(),
+            at: alongside_shared::doc::Timestamp::from_millis(0),
+            heads: Vec::new(),
+            reviewer_name: None,
+        }
+    }
+
+    /// Runs the rules on `edit` applied to `doc` (whose current heads are
+    /// "before").
+    fn run(
+        table: &AccessTable,
+        who: &Principal,
+        id: Uuid,
+        doc: &mut AutoCommit,
+        edit: impl FnOnce(&mut AutoCommit),
+    ) -> Result<Option<DocClass>, Refusal> {
+        let before: Vec<ChangeHash> = doc.get_heads();
+        edit(doc);
+        doc.commit();
+        let changes = ChangeMeta::since(doc, &before);
+        check(
+            table,
+            who,
+            id,
+            Write {
+                doc,
+                before: &before,
+                changes: &changes,
+            },
+        )
+    }
+
+    #[test]
+    fn a_peer_creates_a_valid_participant_record_and_owns_it() {
+        let w = world();
+        let id = Uuid::new_v4();
+        let mut doc = AutoCommit::new();
+        let claim = run(&w.table, &w.peer_b, id, &mut doc, |d| {
+            create_participant(d, &Profile::new("Sam")).expect("create");
+        });
+        assert_eq!(
+            claim,
+            Ok(Some(DocClass::Participant {
+                owner: w.peer_b.user_id
+            }))
+        );
+    }
+
+    #[test]
+    fn new_documents_that_are_invalid_or_not_for_devices_are_refused() {
+        let w = world();
+        let mut doc = AutoCommit::new();
+        let invalid = run(&w.table, &w.peer_a, Uuid::new_v4(), &mut doc, |d| {
+            d.put(automerge::ROOT, "@type", "alongside/participant")
+                .expect("put");
+        });
+        let reason = invalid.expect_err("refused").reason;
+        assert!(
+            reason.starts_with("document does not match its schema"),
+            "{reason}"
+        );
+
+        let mut doc = AutoCommit::new();
+        let reviewed = run(&w.table, &w.peer_a, Uuid::new_v4(), &mut doc, |d| {
+            create_participant(d, &Profile::new("Sam")).expect("create");
+            put_review(d);
+        });
+        assert!(reviewed.is_err(), "a peer cannot write a review");
+
+        let mut doc = AutoCommit::new();
+        let index = run(&w.table, &w.peer_a, Uuid::new_v4(), &mut doc, |d| {
+            create_caseload_index(d, "x", alongside_shared::doc::Timestamp::from_millis(0))
+                .expect("index");
+        });
+        assert!(index.is_err(), "devices do not create caseload indexes");
+    }
+
+    #[test]
+    fn updates_may_not_touch_reviews_or_change_the_type() {
+        let w = world();
+        let mut doc = AutoCommit::new();
+        create_participant(&mut doc, &Profile::new("Alex")).expect("create");
+        doc.commit();
+        let edit = run(&w.table, &w.peer_a, w.doc_a, &mut doc, |d| {
+            replace_text(d, ParticipantText::DisplayName, "Alex R.").expect("edit");
+        });
+        assert_eq!(edit, Ok(None));
+        let mut reviewed = doc.fork();
+        let review = run(&w.table, &w.peer_a, w.doc_a, &mut reviewed, |d| {
+            put_review(d);
+        });
+        assert!(review.expect_err("refused").reason.contains("reviews"));
+        let mut retyped = doc.fork();
+        let retype = run(&w.table, &w.peer_a, w.doc_a, &mut retyped, |d| {
+            d.put(automerge::ROOT, "@type", "alongside/caseload-index")
+                .expect("put");
+        });
+        assert!(retype.is_err());
+        let index = run(&w.table, &w.peer_a, w.index_a, &mut doc.fork(), |d| {
+            replace_text(d, ParticipantText::DisplayName, "x").expect("edit");
+        });
+        assert!(index.is_err(), "an index is read-only");
+    }
+}

@@ -1,0 +1,338 @@
+//! Access data: which user owns which document, the actor bindings, the
+//! quarantine of refused writes, and assignment of participants. Changes to
+//! access are announced on [`ACCESS_CHANNEL`] so that every server node
+//! (and the admin CLI's effect on them) takes them up at once.
+
+use sqlx::{Postgres, Transaction};
+use uuid::Uuid;
+
+use super::{Db, DbError};
+
+/// The channel on which access changes are announced: a document id, or
+/// `*` for a change to users or teams.
+pub const ACCESS_CHANNEL: &str = "alongside_access";
+
+/// A user, as the access rules need it.
+#[derive(Debug, Clone)]
+pub struct UserRow {
+    /// The user.
+    pub id: Uuid,
+    /// `peer`, `supervisor` or `admin`.
+    pub role: String,
+    /// Whether the account is disabled.
+    pub disabled: bool,
+}
+
+/// One row of `document_access`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DocumentAccessRow {
+    /// The document.
+    pub document: Uuid,
+    /// `participant`, `accompaniment` or `caseload-index`.
+    pub kind: String,
+    /// The assigned peer (participant) or the index's user.
+    pub owner: Option<Uuid>,
+    /// For an accompaniment log, its participant record.
+    pub participant: Option<Uuid>,
+}
+
+/// Everything the access table is built from.
+#[derive(Debug, Clone, Default)]
+pub struct AccessSnapshot {
+    /// Every user.
+    pub users: Vec<UserRow>,
+    /// (team, user) memberships.
+    pub members: Vec<(Uuid, Uuid)>,
+    /// Every document's access row (empty for an accounts-only snapshot).
+    pub documents: Vec<DocumentAccessRow>,
+}
+
+/// What a persist must also establish, checked in its transaction.
+#[derive(Debug, Clone, Default)]
+pub struct WriteGuard {
+    /// A new document's access row. If the document already has a different
+    /// one, the persist is refused.
+    pub claim: Option<DocumentAccessRow>,
+    /// (actor, device) for every change written; `None` device for the
+    /// server's own edits. An actor bound to another device refuses the
+    /// persist.
+    pub bindings: Vec<(Vec<u8>, Option<Uuid>)>,
+}
+
+/// A write refused by the access rules, for an administrator.
+#[derive(Debug, Clone)]
+pub struct QuarantinedWrite {
+    /// The document it was meant for.
+    pub document: Uuid,
+    /// Who sent it.
+    pub user: Option<Uuid>,
+    /// From which device.
+    pub device: Option<Uuid>,
+    /// From which address.
+    pub address: Option<String>,
+    /// Why it was refused.
+    pub reason: String,
+    /// The chunks, verbatim.
+    pub data: Vec<u8>,
+}
+
+type AccessTuple = (Uuid, String, Option<Uuid>, Option<Uuid>);
+
+fn row((document, kind, owner, participant): AccessTuple) -> DocumentAccessRow {
+    DocumentAccessRow {
+        document,
+        kind,
+        owner,
+        participant,
+    }
+}
+
+impl Db {
+    /// Users, memberships and (if `documents`) every document's access row.
+    pub async fn access_snapshot(&self, documents: bool) -> Result<AccessSnapshot, DbError> {
+        let users: Vec<(Uuid, String, bool)> =
+            sqlx::query_as("SELECT id, role, disabled_at IS NOT NULL FROM users")
+                .fetch_all(self.pool())
+                .await?;
+        let members: Vec<(Uuid, Uuid)> =
+            sqlx::query_as("SELECT team_id, user_id FROM team_members")
+                .fetch_all(self.pool())
+                .await?;
+        let documents = if documents {
+            let rows: Vec<AccessTuple> = sqlx::query_as(
+                "SELECT document_id, kind, owner_id, participant FROM document_access",
+            )
+            .fetch_all(self.pool())
+            .await?;
+            rows.into_iter().map(row).collect()
+        } else {
+            Vec::new()
+        };
+        Ok(AccessSnapshot {
+            users: users
+                .into_iter()
+                .map(|(id, role, disabled)| UserRow { id, role, disabled })
+                .collect(),
+            members,
+            documents,
+        })
+    }
+
+    /// One document's access row.
+    pub async fn document_access(
+        &self,
+        document: Uuid,
+    ) -> Result<Option<DocumentAccessRow>, DbError> {
+        let found: Option<AccessTuple> = sqlx::query_as(
+            "SELECT document_id, kind, owner_id, participant FROM document_access
+             WHERE document_id = $1",
+        )
+        .bind(document)
+        .fetch_optional(self.pool())
+        .await?;
+        Ok(found.map(row))
+    }
+
+    /// The bindings of every actor that wrote to `document`.
+    pub async fn actor_bindings_of(
+        &self,
+        document: Uuid,
+    ) -> Result<Vec<(Vec<u8>, Option<Uuid>)>, DbError> {
+        Ok(sqlx::query_as(
+            "SELECT b.actor, b.device_id FROM actor_bindings b
+             WHERE b.actor IN (SELECT DISTINCT actor FROM changes WHERE document_id = $1)",
+        )
+        .bind(document)
+        .fetch_all(self.pool())
+        .await?)
+    }
+
+    /// Keeps a refused write for an administrator.
+    pub async fn quarantine(&self, write: &QuarantinedWrite) -> Result<i64, DbError> {
+        let (id,): (i64,) = sqlx::query_as(
+            "INSERT INTO quarantine (document_id, user_id, device_id, address, reason, data)
+             VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+        )
+        .bind(write.document)
+        .bind(write.user)
+        .bind(write.device)
+        .bind(&write.address)
+        .bind(&write.reason)
+        .bind(&write.data)
+        .fetch_one(self.pool())
+        .await?;
+        Ok(id)
+    }
+
+    /// Quarantined writes for a document (id, reason, bytes), oldest first.
+    pub async fn quarantined(&self, document: Uuid) -> Result<Vec<(i64, String, usize)>, DbError> {
+        let rows: Vec<(i64, String, i32)> = sqlx::query_as(
+            "SELECT id, reason, octet_length(data) FROM quarantine WHERE document_id = $1 ORDER BY id",
+        )
+        .bind(document)
+        .fetch_all(self.pool())
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(id, reason, len)| (id, reason, usize::try_from(len).unwrap_or(0)))
+            .collect())
+    }
+
+    /// Assigns participant record `participant` to `owner`; returns the
+    /// previous owner. Fails if the document is not a participant record.
+    /// Announced on [`ACCESS_CHANNEL`].
+    pub async fn assign_participant(
+        &self,
+        participant: Uuid,
+        owner: Uuid,
+    ) -> Result<Option<Uuid>, DbError> {
+        let mut tx = self.begin().await?;
+        let previous: Option<(String, Option<Uuid>)> = sqlx::query_as(
+            "SELECT kind, owner_id FROM document_access WHERE document_id = $1 FOR UPDATE",
+        )
+        .bind(participant)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let previous = match previous {
+            Some((kind, owner)) if kind == "participant" => owner,
+            Some(_) => return Err(DbError::Refused("not a participant record".into())),
+            None => {
+                let stored: Option<(Uuid,)> =
+                    sqlx::query_as("SELECT id FROM documents WHERE id = $1")
+                        .bind(participant)
+                        .fetch_optional(&mut *tx)
+                        .await?;
+                if stored.is_none() {
+                    return Err(DbError::Refused("no such document".into()));
+                }
+                None
+            }
+        };
+        sqlx::query(
+            "INSERT INTO document_access (document_id, kind, owner_id) VALUES ($1, 'participant', $2)
+             ON CONFLICT (document_id) DO UPDATE SET owner_id = $2, assigned_at = now()",
+        )
+        .bind(participant)
+        .bind(owner)
+        .execute(&mut *tx)
+        .await?;
+        notify_access(&mut tx, &participant.to_string()).await?;
+        tx.commit().await?;
+        Ok(previous)
+    }
+
+    /// Accompaniment logs of a participant record.
+    pub async fn accompaniments_of(&self, participant: Uuid) -> Result<Vec<Uuid>, DbError> {
+        let rows: Vec<(Uuid,)> = sqlx::query_as(
+            "SELECT document_id FROM document_access WHERE participant = $1 ORDER BY document_id",
+        )
+        .bind(participant)
+        .fetch_all(self.pool())
+        .await?;
+        Ok(rows.into_iter().map(|(id,)| id).collect())
+    }
+
+    /// A user's id and caseload index document, by username.
+    pub async fn user_index_by_name(
+        &self,
+        username: &str,
+    ) -> Result<Option<(Uuid, Uuid)>, DbError> {
+        Ok(
+            sqlx::query_as("SELECT id, caseload_index FROM users WHERE username = $1")
+                .bind(username)
+                .fetch_optional(self.pool())
+                .await?,
+        )
+    }
+
+    /// A user's caseload index document.
+    pub async fn caseload_index_of(&self, user: Uuid) -> Result<Option<Uuid>, DbError> {
+        let found: Option<(Uuid,)> =
+            sqlx::query_as("SELECT caseload_index FROM users WHERE id = $1")
+                .bind(user)
+                .fetch_optional(self.pool())
+                .await?;
+        Ok(found.map(|(id,)| id))
+    }
+
+    /// Announces a change to users or teams to every node.
+    pub async fn announce_accounts_changed(&self) -> Result<(), DbError> {
+        sqlx::query("SELECT pg_notify($1, '*')")
+            .bind(ACCESS_CHANNEL)
+            .execute(self.pool())
+            .await?;
+        Ok(())
+    }
+}
+
+async fn notify_access(tx: &mut Transaction<'_, Postgres>, payload: &str) -> Result<(), DbError> {
+    sqlx::query("SELECT pg_notify($1, $2)")
+        .bind(ACCESS_CHANNEL)
+        .bind(payload)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+/// Establishes a persist's [`WriteGuard`] inside its transaction.
+pub(super) async fn establish(
+    tx: &mut Transaction<'_, Postgres>,
+    document: Uuid,
+    guard: &WriteGuard,
+) -> Result<(), DbError> {
+    if let Some(claim) = &guard.claim {
+        sqlx::query(
+            "INSERT INTO document_access (document_id, kind, owner_id, participant)
+             VALUES ($1, $2, $3, $4) ON CONFLICT (document_id) DO NOTHING",
+        )
+        .bind(document)
+        .bind(&claim.kind)
+        .bind(claim.owner)
+        .bind(claim.participant)
+        .execute(&mut **tx)
+        .await?;
+        let stored: Option<AccessTuple> = sqlx::query_as(
+            "SELECT document_id, kind, owner_id, participant FROM document_access
+             WHERE document_id = $1",
+        )
+        .bind(document)
+        .fetch_optional(&mut **tx)
+        .await?;
+        if stored.map(row).as_ref() != Some(claim) {
+            return Err(DbError::Refused(
+                "the document already belongs elsewhere".into(),
+            ));
+        }
+        notify_access(tx, &document.to_string()).await?;
+    }
+    if guard.bindings.is_empty() {
+        return Ok(());
+    }
+    let mut bindings = guard.bindings.clone();
+    bindings.sort();
+    bindings.dedup();
+    let actors: Vec<&[u8]> = bindings.iter().map(|(a, _)| a.as_slice()).collect();
+    let devices: Vec<Option<Uuid>> = bindings.iter().map(|(_, d)| *d).collect();
+    sqlx::query(
+        "INSERT INTO actor_bindings (actor, device_id)
+         SELECT a, d FROM UNNEST($1::bytea[], $2::uuid[]) AS t (a, d)
+         ON CONFLICT (actor) DO NOTHING",
+    )
+    .bind(&actors)
+    .bind(&devices)
+    .execute(&mut **tx)
+    .await?;
+    let (conflicts,): (i64,) = sqlx::query_as(
+        "SELECT count(*) FROM UNNEST($1::bytea[], $2::uuid[]) AS t (a, d)
+         JOIN actor_bindings b ON b.actor = t.a
+         WHERE b.device_id IS DISTINCT FROM t.d",
+    )
+    .bind(&actors)
+    .bind(&devices)
+    .fetch_one(&mut **tx)
+    .await?;
+    if conflicts > 0 {
+        return Err(DbError::Refused(crate::access::actors::spoofed().reason));
+    }
+    Ok(())
+}
