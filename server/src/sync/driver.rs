@@ -51,6 +51,10 @@ pub(super) enum Internal {
     },
     /// Users or teams changed.
     Accounts(AccessSnapshot),
+    /// A denial's probe finished; its answer may go out.
+    Release {
+        conn: ConnId,
+    },
     Stored {
         document: DocumentId,
         bytes: Vec<u8>,
@@ -65,6 +69,59 @@ struct Pending {
     projection: Projection,
     /// The connection the changes came from, and who it is.
     from: Option<(ConnId, ConnPeer)>,
+}
+
+/// Output for a connection held back behind a denial.
+enum Held {
+    /// A denial whose probe has not finished.
+    Marker,
+    /// A frame or close to send once earlier denials are answered.
+    Out(Outbound),
+}
+
+/// A document as loaded, with what access decisions need about it.
+struct Fetched {
+    result: LoadResult,
+    bytes: usize,
+    access: Option<DocumentAccessRow>,
+    bindings: Vec<(Vec<u8>, Option<Uuid>)>,
+}
+
+/// Loads a document, its access row and its actors' bindings. The access
+/// row is read after the document: a claim commits with the document's
+/// first chunk, so a document found here has its row by now if it will
+/// ever have one.
+async fn fetch(db: &Db, document: DocumentId) -> Fetched {
+    let (result, bytes) = match db.load(document.to_uuid()).await {
+        Ok(None) => (LoadResult::NotFound, 0),
+        Ok(Some(stored)) => {
+            let bytes = stored.pieces.iter().map(Vec::len).sum();
+            match storage::load(&stored) {
+                Ok(doc) => (LoadResult::Found(Box::new(doc)), bytes),
+                Err(e) => (
+                    LoadResult::Failed(format!("stored document does not load: {e}")),
+                    0,
+                ),
+            }
+        }
+        Err(e) => (LoadResult::Failed(e.to_string()), 0),
+    };
+    let access = db.document_access(document.to_uuid()).await;
+    let bindings = db.actor_bindings_of(document.to_uuid()).await;
+    match (access, bindings) {
+        (Ok(access), Ok(bindings)) => Fetched {
+            result,
+            bytes,
+            access,
+            bindings,
+        },
+        (Err(e), _) | (_, Err(e)) => Fetched {
+            result: LoadResult::Failed(e.to_string()),
+            bytes: 0,
+            access: None,
+            bindings: Vec::new(),
+        },
+    }
 }
 
 /// What a persist batch establishes besides its chunks, and who wrote it.
@@ -88,6 +145,8 @@ struct Driver {
     peers: HashMap<ConnId, String>,
     /// Who each connection is.
     principals: HashMap<ConnId, ConnPeer>,
+    /// Output held back behind denials, per connection.
+    held: HashMap<ConnId, VecDeque<Held>>,
     queued: HashMap<DocumentId, VecDeque<Pending>>,
     in_flight: HashSet<DocumentId>,
     /// Stored size of each resident document, for the memory budget.
@@ -120,6 +179,7 @@ pub(super) fn spawn(
         sockets: HashMap::new(),
         peers: HashMap::new(),
         principals: HashMap::new(),
+        held: HashMap::new(),
         queued: HashMap::new(),
         in_flight: HashSet::new(),
         sizes: HashMap::new(),
@@ -265,6 +325,7 @@ impl Driver {
                 }
                 self.peers.remove(&conn);
                 self.principals.remove(&conn);
+                self.held.remove(&conn);
                 self.handle(Event::Disconnected { conn });
             }
             Input::Internal(internal) => self.internal(internal),
@@ -346,6 +407,7 @@ impl Driver {
             Internal::Announced(a) => self.announced(a),
             Internal::AccessRow { document, row } => self.access_row(document, row),
             Internal::Accounts(snapshot) => self.accounts(snapshot),
+            Internal::Release { conn } => self.release(conn),
             Internal::Stored { document, bytes } => {
                 self.handle(Event::StoredChanges { document, bytes });
             }
@@ -417,6 +479,7 @@ impl Driver {
                 } => self.quarantine(document, self.principals.get(&conn).cloned(), reason, data),
                 Effect::Denied { conn, document } => {
                     debug!(conn = conn.0, %document, "access denied");
+                    self.deny(conn);
                 }
                 Effect::Disclosed { conn, document } => {
                     debug!(conn = conn.0, %document, "document sent");
@@ -427,6 +490,13 @@ impl Driver {
     }
 
     fn send(&mut self, conn: ConnId, message: Outbound) {
+        match self.held.get_mut(&conn) {
+            Some(queue) => queue.push_back(Held::Out(message)),
+            None => self.deliver(conn, message),
+        }
+    }
+
+    fn deliver(&mut self, conn: ConnId, message: Outbound) {
         let Some(socket) = self.sockets.get(&conn) else {
             return;
         };
@@ -452,37 +522,53 @@ impl Driver {
         let db = self.db.clone();
         let input = self.input.clone();
         tokio::spawn(async move {
-            let (result, bytes) = match db.load(document.to_uuid()).await {
-                Ok(None) => (LoadResult::NotFound, 0),
-                Ok(Some(stored)) => {
-                    let bytes = stored.pieces.iter().map(Vec::len).sum();
-                    match storage::load(&stored) {
-                        Ok(doc) => (LoadResult::Found(Box::new(doc)), bytes),
-                        Err(e) => (
-                            LoadResult::Failed(format!("stored document does not load: {e}")),
-                            0,
-                        ),
-                    }
-                }
-                Err(e) => (LoadResult::Failed(e.to_string()), 0),
-            };
-            // The access row is read after the document: a claim commits
-            // with the document's first chunk, so a document found here has
-            // its row by now if it will ever have one.
-            let access = db.document_access(document.to_uuid()).await;
-            let bindings = db.actor_bindings_of(document.to_uuid()).await;
-            let (result, access, bindings) = match (access, bindings) {
-                (Ok(access), Ok(bindings)) => (result, access, bindings),
-                (Err(e), _) | (_, Err(e)) => (LoadResult::Failed(e.to_string()), None, Vec::new()),
-            };
+            let fetched = fetch(&db, document).await;
             let _ = input.send(Input::Internal(Internal::Loaded {
                 document,
-                result,
-                bytes,
-                access,
-                bindings,
+                result: fetched.result,
+                bytes: fetched.bytes,
+                access: fetched.access,
+                bindings: fetched.bindings,
             }));
         });
+    }
+
+    /// A peer was denied a document: hold back what follows for its
+    /// connection (the `doc-unavailable`) until the database has done the
+    /// same work as for a document that does not exist, so that the answer
+    /// takes as long either way and timing does not reveal existence.
+    fn deny(&mut self, conn: ConnId) {
+        self.held.entry(conn).or_default().push_back(Held::Marker);
+        let db = self.db.clone();
+        let input = self.input.clone();
+        tokio::spawn(async move {
+            let nowhere = DocumentId::from_uuid(Uuid::new_v4());
+            let _ = fetch(&db, nowhere).await;
+            let _ = input.send(Input::Internal(Internal::Release { conn }));
+        });
+    }
+
+    /// The oldest denial of `conn` is answered: send what was held behind
+    /// it, up to the next denial.
+    fn release(&mut self, conn: ConnId) {
+        let Some(queue) = self.held.get_mut(&conn) else {
+            return;
+        };
+        if matches!(queue.front(), Some(Held::Marker)) {
+            queue.pop_front();
+        }
+        let mut ready = Vec::new();
+        while let Some(Held::Out(_)) = queue.front() {
+            if let Some(Held::Out(message)) = queue.pop_front() {
+                ready.push(message);
+            }
+        }
+        if queue.is_empty() {
+            self.held.remove(&conn);
+        }
+        for message in ready {
+            self.deliver(conn, message);
+        }
     }
 
     /// Commits everything queued for `document` in one transaction, unless a
