@@ -14,13 +14,18 @@ use tokio::sync::{mpsc, oneshot};
 use tracing::{debug, info, warn};
 use uuid::Uuid;
 
+mod access;
+mod fetch;
+
+use access::{Batch, Held, claim_row, notice_input};
+use fetch::fetch;
+
 use super::policy::{ConnPeer, ServerPolicy};
 use super::{Input, Outbound, SyncSettings, storage};
-use crate::access::caseload::{self, IndexEdit};
 use crate::access::{AccessTable, DocClass};
-use crate::db::access::{AccessSnapshot, DocumentAccessRow, QuarantinedWrite, WriteGuard};
+use crate::db::access::{AccessSnapshot, DocumentAccessRow, WriteGuard};
 use crate::db::documents::{Committed, NewChunk};
-use crate::db::notify::{Announcement, Notice};
+use crate::db::notify::Announcement;
 use crate::db::{Db, DbError};
 use crate::metrics::Metrics;
 use crate::projection::{self, Projection};
@@ -69,70 +74,6 @@ struct Pending {
     projection: Projection,
     /// The connection the changes came from, and who it is.
     from: Option<(ConnId, ConnPeer)>,
-}
-
-/// Output for a connection held back behind a denial.
-enum Held {
-    /// A denial whose probe has not finished.
-    Marker,
-    /// A frame or close to send once earlier denials are answered.
-    Out(Outbound),
-}
-
-/// A document as loaded, with what access decisions need about it.
-struct Fetched {
-    result: LoadResult,
-    bytes: usize,
-    access: Option<DocumentAccessRow>,
-    bindings: Vec<(Vec<u8>, Option<Uuid>)>,
-}
-
-/// Loads a document, its access row and its actors' bindings. The access
-/// row is read after the document: a claim commits with the document's
-/// first chunk, so a document found here has its row by now if it will
-/// ever have one.
-async fn fetch(db: &Db, document: DocumentId) -> Fetched {
-    let (result, bytes) = match db.load(document.to_uuid()).await {
-        Ok(None) => (LoadResult::NotFound, 0),
-        Ok(Some(stored)) => {
-            let bytes = stored.pieces.iter().map(Vec::len).sum();
-            match storage::load(&stored) {
-                Ok(doc) => (LoadResult::Found(Box::new(doc)), bytes),
-                Err(e) => (
-                    LoadResult::Failed(format!("stored document does not load: {e}")),
-                    0,
-                ),
-            }
-        }
-        Err(e) => (LoadResult::Failed(e.to_string()), 0),
-    };
-    let access = db.document_access(document.to_uuid()).await;
-    let bindings = db.actor_bindings_of(document.to_uuid()).await;
-    match (access, bindings) {
-        (Ok(access), Ok(bindings)) => Fetched {
-            result,
-            bytes,
-            access,
-            bindings,
-        },
-        (Err(e), _) | (_, Err(e)) => Fetched {
-            result: LoadResult::Failed(e.to_string()),
-            bytes: 0,
-            access: None,
-            bindings: Vec::new(),
-        },
-    }
-}
-
-/// What a persist batch establishes besides its chunks, and who wrote it.
-pub(super) struct Batch {
-    guard: WriteGuard,
-    /// The class of a document the batch creates.
-    claim: Option<DocClass>,
-    /// Writers and what each sent (for the quarantine if refused).
-    writers: Vec<(ConnId, ConnPeer, Vec<u8>)>,
-    /// Name shown in the caseload, for a new participant record.
-    display_name: Option<String>,
 }
 
 struct Driver {
@@ -263,32 +204,6 @@ fn spawn_listener(db: Db, input: mpsc::UnboundedSender<Input>) {
             tokio::time::sleep(Duration::from_secs(1)).await;
         }
     });
-}
-
-/// The access row a claim commits.
-fn claim_row(document: DocumentId, claim: DocClass) -> Option<DocumentAccessRow> {
-    let (owner, participant) = match claim {
-        DocClass::Participant { owner } | DocClass::CaseloadIndex { owner } => (Some(owner), None),
-        DocClass::Accompaniment { participant } => (None, Some(participant)),
-        DocClass::Orphan => return None,
-    };
-    Some(DocumentAccessRow {
-        document: document.to_uuid(),
-        kind: claim.kind()?.to_owned(),
-        owner,
-        participant,
-    })
-}
-
-fn notice_input(notice: Notice) -> Internal {
-    match notice {
-        Notice::Commit(a) => Internal::Announced(a),
-        Notice::Access(Some(document)) => Internal::AccessRow {
-            document: DocumentId::from_uuid(document),
-            row: None,
-        },
-        Notice::Access(None) => Internal::Accounts(AccessSnapshot::default()),
-    }
 }
 
 impl Driver {
@@ -533,44 +448,6 @@ impl Driver {
         });
     }
 
-    /// A peer was denied a document: hold back what follows for its
-    /// connection (the `doc-unavailable`) until the database has done the
-    /// same work as for a document that does not exist, so that the answer
-    /// takes as long either way and timing does not reveal existence.
-    fn deny(&mut self, conn: ConnId) {
-        self.held.entry(conn).or_default().push_back(Held::Marker);
-        let db = self.db.clone();
-        let input = self.input.clone();
-        tokio::spawn(async move {
-            let nowhere = DocumentId::from_uuid(Uuid::new_v4());
-            let _ = fetch(&db, nowhere).await;
-            let _ = input.send(Input::Internal(Internal::Release { conn }));
-        });
-    }
-
-    /// The oldest denial of `conn` is answered: send what was held behind
-    /// it, up to the next denial.
-    fn release(&mut self, conn: ConnId) {
-        let Some(queue) = self.held.get_mut(&conn) else {
-            return;
-        };
-        if matches!(queue.front(), Some(Held::Marker)) {
-            queue.pop_front();
-        }
-        let mut ready = Vec::new();
-        while let Some(Held::Out(_)) = queue.front() {
-            if let Some(Held::Out(message)) = queue.pop_front() {
-                ready.push(message);
-            }
-        }
-        if queue.is_empty() {
-            self.held.remove(&conn);
-        }
-        for message in ready {
-            self.deliver(conn, message);
-        }
-    }
-
     /// Commits everything queued for `document` in one transaction, unless a
     /// persist of it is already running.
     fn start_persist(&mut self, document: DocumentId) {
@@ -637,144 +514,6 @@ impl Driver {
                 batch,
             }));
         });
-    }
-
-    /// A persist committed: its bindings are known, and a new document is
-    /// listed in its owner's caseload index.
-    fn committed(&mut self, document: DocumentId, batch: Batch) {
-        self.hub.policy_mut().actors.learn(batch.guard.bindings);
-        let Some(claim) = batch.claim else {
-            return;
-        };
-        let id = document.to_uuid();
-        let (owner, edit) = match claim {
-            DocClass::Participant { owner } => (
-                Some(owner),
-                IndexEdit::Participant {
-                    document: id,
-                    display_name: batch.display_name.unwrap_or_default(),
-                },
-            ),
-            DocClass::Accompaniment { participant } => (
-                self.hub.policy().table.participant_owner(id),
-                IndexEdit::Accompaniment {
-                    document: id,
-                    participant,
-                },
-            ),
-            DocClass::CaseloadIndex { .. } | DocClass::Orphan => return,
-        };
-        let Some(owner) = owner else {
-            return;
-        };
-        let db = self.db.clone();
-        tokio::spawn(async move {
-            if let Err(e) = caseload::update(&db, owner, &[edit]).await {
-                warn!(%document, error = %e, "cannot list the new document in its owner's caseload index");
-            }
-        });
-    }
-
-    /// Storage refused a batch (actor bound elsewhere, document claimed
-    /// elsewhere): quarantine what each writer sent, refuse the first
-    /// writer, forget the document's unstored state.
-    fn refused(&mut self, document: DocumentId, batch: Batch, reason: String) {
-        warn!(%document, %reason, "write refused by storage");
-        let conn = batch.writers.first().map(|(c, _, _)| *c);
-        for (_, peer, data) in batch.writers {
-            self.quarantine(document, Some(peer), reason.clone(), data);
-        }
-        self.handle(Event::WriteRefused {
-            document,
-            conn,
-            reason,
-        });
-    }
-
-    fn quarantine(
-        &self,
-        document: DocumentId,
-        peer: Option<ConnPeer>,
-        reason: String,
-        data: Vec<u8>,
-    ) {
-        Metrics::inc(&self.metrics.rejected);
-        warn!(%document, %reason, "write quarantined");
-        let write = QuarantinedWrite {
-            document: document.to_uuid(),
-            user: peer.as_ref().map(|p| p.principal.user_id),
-            device: peer.as_ref().and_then(|p| p.principal.device_id),
-            address: peer
-                .as_ref()
-                .and_then(|p| p.addr)
-                .map(|a| a.ip().to_string()),
-            reason,
-            data,
-        };
-        let db = self.db.clone();
-        tokio::spawn(async move {
-            if let Err(e) = db.quarantine(&write).await {
-                warn!(%document, error = %e, "cannot store a quarantined write");
-            }
-        });
-    }
-
-    /// Access to a document changed somewhere: fetch its row (when the
-    /// notice did not carry it), update the table, re-check the sessions
-    /// of it and of its accompaniment logs.
-    fn access_row(&mut self, document: DocumentId, row: Option<DocumentAccessRow>) {
-        let Some(row) = row else {
-            let db = self.db.clone();
-            let input = self.input.clone();
-            tokio::spawn(async move {
-                match db.document_access(document.to_uuid()).await {
-                    Ok(Some(row)) => {
-                        let _ = input.send(Input::Internal(Internal::AccessRow {
-                            document,
-                            row: Some(row),
-                        }));
-                    }
-                    Ok(None) => {}
-                    Err(e) => warn!(%document, error = %e, "cannot read a changed access row"),
-                }
-            });
-            return;
-        };
-        let policy = self.hub.policy_mut();
-        let id = document.to_uuid();
-        policy.table.set_class(id, DocClass::from_row(&row));
-        let affected: Vec<uuid::Uuid> = std::iter::once(id)
-            .chain(policy.table.accompaniments_of(id))
-            .collect();
-        for id in affected {
-            self.handle(Event::AccessChanged {
-                document: DocumentId::from_uuid(id),
-            });
-        }
-    }
-
-    /// Users or teams changed: reload them and re-check every document in
-    /// memory.
-    fn accounts(&mut self, snapshot: AccessSnapshot) {
-        if snapshot.users.is_empty() {
-            let db = self.db.clone();
-            let input = self.input.clone();
-            tokio::spawn(async move {
-                match db.access_snapshot(false).await {
-                    Ok(snapshot) if !snapshot.users.is_empty() => {
-                        let _ = input.send(Input::Internal(Internal::Accounts(snapshot)));
-                    }
-                    Ok(_) => {}
-                    Err(e) => warn!(error = %e, "cannot reload accounts"),
-                }
-            });
-            return;
-        }
-        self.hub.policy_mut().table.replace_users(&snapshot);
-        let resident: Vec<DocumentId> = self.hub.resident_documents().copied().collect();
-        for document in resident {
-            self.handle(Event::AccessChanged { document });
-        }
     }
 
     fn compact(&self, document: DocumentId) {
