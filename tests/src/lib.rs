@@ -12,3 +12,4 @@ pub mod interop;
 pub mod load;
 pub mod pg;
 pub mod server;
+pub mod syncer;

@@ -1,0 +1,172 @@
+//! Access that changes or is abused: reassignment moves a participant to
+//! another peer and tells the old peer's devices to purge it; a device
+//! writing under another device's actor is refused, both when the server
+//! has the binding in memory and when only the database knows it.
+
+#![allow(clippy::unwrap_used)]
+
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use alongside_server::db::Db;
+use alongside_server::sync::load_stored;
+use alongside_shared::doc::edit::participant::create_participant;
+use alongside_shared::doc::edit::text::replace_text;
+use alongside_shared::doc::edit::ParticipantText;
+use alongside_shared::doc::participant::Profile;
+use alongside_shared::doc::read::read_caseload_index;
+use alongside_shared::wire::{DocumentId, Message};
+use alongside_tests::accounts::Account;
+use alongside_tests::client::{RawClient, Reply};
+use alongside_tests::pg::test_database;
+use alongside_tests::server::TestServer;
+use alongside_tests::syncer::{find, push};
+use automerge::{ActorId, AutoCommit, ChangeHash};
+use uuid::Uuid;
+
+const SERVER: &str = env!("CARGO_BIN_EXE_alongside-server-under-test");
+
+fn participant(name: &str, actor: Option<ActorId>) -> AutoCommit {
+    let mut doc = AutoCommit::new();
+    if let Some(actor) = actor {
+        doc.set_actor(actor);
+    }
+    create_participant(&mut doc, &Profile::new(name)).unwrap();
+    doc.commit();
+    doc
+}
+
+async fn stored_heads(db: &Db, id: DocumentId) -> Vec<ChangeHash> {
+    match db.load(id.to_uuid()).await.unwrap() {
+        Some(stored) => load_stored(&stored).unwrap().get_heads(),
+        None => Vec::new(),
+    }
+}
+
+/// Polls `user`'s caseload index until `check` holds.
+async fn until_index(db: &Db, user: Uuid, what: &str, check: impl Fn(&AutoCommit) -> bool) {
+    let index = db.caseload_index_of(user).await.unwrap().unwrap();
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        if let Some(stored) = db.load(index).await.unwrap() {
+            if check(&load_stored(&stored).unwrap()) {
+                return;
+            }
+        }
+        assert!(Instant::now() < deadline, "index of {user}: never {what}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn reassignment_moves_access_and_tells_the_old_devices_to_purge() {
+    let database = test_database();
+    let server = TestServer::start(SERVER, &database.url, &[]);
+    let url = server.sync_url();
+    let db = Db::connect_lazy(&database.url, 2).unwrap();
+    let alice = Account::peer(&database.url, "alice", "team-a").await;
+    let bob = Account::peer(&database.url, "bob", "team-b").await;
+
+    let id = DocumentId::from_uuid(Uuid::new_v4());
+    let mut phone = RawClient::joined(&url, &alice.token, "alice-phone").await;
+    let mut doc = participant("Pat", None);
+    assert_eq!(push(&mut phone, id, &mut doc).await.name(), "synced");
+    let key = id.to_string();
+    until_index(&db, alice.user_id, "lists the participant", |d| {
+        read_caseload_index(d).unwrap().participants.contains_key(&key)
+    })
+    .await;
+
+    // The administrator reassigns it while Alice's phone is connected.
+    let output = Command::new(SERVER)
+        .args(["admin", "assign", "--participant", &key, "--to", "bob"])
+        .args(["--database-url", &database.url])
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "admin assign: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+
+    // The phone is told at once that the document is gone ...
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        match phone.next(Duration::from_secs(15)).await {
+            Reply::Message(Message::DocUnavailable { document_id, .. }) if document_id == id => {
+                break;
+            }
+            Reply::Message(_) => {}
+            other => panic!("expected doc-unavailable, got {other:?}"),
+        }
+        assert!(Instant::now() < deadline, "no doc-unavailable");
+    }
+    // ... and its index says to purge it; Bob's lists it.
+    until_index(&db, alice.user_id, "purges the participant", |d| {
+        let index = read_caseload_index(d).unwrap();
+        index.purge.contains_key(&key) && !index.participants.contains_key(&key)
+    })
+    .await;
+    until_index(&db, bob.user_id, "lists the participant", |d| {
+        read_caseload_index(d).unwrap().participants.contains_key(&key)
+    })
+    .await;
+    let mut tablet = RawClient::joined(&url, &alice.token, "alice-tablet").await;
+    assert_eq!(find(&mut tablet, id).await.name(), "unavailable");
+    let mut bobs = RawClient::joined(&url, &bob.token, "bob-phone").await;
+    assert_eq!(find(&mut bobs, id).await.name(), "synced");
+    db.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_device_cannot_write_under_another_devices_actor() {
+    let database = test_database();
+    let mut server = TestServer::start(SERVER, &database.url, &[]);
+    let url = server.sync_url();
+    let db = Db::connect_lazy(&database.url, 2).unwrap();
+    let alice = Account::peer(&database.url, "alice", "team-a").await;
+    let (_, tablet_token) = alice
+        .enroll(&database.url, "alice-tablet", Default::default())
+        .await;
+
+    // The phone writes under actor X.
+    let actor = ActorId::random();
+    let id = DocumentId::from_uuid(Uuid::new_v4());
+    let mut phone = RawClient::joined(&url, &alice.token, "alice-phone").await;
+    let mut doc = participant("Pat", Some(actor.clone()));
+    assert_eq!(push(&mut phone, id, &mut doc).await.name(), "synced");
+    let stored = stored_heads(&db, id).await;
+
+    // The tablet (same user, so it may write the document) uses X too:
+    // refused from the server's memory of the binding.
+    let mut tablet = RawClient::joined(&url, &tablet_token, "alice-tablet").await;
+    let mut spoofed = doc.fork().with_actor(actor.clone());
+    replace_text(&mut spoofed, ParticipantText::DisplayName, "Spoofed").unwrap();
+    spoofed.commit();
+    let outcome = push(&mut tablet, id, &mut spoofed).await;
+    assert_eq!(outcome.name(), "refused", "{outcome:?}");
+    assert_eq!(stored_heads(&db, id).await, stored, "nothing stored");
+    assert!(!db.quarantined(id.to_uuid()).await.unwrap().is_empty());
+
+    // After a restart the server has forgotten; a new document under X is
+    // refused by the binding in the database.
+    server.restart();
+    let url = server.sync_url();
+    let other = DocumentId::from_uuid(Uuid::new_v4());
+    let mut tablet = RawClient::joined(&url, &tablet_token, "alice-tablet").await;
+    let mut fresh = participant("Sam", Some(actor));
+    let outcome = push(&mut tablet, other, &mut fresh).await;
+    assert_eq!(outcome.name(), "refused", "{outcome:?}");
+    assert!(stored_heads(&db, other).await.is_empty(), "nothing stored");
+    assert!(!db.quarantined(other.to_uuid()).await.unwrap().is_empty());
+
+    // The phone, the actor's owner, still writes.
+    let mut phone = RawClient::joined(&url, &alice.token, "alice-phone").await;
+    let mut edited = doc.fork().with_actor(ActorId::random());
+    replace_text(&mut edited, ParticipantText::DisplayName, "Pat R.").unwrap();
+    edited.commit();
+    let mut ours = doc;
+    ours.merge(&mut edited).unwrap();
+    assert_eq!(push(&mut phone, id, &mut ours).await.name(), "synced");
+    db.close().await;
+}
