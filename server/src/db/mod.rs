@@ -5,6 +5,7 @@
 //! data: documents ([`documents`]) and change notifications between server
 //! nodes ([`notify`]).
 
+pub mod accounts;
 pub mod documents;
 pub mod notify;
 pub mod projection;
