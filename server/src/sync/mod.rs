@@ -23,6 +23,7 @@ use tokio::sync::{mpsc, oneshot};
 pub use policy::{ConnPeer, ServerPolicy};
 pub use storage::load as load_stored;
 
+use crate::auth::Principal;
 use crate::db::Db;
 use crate::metrics::Metrics;
 
@@ -109,8 +110,8 @@ impl SyncService {
         service
     }
 
-    /// Registers a new connection (after authentication).
-    pub fn connect(&self, addr: Option<SocketAddr>) -> Connection {
+    /// Registers a new connection of an authenticated `principal`.
+    pub fn connect(&self, principal: Principal, addr: Option<SocketAddr>) -> Connection {
         let conn = ConnId(
             self.next_conn
                 .fetch_add(1, std::sync::atomic::Ordering::Relaxed),
@@ -118,7 +119,7 @@ impl SyncService {
         let (tx, rx) = mpsc::channel(self.outbound_queue);
         let _ = self.input.send(Input::Connect {
             conn,
-            peer: ConnPeer { addr },
+            peer: ConnPeer { principal, addr },
             outbound: tx,
         });
         Connection {

@@ -7,9 +7,13 @@ use std::net::SocketAddr;
 use alongside_shared::sync::{Access, Policy};
 use alongside_shared::wire::DocumentId;
 
+use crate::auth::Principal;
+
 /// What the server knows about a connection's peer.
 #[derive(Debug, Clone)]
 pub struct ConnPeer {
+    /// Who authenticated the connection, and through which device.
+    pub principal: Principal,
     /// The remote address, when known.
     pub addr: Option<SocketAddr>,
 }
