@@ -5,6 +5,11 @@
 //
 // Every wait is bounded by a deadline; on failure the client prints one line
 // to stderr and exits non-zero.
+//
+// The Alongside server wants a device token on the WebSocket upgrade. The
+// adapter takes only a URL, so the token rides in its query:
+// `ws://HOST/sync?token=als_…` as given on the command line, or appended from
+// env ALONGSIDE_TOKEN. Messages show the URL with the token elided.
 
 import * as A from "@automerge/automerge"
 import { Repo } from "@automerge/automerge-repo"
@@ -43,6 +48,7 @@ export class TimeoutError extends Error {}
  * sync message (`theirHeads` of automerge's sync state).
  */
 export async function connect(url, name) {
+  url = withToken(url, process.env.ALONGSIDE_TOKEN)
   const adapter = new WebSocketClientAdapter(url)
   const repo = new Repo({
     network: [adapter],
@@ -53,7 +59,7 @@ export async function connect(url, name) {
     if (peerId !== adapter.remotePeerId || !syncState.theirHeads) return
     serverHeads.set(documentId, [...syncState.theirHeads].sort())
   })
-  await within(adapter.whenReady(), TIMEOUT_MS, `handshake with ${url}`)
+  await within(adapter.whenReady(), TIMEOUT_MS, `handshake with ${redacted(url)}`)
   const serverPeerId = adapter.remotePeerId
   return {
     repo,
@@ -63,6 +69,19 @@ export async function connect(url, name) {
     /** Heads the server last announced for `documentId` (hex, sorted). */
     serverHeads: documentId => serverHeads.get(documentId),
   }
+}
+
+/** `url` with `token` as its `token` query parameter, unless it has one. */
+export function withToken(url, token) {
+  if (!token) return url
+  const parsed = new URL(url)
+  if (!parsed.searchParams.has("token")) parsed.searchParams.set("token", token)
+  return parsed.toString()
+}
+
+/** `url` without the secret part of its `token` parameter, for messages. */
+export function redacted(url) {
+  return url.replace(/([?&]token=)[^&]*/, "$1…")
 }
 
 /** The document's heads, hex, sorted. */

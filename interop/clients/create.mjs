@@ -2,8 +2,9 @@
 // participant document, waits until the server announces heads equal to its
 // own (the server has every change), and prints `{"url": "automerge:..."}`.
 //
-// Usage: node interop/clients/create.mjs ws://127.0.0.1:PORT/sync
-// Env:   TIMEOUT_MS (default 15000), DISPLAY_NAME (default "Ada")
+// Usage: node interop/clients/create.mjs "ws://127.0.0.1:PORT/sync?token=als_…"
+// Env:   TIMEOUT_MS (default 15000), DISPLAY_NAME (default "Ada"),
+//        ALONGSIDE_TOKEN (device token, if not in the URL)
 // Exit:  0 created and confirmed; 3 timed out; 2 usage; 1 other failure.
 
 import { EXIT, TimeoutError, connect, die, finish, untilServerHas } from "./common.mjs"

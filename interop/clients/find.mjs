@@ -1,8 +1,9 @@
 // A fresh, unmodified automerge-repo client that finds a document by URL on
 // the server and prints its content as JSON.
 //
-// Usage: node interop/clients/find.mjs ws://127.0.0.1:PORT/sync automerge:...
-// Env:   TIMEOUT_MS (default 15000)
+// Usage: node interop/clients/find.mjs "ws://127.0.0.1:PORT/sync?token=als_…" automerge:...
+// Env:   TIMEOUT_MS (default 15000), ALONGSIDE_TOKEN (device token, if not in
+//        the URL)
 // Exit:  0 found; 4 the server says it is unavailable; 3 timed out; 2 usage;
 //        1 other failure. The reason goes to stderr.
 

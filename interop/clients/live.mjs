@@ -10,7 +10,8 @@
 //          equal to its own, prints `{"heads": [...]}` and exits 0.
 //   watch  prints the document as one JSON line now and after every change,
 //          and exits 0 once the field equals VALUE.
-// Env:  TIMEOUT_MS (default 15000)
+// Env:  TIMEOUT_MS (default 15000), ALONGSIDE_TOKEN (device token, if not in
+//       the URL; SERVER_URL may carry it as ?token=als_…)
 // Exit: 0 done; 4 unavailable; 3 timed out; 2 usage; 1 other failure.
 
 import * as A from "@automerge/automerge"

@@ -17,13 +17,27 @@ use crate::sync::SyncSettings;
 pub fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    // `serve` logs to stdout; one-shot commands log to stderr, keeping stdout
+    // for what scripts read (an admin command's last line is its secret).
+    let to_stdout = matches!(cli.command, Command::Serve(_));
+    let writer = move || -> Box<dyn std::io::Write> {
+        if to_stdout {
+            Box::new(std::io::stdout())
+        } else {
+            Box::new(std::io::stderr())
+        }
+    };
     if cli.log_json {
         tracing_subscriber::fmt()
             .json()
             .with_env_filter(filter)
+            .with_writer(writer)
             .init();
     } else {
-        tracing_subscriber::fmt().with_env_filter(filter).init();
+        tracing_subscriber::fmt()
+            .with_env_filter(filter)
+            .with_writer(writer)
+            .init();
     }
     let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
     runtime.block_on(async move {
@@ -64,6 +78,20 @@ pub fn main() -> anyhow::Result<()> {
                 result?;
                 println!("migrations applied");
             }
+            Command::Admin(args) => {
+                let (url, cluster) = database(&args.database).await?;
+                let db = Db::connect_lazy(&url, 2)?;
+                let result = async {
+                    db.migrate().await?;
+                    crate::admin::command::run(&db, args.command).await
+                }
+                .await;
+                db.close().await;
+                if let Some(cluster) = cluster {
+                    cluster.stop().await;
+                }
+                result?;
+            }
             Command::Projection {
                 action: ProjectionAction::Rebuild(args),
             } => {
@@ -85,7 +113,9 @@ pub fn main() -> anyhow::Result<()> {
     })
 }
 
-/// The configured database, or a private cluster under the data dir.
+/// The configured database, or the private cluster under the data dir:
+/// started here, or adopted when a server already runs there (then the
+/// returned handle's `stop` leaves it running).
 async fn database(args: &DatabaseArgs) -> anyhow::Result<(String, Option<Embedded>)> {
     match &args.database_url {
         Some(url) => Ok((url.clone(), None)),

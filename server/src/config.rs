@@ -5,6 +5,8 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
+use crate::admin::command::AdminCommand;
+
 /// The Alongside sync server.
 #[derive(Debug, Parser)]
 #[command(name = "alongside-server", version, about)]
@@ -24,6 +26,8 @@ pub enum Command {
     Serve(ServeArgs),
     /// Apply database migrations and exit.
     Migrate(DatabaseArgs),
+    /// Administer accounts: users, teams, devices.
+    Admin(AdminArgs),
     /// Maintain the projection (relational rows derived from documents).
     Projection {
         /// What to do with it.
@@ -39,18 +43,42 @@ pub enum ProjectionAction {
     Rebuild(DatabaseArgs),
 }
 
-/// Where the database is.
+/// `admin` flags and subcommand.
+#[derive(Debug, Args)]
+pub struct AdminArgs {
+    /// Database (the same as `serve`'s; these flags may follow the
+    /// subcommand).
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: AdminCommand,
+}
+
+/// Where the database is. The flags are global, so they may be given after
+/// a nested subcommand (`admin user add … --database-url …`).
 #[derive(Debug, Clone, Args)]
 pub struct DatabaseArgs {
     /// Postgres URL. Without one, a private cluster is run under
-    /// `<data-dir>/postgres` from the system's PostgreSQL binaries.
-    #[arg(long, env = "ALONGSIDE_DATABASE_URL")]
+    /// `<data-dir>/postgres` from the system's PostgreSQL binaries (or the
+    /// one a running server started there is used).
+    #[arg(long, env = "ALONGSIDE_DATABASE_URL", global = true)]
     pub database_url: Option<String>,
     /// Folder for the server's own files (the private cluster).
-    #[arg(long, env = "ALONGSIDE_DATA_DIR", default_value = "./.alongside")]
+    #[arg(
+        long,
+        env = "ALONGSIDE_DATA_DIR",
+        default_value = "./.alongside",
+        global = true
+    )]
     pub data_dir: PathBuf,
     /// Most database connections.
-    #[arg(long, env = "ALONGSIDE_DB_MAX_CONNECTIONS", default_value_t = 16)]
+    #[arg(
+        long,
+        env = "ALONGSIDE_DB_MAX_CONNECTIONS",
+        default_value_t = 16,
+        global = true
+    )]
     pub db_max_connections: u32,
 }
 

@@ -5,6 +5,9 @@
 //! - [`db`]: the only module that speaks SQL;
 //! - [`sync`]: the driver that carries out the hub's effects;
 //! - [`http`]: routes (`/sync`, `/healthz`, `/readyz`, `/metrics`);
+//! - [`auth`]: principals, device tokens, passwords, device authentication;
+//! - [`admin`]: account administration (users, teams, devices), for the
+//!   `admin` command line and the tests;
 //! - [`app`]: a testable launch (listener in, shutdown future in);
 //! - [`cli`] and [`config`]: the command line and `ALONGSIDE_*` variables;
 //! - [`pg`] and [`embedded`]: the private Postgres used when no database URL
@@ -13,6 +16,7 @@
 //! - [`metrics`]: counters and gauges in Prometheus text format.
 
 pub mod access;
+pub mod admin;
 pub mod app;
 pub mod auth;
 pub mod cli;

@@ -9,7 +9,58 @@ use alongside_shared::wire::{self, DocMessage, DocumentId, JoinMessage, Message,
 use futures_util::{SinkExt, StreamExt};
 use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::Message as WsMessage;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::http::HeaderValue;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream, connect_async};
+
+/// An open WebSocket to the server.
+pub type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
+
+/// Why a WebSocket upgrade did not happen.
+#[derive(Debug)]
+pub enum Refused {
+    /// The server answered with this HTTP status instead of 101, and this
+    /// `WWW-Authenticate` header and body.
+    Status {
+        /// The status code.
+        status: u16,
+        /// The `WWW-Authenticate` header, if any.
+        www_authenticate: Option<String>,
+        /// The response body.
+        body: String,
+    },
+    /// Something else failed (connect, protocol).
+    Other(String),
+}
+
+/// Opens a WebSocket to `url`, sending `authorization` (a whole
+/// `Authorization` header value, such as `Bearer als_…`) when given.
+pub async fn open(url: &str, authorization: Option<&str>) -> Result<Socket, Refused> {
+    let mut request = url
+        .into_client_request()
+        .map_err(|e| Refused::Other(e.to_string()))?;
+    if let Some(value) = authorization {
+        let value = HeaderValue::from_str(value).map_err(|e| Refused::Other(e.to_string()))?;
+        request.headers_mut().insert("Authorization", value);
+    }
+    match tokio_tungstenite::connect_async(request).await {
+        Ok((ws, _)) => Ok(ws),
+        Err(tokio_tungstenite::tungstenite::Error::Http(response)) => Err(Refused::Status {
+            status: response.status().as_u16(),
+            www_authenticate: response
+                .headers()
+                .get("www-authenticate")
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned),
+            body: response
+                .body()
+                .as_deref()
+                .map(|b| String::from_utf8_lossy(b).into_owned())
+                .unwrap_or_default(),
+        }),
+        Err(e) => Err(Refused::Other(e.to_string())),
+    }
+}
 
 /// What the server did next.
 #[derive(Debug, PartialEq)]
@@ -26,7 +77,7 @@ pub enum Reply {
 
 /// A connection speaking raw frames.
 pub struct RawClient {
-    ws: WebSocketStream<MaybeTlsStream<TcpStream>>,
+    ws: Socket,
     /// This client's peer id.
     pub peer: PeerId,
     /// The server's peer id, after [`RawClient::handshake`].
@@ -34,9 +85,24 @@ pub struct RawClient {
 }
 
 impl RawClient {
-    /// Connects without handshaking.
-    pub async fn connect(url: &str, peer: &str) -> Self {
+    /// Connects with device token `token` (as `Authorization: Bearer`)
+    /// without handshaking.
+    pub async fn connect(url: &str, token: &str, peer: &str) -> Self {
+        let ws = open(url, Some(&format!("Bearer {token}")))
+            .await
+            .unwrap_or_else(|e| panic!("connect to /sync: {e:?}"));
+        Self::over(ws, peer)
+    }
+
+    /// Connects to `url` as is (a token, if any, in its query) without
+    /// handshaking.
+    pub async fn connect_url(url: &str, peer: &str) -> Self {
         let (ws, _) = connect_async(url).await.expect("connect to /sync");
+        Self::over(ws, peer)
+    }
+
+    /// A client on an open socket, before the handshake.
+    pub fn over(ws: Socket, peer: &str) -> Self {
         Self {
             ws,
             peer: PeerId::new(peer),
@@ -44,9 +110,9 @@ impl RawClient {
         }
     }
 
-    /// Connects and completes the handshake.
-    pub async fn joined(url: &str, peer: &str) -> Self {
-        let mut client = Self::connect(url, peer).await;
+    /// Connects with device token `token` and completes the handshake.
+    pub async fn joined(url: &str, token: &str, peer: &str) -> Self {
+        let mut client = Self::connect(url, token, peer).await;
         client.handshake().await;
         client
     }

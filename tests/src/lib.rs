@@ -1,12 +1,15 @@
 //! Cross-process end-to-end tests (server + Postgres + devices + third-party
 //! clients) and the tools they share:
 //!
+//! - [`accounts`]: users, teams and device tokens, provisioned through the
+//!   server's administration library;
 //! - [`pg`]: a private Postgres per test run and a fresh database per test;
 //! - [`server`]: the real server command line as a child process;
 //! - [`client`]: a raw protocol client for hostile-input tests;
 //! - [`interop`]: the unmodified automerge-repo JS clients of `interop/`;
 //! - [`load`]: simulated devices and the `alongside-load` generator.
 
+pub mod accounts;
 pub mod client;
 pub mod interop;
 pub mod load;

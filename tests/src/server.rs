@@ -1,11 +1,12 @@
 //! Starting `alongside-server serve` as a child process for cross-process
 //! tests: on a free loopback port, against a given database, with helpers to
-//! wait for readiness, stop it gracefully, or kill it outright.
+//! wait for readiness, stop it gracefully, or kill it outright; and running
+//! its one-shot `admin` commands.
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 /// A running server process.
@@ -47,20 +48,45 @@ pub fn http_get(addr: SocketAddr, path: &str) -> Option<(u16, String)> {
     Some((status, body))
 }
 
+/// Runs `binary admin ARGS…` to completion (a one-shot administration
+/// command), feeding it `stdin` when given (else an empty stdin).
+pub fn admin_command(binary: &str, args: &[&str], stdin: Option<&str>) -> Output {
+    let mut child = Command::new(binary)
+        .arg("admin")
+        .args(args)
+        .env("RUST_LOG", "warn")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start the server binary");
+    if let Some(mut input) = child.stdin.take() {
+        input
+            .write_all(stdin.unwrap_or_default().as_bytes())
+            .expect("write the admin command's stdin");
+    }
+    child
+        .wait_with_output()
+        .expect("the admin command finishes")
+}
+
 impl TestServer {
     /// Starts `serve` with `database_url` and extra flags, and waits until
     /// `/healthz` answers.
     pub fn start(binary: &str, database_url: &str, extra: &[&str]) -> Self {
+        let mut args = vec!["--database-url", database_url];
+        args.extend_from_slice(extra);
+        Self::start_with(binary, &args)
+    }
+
+    /// Starts `serve --bind <free port> ARGS…` (the database flags among
+    /// `args`, e.g. `--data-dir DIR` for the private cluster) and waits until
+    /// `/healthz` answers.
+    pub fn start_with(binary: &str, extra: &[&str]) -> Self {
         let addr: SocketAddr = format!("127.0.0.1:{}", free_port())
             .parse()
             .expect("loopback address");
-        let mut args = vec![
-            "serve".to_owned(),
-            "--database-url".to_owned(),
-            database_url.to_owned(),
-            "--bind".to_owned(),
-            addr.to_string(),
-        ];
+        let mut args = vec!["serve".to_owned(), "--bind".to_owned(), addr.to_string()];
         args.extend(extra.iter().map(|s| (*s).to_owned()));
         let mut server = Self {
             child: spawn(binary, &args),
@@ -72,9 +98,16 @@ impl TestServer {
         server
     }
 
-    /// The WebSocket URL of `/sync`.
+    /// The WebSocket URL of `/sync` (connecting needs a device token: as a
+    /// header, or see [`TestServer::sync_url_for`]).
     pub fn sync_url(&self) -> String {
         format!("ws://{}/sync", self.addr)
+    }
+
+    /// The WebSocket URL of `/sync` carrying device token `token` in its
+    /// query, for clients that take only a URL.
+    pub fn sync_url_for(&self, token: &str) -> String {
+        crate::accounts::with_token(&self.sync_url(), token)
     }
 
     fn wait_healthy(&mut self) {

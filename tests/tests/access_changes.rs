@@ -10,9 +10,9 @@ use std::time::{Duration, Instant};
 
 use alongside_server::db::Db;
 use alongside_server::sync::load_stored;
+use alongside_shared::doc::edit::ParticipantText;
 use alongside_shared::doc::edit::participant::create_participant;
 use alongside_shared::doc::edit::text::replace_text;
-use alongside_shared::doc::edit::ParticipantText;
 use alongside_shared::doc::participant::Profile;
 use alongside_shared::doc::read::read_caseload_index;
 use alongside_shared::wire::{DocumentId, Message};
@@ -48,10 +48,10 @@ async fn until_index(db: &Db, user: Uuid, what: &str, check: impl Fn(&AutoCommit
     let index = db.caseload_index_of(user).await.unwrap().unwrap();
     let deadline = Instant::now() + Duration::from_secs(15);
     loop {
-        if let Some(stored) = db.load(index).await.unwrap() {
-            if check(&load_stored(&stored).unwrap()) {
-                return;
-            }
+        if let Some(stored) = db.load(index).await.unwrap()
+            && check(&load_stored(&stored).unwrap())
+        {
+            return;
         }
         assert!(Instant::now() < deadline, "index of {user}: never {what}");
         tokio::time::sleep(Duration::from_millis(100)).await;
@@ -73,7 +73,10 @@ async fn reassignment_moves_access_and_tells_the_old_devices_to_purge() {
     assert_eq!(push(&mut phone, id, &mut doc).await.name(), "synced");
     let key = id.to_string();
     until_index(&db, alice.user_id, "lists the participant", |d| {
-        read_caseload_index(d).unwrap().participants.contains_key(&key)
+        read_caseload_index(d)
+            .unwrap()
+            .participants
+            .contains_key(&key)
     })
     .await;
 
@@ -108,7 +111,10 @@ async fn reassignment_moves_access_and_tells_the_old_devices_to_purge() {
     })
     .await;
     until_index(&db, bob.user_id, "lists the participant", |d| {
-        read_caseload_index(d).unwrap().participants.contains_key(&key)
+        read_caseload_index(d)
+            .unwrap()
+            .participants
+            .contains_key(&key)
     })
     .await;
     let mut tablet = RawClient::joined(&url, &alice.token, "alice-tablet").await;

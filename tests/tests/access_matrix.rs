@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 
 use alongside_server::db::Db;
 use alongside_server::sync::load_stored;
+use alongside_shared::doc::Timestamp;
 use alongside_shared::doc::accompaniment::{Accompaniment, Appointment};
 use alongside_shared::doc::edit::accompaniment::create_accompaniment;
 use alongside_shared::doc::edit::participant::create_participant;
@@ -18,7 +19,6 @@ use alongside_shared::doc::edit::{AccompanimentText, ParticipantText};
 use alongside_shared::doc::participant::Profile;
 use alongside_shared::doc::read::read_caseload_index;
 use alongside_shared::doc::vocab::AppointmentKind;
-use alongside_shared::doc::Timestamp;
 use alongside_shared::wire::DocumentId;
 use alongside_tests::accounts::Account;
 use alongside_tests::client::RawClient;
@@ -83,14 +83,17 @@ async fn index_listing(db: &Db, user: Uuid, id: DocumentId) -> DocumentId {
                 return index;
             }
         }
-        assert!(Instant::now() < deadline, "{id} never listed in the index of {user}");
+        assert!(
+            Instant::now() < deadline,
+            "{id} never listed in the index of {user}"
+        );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
 
 /// A change someone who holds `doc` could make to it.
 fn edit(doc: &AutoCommit, kind: &str) -> AutoCommit {
-    let mut doc = doc.fork();
+    let mut doc = doc.clone().fork();
     match kind {
         "participant" => replace_text(&mut doc, ParticipantText::DisplayName, "Edited").unwrap(),
         "accompaniment" => replace_text(&mut doc, AccompanimentText::Purpose, "Edited").unwrap(),
@@ -160,7 +163,10 @@ async fn every_role_gets_exactly_its_access() {
             let mut client = RawClient::joined(&url, &who.token, "matrix").await;
             let found = find(&mut client, *id).await;
             if found.name() != *want_find {
-                failures.push(format!("{} find {name}: {found:?}, want {want_find}", who.username));
+                failures.push(format!(
+                    "{} find {name}: {found:?}, want {want_find}",
+                    who.username
+                ));
             }
             // Write: with the document in hand if it could be read, else
             // with a document of the same kind made from scratch.
@@ -180,7 +186,10 @@ async fn every_role_gets_exactly_its_access() {
             let mut client = RawClient::joined(&url, &who.token, "matrix").await;
             let wrote = push(&mut client, target, &mut changed).await;
             if wrote.name() != *want_write {
-                failures.push(format!("{} write {name}: {wrote:?}, want {want_write}", who.username));
+                failures.push(format!(
+                    "{} write {name}: {wrote:?}, want {want_write}",
+                    who.username
+                ));
             }
             if *want_write != "synced" && *name != "missing" {
                 assert_eq!(
@@ -192,10 +201,18 @@ async fn every_role_gets_exactly_its_access() {
             }
             if *want_write == "refused" {
                 let held = db.quarantined(id.to_uuid()).await.unwrap();
-                assert!(!held.is_empty(), "{} on {name}: refused write not quarantined", who.username);
+                assert!(
+                    !held.is_empty(),
+                    "{} on {name}: refused write not quarantined",
+                    who.username
+                );
             }
         }
     }
-    assert!(failures.is_empty(), "access matrix:\n{}", failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "access matrix:\n{}",
+        failures.join("\n")
+    );
     db.close().await;
 }

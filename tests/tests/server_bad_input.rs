@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use alongside_server::db::Db;
 use alongside_shared::wire::{DocumentId, JoinMessage, Message, PeerId};
+use alongside_tests::accounts::Account;
 use alongside_tests::client::{RawClient, Reply};
 use alongside_tests::pg::test_database;
 use alongside_tests::server::TestServer;
@@ -47,15 +48,17 @@ async fn bad_input_is_refused_and_nothing_is_written() {
     let database = test_database();
     let server = TestServer::start(SERVER, &database.url, &["--max-frame-bytes", "65536"]);
     let url = server.sync_url();
-    let mut bystander = RawClient::joined(&url, "bystander").await;
+    let token = Account::peer(&database.url, "alice", "team-a").await.token;
+    let token = token.as_str();
+    let mut bystander = RawClient::joined(&url, token, "bystander").await;
 
     // Undecodable CBOR after the handshake.
-    let mut client = RawClient::joined(&url, "garbage").await;
+    let mut client = RawClient::joined(&url, token, "garbage").await;
     client.send_raw(vec![0xff, 0x00, 0x13]).await;
     expect_error_then_close(&mut client, "undecodable CBOR").await;
 
     // A protocol version the server does not speak.
-    let mut client = RawClient::connect(&url, "future").await;
+    let mut client = RawClient::connect(&url, token, "future").await;
     client
         .send(&Message::Join(JoinMessage {
             sender_id: PeerId::new("future"),
@@ -66,12 +69,12 @@ async fn bad_input_is_refused_and_nothing_is_written() {
     expect_error_then_close(&mut client, "wrong protocol version").await;
 
     // A frame over the limit.
-    let mut client = RawClient::joined(&url, "big").await;
+    let mut client = RawClient::joined(&url, token, "big").await;
     client.send_raw(vec![0xa0; 70_000]).await;
     expect_error_then_close(&mut client, "oversized frame").await;
 
     // A sync message whose changes do not decode.
-    let mut client = RawClient::joined(&url, "corrupt").await;
+    let mut client = RawClient::joined(&url, token, "corrupt").await;
     let document = DocumentId::from_bytes([7; 16]);
     let message = client.doc_message(document, corrupt_sync_message(), false);
     client.send(&message).await;
@@ -79,7 +82,7 @@ async fn bad_input_is_refused_and_nothing_is_written() {
 
     // A valid request for a document nobody has: doc-unavailable, and the
     // connection stays usable.
-    let mut client = RawClient::joined(&url, "asker").await;
+    let mut client = RawClient::joined(&url, token, "asker").await;
     let mut empty = AutoCommit::new();
     let data = empty
         .sync()

@@ -8,8 +8,10 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
+use alongside_server::admin::Lifetime;
 use alongside_server::db::Db;
 use alongside_shared::sync::Limits;
+use alongside_tests::accounts::Account;
 use alongside_tests::load::Target;
 use alongside_tests::load::device::{Device, run_device};
 use alongside_tests::load::workload::device_documents;
@@ -35,19 +37,39 @@ fn devices() -> Vec<Device> {
         .collect()
 }
 
-/// Runs every device against `url` at once, each for at most `for_at_most`.
-async fn storm(devices: Vec<Device>, url: &str, for_at_most: Duration) -> Vec<Device> {
-    let target = Target {
-        url: url.to_owned(),
-        token: None,
-        ephemeral: false,
-    };
+/// One enrolled device (and its token) per simulated device, all of one
+/// peer.
+async fn enroll(db_url: &str) -> Vec<String> {
+    let peer = Account::peer(db_url, "crash-peer", "team-a").await;
+    let mut tokens = vec![peer.token.clone()];
+    for d in 1..DEVICES {
+        let (_, token) = peer
+            .enroll(db_url, &format!("crash-device-{d}"), Lifetime::default())
+            .await;
+        tokens.push(token);
+    }
+    tokens
+}
+
+/// Runs every device against `url` at once, each with its own token, each
+/// for at most `for_at_most`.
+async fn storm(
+    devices: Vec<Device>,
+    url: &str,
+    tokens: &[String],
+    for_at_most: Duration,
+) -> Vec<Device> {
     let start = Instant::now();
     let deadline = start + for_at_most;
     let tasks: Vec<_> = devices
         .into_iter()
-        .map(|mut device| {
-            let target = target.clone();
+        .zip(tokens)
+        .map(|(mut device, token)| {
+            let target = Target {
+                url: url.to_owned(),
+                token: Some(token.clone()),
+                ephemeral: false,
+            };
             tokio::spawn(async move {
                 run_device(&mut device, &target, start, deadline).await;
                 device
@@ -77,13 +99,15 @@ async fn kill_9_during_a_burst_loses_nothing_acknowledged() {
     let database = test_database();
     let mut server = TestServer::start(SERVER, &database.url, &[]);
     let url = server.sync_url();
+    let tokens = enroll(&database.url).await;
 
     // The storm starts; the server dies in the middle of it, once some
     // commits have happened.
     let prepared = devices();
     let storm_task = tokio::spawn({
         let url = url.clone();
-        async move { storm(prepared, &url, Duration::from_secs(20)).await }
+        let tokens = tokens.clone();
+        async move { storm(prepared, &url, &tokens, Duration::from_secs(20)).await }
     });
     let started = Instant::now();
     while persists(&server) < 12 && started.elapsed() < Duration::from_secs(20) {
@@ -116,7 +140,13 @@ async fn kill_9_during_a_burst_loses_nothing_acknowledged() {
     }
 
     // The devices reconnect and every document converges.
-    let devices = storm(devices, &server.sync_url(), Duration::from_secs(60)).await;
+    let devices = storm(
+        devices,
+        &server.sync_url(),
+        &tokens,
+        Duration::from_secs(60),
+    )
+    .await;
     for device in &devices {
         assert_eq!(
             device.acknowledged().len(),

@@ -9,6 +9,7 @@ use std::process::Stdio;
 use alongside_server::db::Db;
 use alongside_shared::doc::{DocKind, validate};
 use alongside_shared::wire::AutomergeUrl;
+use alongside_tests::accounts::Account;
 use alongside_tests::interop;
 use alongside_tests::pg::test_database;
 use alongside_tests::server::TestServer;
@@ -21,7 +22,9 @@ async fn automerge_repo_clients_create_find_and_edit_live() {
     assert!(interop::ready(), "npm ci --prefix interop failed");
     let database = test_database();
     let server = TestServer::start(SERVER, &database.url, &[]);
-    let url = server.sync_url();
+    let alice = Account::peer(&database.url, "alice", "team-a").await;
+    // automerge-repo's adapter takes a URL: the token rides in its query.
+    let url = server.sync_url_for(&alice.token);
 
     // One client creates a minimal participant document.
     let (ok, out) = interop::run(&["clients/create.mjs", &url]);

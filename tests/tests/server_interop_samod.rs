@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 use alongside_server::db::Db;
 use alongside_shared::doc::{DocKind, validate};
 use alongside_shared::wire::AutomergeUrl;
+use alongside_tests::accounts::Account;
 use alongside_tests::pg::test_database;
 use alongside_tests::server::TestServer;
 use automerge::transaction::Transactable;
@@ -60,7 +61,9 @@ async fn samod_clients_create_find_and_edit_live() {
     let started = Instant::now();
     let database = test_database();
     let server = TestServer::start(SERVER, &database.url, &[]);
-    let url = server.sync_url();
+    let alice = Account::peer(&database.url, "alice", "team-a").await;
+    // samod dials a URL: the device token rides in its query.
+    let url = server.sync_url_for(&alice.token);
 
     // One repo creates a minimal participant document and waits until the
     // server has it.

@@ -8,6 +8,7 @@ use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use alongside_server::pg::PrivateCluster;
+use alongside_tests::accounts::Account;
 use alongside_tests::interop;
 use alongside_tests::pg::test_database;
 use alongside_tests::server::{TestServer, http_get};
@@ -20,17 +21,18 @@ async fn two_nodes_on_one_database_see_each_others_edits_live() {
     let database = test_database();
     let a = TestServer::start(SERVER, &database.url, &[]);
     let b = TestServer::start(SERVER, &database.url, &[]);
+    let token = Account::peer(&database.url, "alice", "team-a").await.token;
 
-    let doc_url = interop::create(&a.sync_url(), "Bea");
+    let doc_url = interop::create(&a.sync_url_for(&token), "Bea");
     // A device on node B finds what a device on node A created...
-    let (ok, out) = interop::run(&["clients/find.mjs", &b.sync_url(), &doc_url]);
+    let (ok, out) = interop::run(&["clients/find.mjs", &b.sync_url_for(&token), &doc_url]);
     assert!(ok, "find on node B failed: {out}");
     assert!(out.contains("Bea"));
 
     // ...and sees the next edit made on node A live (LISTEN/NOTIFY).
     let watcher = interop::command(&[
         "clients/live.mjs",
-        &b.sync_url(),
+        &b.sync_url_for(&token),
         &doc_url,
         "watch",
         "Bea Ortiz",
@@ -41,7 +43,7 @@ async fn two_nodes_on_one_database_see_each_others_edits_live() {
     tokio::time::sleep(Duration::from_secs(2)).await;
     let (ok, out) = interop::run(&[
         "clients/live.mjs",
-        &a.sync_url(),
+        &a.sync_url_for(&token),
         &doc_url,
         "edit",
         "Bea Ortiz",
@@ -74,7 +76,8 @@ async fn postgres_restarted_under_a_running_server() {
     cluster.create_database("alongside").unwrap();
     let url = cluster.url("alongside");
     let server = TestServer::start(SERVER, &url, &[]);
-    let first = interop::create(&server.sync_url(), "Cy");
+    let token = Account::peer(&url, "alice", "team-a").await.token;
+    let first = interop::create(&server.sync_url_for(&token), "Cy");
 
     cluster.stop().unwrap();
     assert!(
@@ -89,9 +92,9 @@ async fn postgres_restarted_under_a_running_server() {
     let cluster = PrivateCluster::start(&dir).unwrap();
     assert!(wait_for(server.addr, "/readyz", 200), "server recovers");
     // Writes work again, and nothing written before is lost.
-    let second = interop::create(&server.sync_url(), "Dee");
+    let second = interop::create(&server.sync_url_for(&token), "Dee");
     for (doc_url, name) in [(&first, "Cy"), (&second, "Dee")] {
-        let (ok, out) = interop::run(&["clients/find.mjs", &server.sync_url(), doc_url]);
+        let (ok, out) = interop::run(&["clients/find.mjs", &server.sync_url_for(&token), doc_url]);
         assert!(
             ok && out.contains(name),
             "{name}'s record after the restart: {out}"
@@ -115,11 +118,12 @@ async fn compaction_folds_chunks_and_keeps_every_change() {
     assert!(interop::ready());
     let database = test_database();
     let mut server = TestServer::start(SERVER, &database.url, &["--compact-after-chunks", "3"]);
-    let doc_url = interop::create(&server.sync_url(), "Eve");
+    let token = Account::peer(&database.url, "alice", "team-a").await.token;
+    let doc_url = interop::create(&server.sync_url_for(&token), "Eve");
     for name in ["Eve A", "Eve B", "Eve C", "Eve D"] {
         let (ok, out) = interop::run(&[
             "clients/live.mjs",
-            &server.sync_url(),
+            &server.sync_url_for(&token),
             &doc_url,
             "edit",
             name,
@@ -158,7 +162,7 @@ async fn compaction_folds_chunks_and_keeps_every_change() {
     // And a restarted server serves it from the snapshot.
     server.kill();
     server.restart();
-    let (ok, out) = interop::run(&["clients/find.mjs", &server.sync_url(), &doc_url]);
+    let (ok, out) = interop::run(&["clients/find.mjs", &server.sync_url_for(&token), &doc_url]);
     assert!(ok && out.contains("Eve D"), "{out}");
 }
 
@@ -176,14 +180,15 @@ async fn the_cache_keeps_to_its_budget_and_sigterm_stops_cleanly() {
     // A budget smaller than any document: everything is evicted on the next
     // tick, and reloaded from Postgres on demand.
     let mut server = TestServer::start(SERVER, &database.url, &["--cache-budget-bytes", "1"]);
-    let doc_url = interop::create(&server.sync_url(), "Fay");
+    let token = Account::peer(&database.url, "alice", "team-a").await.token;
+    let doc_url = interop::create(&server.sync_url_for(&token), "Fay");
     let deadline = Instant::now() + Duration::from_secs(10);
     while metric(&server, "alongside_cached_documents") != Some(0) {
         assert!(Instant::now() < deadline, "the document was not evicted");
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     assert_eq!(metric(&server, "alongside_cached_bytes"), Some(0));
-    let (ok, out) = interop::run(&["clients/find.mjs", &server.sync_url(), &doc_url]);
+    let (ok, out) = interop::run(&["clients/find.mjs", &server.sync_url_for(&token), &doc_url]);
     assert!(ok && out.contains("Fay"), "reloaded on demand: {out}");
     assert!(metric(&server, "alongside_document_loads_total").unwrap_or(0) >= 1);
     assert!(server.terminate(), "SIGTERM: graceful exit with status 0");

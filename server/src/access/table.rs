@@ -251,6 +251,7 @@ pub(crate) mod tests {
                 row(acc_a, "accompaniment", None, Some(doc_a)),
                 row(index_a, "caseload-index", Some(peer_a.user_id), None),
             ],
+            dead_devices: Vec::new(),
         };
         World {
             table: AccessTable::from_snapshot(&snapshot),

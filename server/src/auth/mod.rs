@@ -4,6 +4,8 @@
 //! a [`Principal`]; the access policy (the `access` module) decides from it what
 //! that principal may read and write.
 
+pub mod device;
+pub mod password;
 pub mod token;
 
 use uuid::Uuid;

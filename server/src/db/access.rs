@@ -45,6 +45,8 @@ pub struct AccessSnapshot {
     pub members: Vec<(Uuid, Uuid)>,
     /// Every document's access row (empty for an accounts-only snapshot).
     pub documents: Vec<DocumentAccessRow>,
+    /// Devices revoked or expired: their live connections are closed.
+    pub dead_devices: Vec<Uuid>,
 }
 
 /// What a persist must also establish, checked in its transaction.
@@ -108,7 +110,13 @@ impl Db {
         } else {
             Vec::new()
         };
+        let dead: Vec<(Uuid,)> = sqlx::query_as(
+            "SELECT id FROM devices WHERE revoked_at IS NOT NULL OR expires_at <= now()",
+        )
+        .fetch_all(self.pool())
+        .await?;
         Ok(AccessSnapshot {
+            dead_devices: dead.into_iter().map(|(id,)| id).collect(),
             users: users
                 .into_iter()
                 .map(|(id, role, disabled)| UserRow { id, role, disabled })
@@ -232,17 +240,27 @@ impl Db {
         Ok(rows.into_iter().map(|(id,)| id).collect())
     }
 
-    /// A user's id and caseload index document, by username.
-    pub async fn user_index_by_name(
+    /// A user's id and role, by username.
+    pub async fn user_role_by_name(
         &self,
         username: &str,
-    ) -> Result<Option<(Uuid, Uuid)>, DbError> {
+    ) -> Result<Option<(Uuid, String)>, DbError> {
         Ok(
-            sqlx::query_as("SELECT id, caseload_index FROM users WHERE username = $1")
+            sqlx::query_as("SELECT id, role FROM users WHERE username = $1")
                 .bind(username)
                 .fetch_optional(self.pool())
                 .await?,
         )
+    }
+
+    /// A participant's name as projected, if the record is stored.
+    pub async fn participant_name(&self, document: Uuid) -> Result<Option<String>, DbError> {
+        let found: Option<(String,)> =
+            sqlx::query_as("SELECT display_name FROM participants WHERE document_id = $1")
+                .bind(document)
+                .fetch_optional(self.pool())
+                .await?;
+        Ok(found.map(|(n,)| n))
     }
 
     /// A user's caseload index document.

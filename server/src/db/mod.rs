@@ -6,6 +6,7 @@
 //! nodes ([`notify`]).
 
 pub mod access;
+pub mod accounts;
 pub mod documents;
 pub mod notify;
 pub mod projection;

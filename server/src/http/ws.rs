@@ -1,37 +1,42 @@
-//! The `/sync` WebSocket: one reader loop feeding frames to the sync driver
-//! and one writer loop sending what the driver returns.
+//! The `/sync` WebSocket: authenticates the device before the upgrade (401
+//! or 503 and no upgrade otherwise), then runs one reader loop feeding frames
+//! to the sync driver and one writer loop sending what the driver returns.
 
 use std::net::SocketAddr;
 
+use axum::extract::ws::rejection::WebSocketUpgradeRejection;
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::extract::{ConnectInfo, State};
+use axum::http::{HeaderMap, Uri};
 use axum::response::{IntoResponse, Response};
 use futures_util::{SinkExt, StreamExt};
 
 use super::AppState;
+use crate::auth::Principal;
+use crate::auth::device::authenticate_request;
 use crate::sync::Outbound;
 
 pub(super) async fn upgrade(
-    ws: WebSocketUpgrade,
     State(state): State<AppState>,
     ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    uri: Uri,
+    ws: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
 ) -> Response {
-    // Device authentication arrives with the accounts work; until then no
-    // connection has a principal, so none is admitted.
-    let Some(principal) = None::<crate::auth::Principal> else {
-        return axum::http::StatusCode::UNAUTHORIZED.into_response();
+    let principal = match authenticate_request(&state.db, &headers, uri.query(), Some(addr)).await {
+        Ok(principal) => principal,
+        Err(refused) => return refused.into_response(),
+    };
+    let ws = match ws {
+        Ok(ws) => ws,
+        Err(rejection) => return rejection.into_response(),
     };
     ws.max_message_size(state.max_message_bytes)
         .max_frame_size(state.max_message_bytes)
         .on_upgrade(move |socket| serve(socket, state, principal, addr))
 }
 
-async fn serve(
-    socket: WebSocket,
-    state: AppState,
-    principal: crate::auth::Principal,
-    addr: SocketAddr,
-) {
+async fn serve(socket: WebSocket, state: AppState, principal: Principal, addr: SocketAddr) {
     let mut connection = state.sync.connect(principal, Some(addr));
     let (mut sink, mut stream) = socket.split();
     let mut outbound = connection.take_outbound();

@@ -110,7 +110,7 @@ impl SyncService {
         service
     }
 
-    /// Registers a new connection of `principal` (after authentication).
+    /// Registers a new connection of an authenticated `principal`.
     pub fn connect(&self, principal: Principal, addr: Option<SocketAddr>) -> Connection {
         let conn = ConnId(
             self.next_conn
@@ -119,7 +119,7 @@ impl SyncService {
         let (tx, rx) = mpsc::channel(self.outbound_queue);
         let _ = self.input.send(Input::Connect {
             conn,
-            peer: ConnPeer { addr, principal },
+            peer: ConnPeer { principal, addr },
             outbound: tx,
         });
         Connection {

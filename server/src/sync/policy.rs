@@ -17,10 +17,10 @@ use crate::auth::Principal;
 /// What the server knows about a connection's peer.
 #[derive(Debug, Clone)]
 pub struct ConnPeer {
+    /// Who authenticated the connection, and through which device.
+    pub principal: Principal,
     /// The remote address, when known.
     pub addr: Option<SocketAddr>,
-    /// Who authenticated the connection.
-    pub principal: Principal,
 }
 
 /// The server's policy.

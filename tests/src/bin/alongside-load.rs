@@ -9,6 +9,10 @@
 //!     --server-pid 1234 --json
 //! ```
 //!
+//! Against an Alongside server, which needs a device token per connection,
+//! give the server's database with `--database-url`: one peer user with one
+//! enrolled device is created there per simulated device before the storm.
+//!
 //! Exits 0 when every device converged, 1 when some did not (the report is
 //! printed either way), 2 on bad arguments.
 
@@ -43,9 +47,13 @@ struct Args {
     /// Print the report as JSON.
     #[arg(long)]
     json: bool,
-    /// Device token, sent as `Authorization: Bearer <token>`.
-    #[arg(long)]
+    /// Device token, sent as `Authorization: Bearer <token>` by every device.
+    #[arg(long, conflicts_with = "database_url")]
     token: Option<String>,
+    /// The Alongside server's database: enrol one peer user and device per
+    /// simulated device there first, each device sending its own token.
+    #[arg(long)]
+    database_url: Option<String>,
     /// The server's pid: report its resident memory (VmRSS, VmHWM).
     #[arg(long)]
     server_pid: Option<u32>,
@@ -60,12 +68,13 @@ struct Args {
 
 fn main() -> ExitCode {
     let args = Args::parse();
-    let config = Config {
+    let mut config = Config {
         target: Target {
             url: args.url,
             token: args.token,
             ephemeral: args.ephemeral,
         },
+        tokens: Vec::new(),
         devices: args.devices,
         docs: args.docs,
         edits: args.edits,
@@ -84,6 +93,15 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    if let Some(db_url) = &args.database_url {
+        match runtime.block_on(load::enroll::enroll_devices(db_url, config.devices)) {
+            Ok(tokens) => config.tokens = tokens,
+            Err(e) => {
+                eprintln!("alongside-load: enrolling devices: {e}");
+                return ExitCode::FAILURE;
+            }
+        }
+    }
     let report = match runtime.block_on(load::run(&config)) {
         Ok(report) => report,
         Err(e) => {

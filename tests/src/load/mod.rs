@@ -14,6 +14,7 @@
 //! deadline, and the generator stops by itself.
 
 pub mod device;
+pub mod enroll;
 pub mod report;
 pub mod rss;
 pub mod workload;
@@ -40,6 +41,10 @@ pub const MAX_DOCUMENTS: usize = 1_000_000;
 pub struct Config {
     /// Where and how devices connect.
     pub target: Target,
+    /// One device token per device (device `d` sends `tokens[d]`), for
+    /// servers that enrol devices; when empty every device sends
+    /// `target.token`. See [`enroll::enroll_devices`].
+    pub tokens: Vec<String>,
     /// Devices to play.
     pub devices: usize,
     /// Documents per device.
@@ -85,6 +90,13 @@ pub fn check(config: &Config) -> Result<(), LoadError> {
     }
     if config.edits > 100_000 {
         return Err(LoadError::Shape("at most 100000 edits per document".into()));
+    }
+    if !config.tokens.is_empty() && config.tokens.len() != config.devices {
+        return Err(LoadError::Shape(format!(
+            "{} device tokens for {} devices",
+            config.tokens.len(),
+            config.devices
+        )));
     }
     if config.concurrency == Some(0) {
         return Err(LoadError::Shape("--concurrency must be at least 1".into()));
@@ -169,11 +181,13 @@ pub async fn run(config: &Config) -> Result<Report, LoadError> {
     });
 
     let permits = Arc::new(Semaphore::new(concurrency));
-    let target = Arc::new(config.target.clone());
     let mut set = JoinSet::new();
-    for device in prepared {
+    for (d, device) in prepared.into_iter().enumerate() {
         let permits = Arc::clone(&permits);
-        let target = Arc::clone(&target);
+        let mut target = config.target.clone();
+        if let Some(token) = config.tokens.get(d) {
+            target.token = Some(token.clone());
+        }
         set.spawn(async move {
             let mut device = device;
             let n = device.document_count();

@@ -195,6 +195,20 @@ impl Driver {
             return;
         }
         self.hub.policy_mut().table.replace_users(&snapshot);
+        let dead: Vec<ConnId> = self
+            .principals
+            .iter()
+            .filter(|(_, p)| {
+                p.principal
+                    .device_id
+                    .is_some_and(|d| snapshot.dead_devices.contains(&d))
+            })
+            .map(|(conn, _)| *conn)
+            .collect();
+        for conn in dead {
+            warn!(conn = conn.0, "device revoked; closing its connection");
+            self.send(conn, Outbound::Close);
+        }
         let resident: Vec<DocumentId> = self.hub.resident_documents().copied().collect();
         for document in resident {
             self.handle(Event::AccessChanged { document });

@@ -1,0 +1,289 @@
+//! The `admin` command line: `alongside-server admin user|team|device …`.
+//!
+//! [`AdminCommand`] is the clap subcommand tree and [`run`] carries a parsed
+//! command out against a migrated database, printing for a human and for
+//! scripts: a secret that is handed out (a generated password, a device
+//! token) is printed alone on the last line of stdout. Nothing prompts;
+//! `--password-stdin` reads the password from standard input.
+//!
+//! More administration joins by adding a variant to [`AdminCommand`] and its
+//! arm in [`run`].
+
+use std::io::BufRead;
+
+use clap::{Args, Subcommand};
+use uuid::Uuid;
+
+use super::{AdminError, Lifetime, NewUser, enroll::DEFAULT_LIFETIME_DAYS};
+use crate::auth::Role;
+use crate::db::Db;
+
+/// `admin` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum AdminCommand {
+    /// Manage users.
+    User {
+        /// What to do.
+        #[command(subcommand)]
+        action: UserAction,
+    },
+    /// Manage teams.
+    Team {
+        /// What to do.
+        #[command(subcommand)]
+        action: TeamAction,
+    },
+    /// Manage enrolled devices.
+    Device {
+        /// What to do.
+        #[command(subcommand)]
+        action: DeviceAction,
+    },
+    /// Assign a participant record to a peer; the previous peer's devices
+    /// are told to purge it.
+    Assign {
+        /// The participant record (document id or automerge: URL).
+        #[arg(long)]
+        participant: String,
+        /// The peer's username.
+        #[arg(long)]
+        to: String,
+    },
+}
+
+/// `admin user` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum UserAction {
+    /// Add a user (and their team membership).
+    Add(UserAddArgs),
+}
+
+/// `admin user add` flags.
+#[derive(Debug, Args)]
+pub struct UserAddArgs {
+    /// Sign-in name.
+    #[arg(long)]
+    pub username: String,
+    /// `peer`, `supervisor` or `admin`.
+    #[arg(long, value_parser = parse_role)]
+    pub role: Role,
+    /// Team the peer joins, or the supervisor supervises.
+    #[arg(long)]
+    pub team: Option<String>,
+    /// Name shown in the console (default: the username).
+    #[arg(long)]
+    pub display_name: Option<String>,
+    /// Read the password from the first line of standard input. Without it a
+    /// random password is generated and printed.
+    #[arg(long)]
+    pub password_stdin: bool,
+}
+
+/// `admin team` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum TeamAction {
+    /// Add a team.
+    Add {
+        /// Its name.
+        #[arg(long)]
+        name: String,
+    },
+}
+
+/// `admin device` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum DeviceAction {
+    /// Enrol a device for a user; prints its token alone on the last line.
+    Enroll {
+        /// The device's user.
+        #[arg(long)]
+        username: String,
+        /// A name to recognise the device by.
+        #[arg(long)]
+        device_name: String,
+        /// Days until the token expires.
+        #[arg(long, default_value_t = DEFAULT_LIFETIME_DAYS, allow_negative_numbers = true)]
+        expires_in_days: i64,
+    },
+    /// List devices (all, or one user's).
+    List {
+        /// Only this user's devices.
+        #[arg(long)]
+        username: Option<String>,
+    },
+    /// Revoke a device: its token is refused from now on.
+    Revoke {
+        /// The device's id.
+        #[arg(long)]
+        device: Uuid,
+    },
+    /// Give a device a new token (the old one stops working at once); prints
+    /// it alone on the last line.
+    Rotate {
+        /// The device's id.
+        #[arg(long)]
+        device: Uuid,
+        /// Days until the new token expires.
+        #[arg(long, default_value_t = DEFAULT_LIFETIME_DAYS, allow_negative_numbers = true)]
+        expires_in_days: i64,
+    },
+}
+
+fn parse_role(name: &str) -> Result<Role, String> {
+    Role::parse(name).ok_or_else(|| format!("{name:?} is not one of peer, supervisor, admin"))
+}
+
+/// Carries out `command` against `db` (already migrated), printing to
+/// stdout.
+pub async fn run(db: &Db, command: AdminCommand) -> Result<(), AdminError> {
+    match command {
+        AdminCommand::User {
+            action: UserAction::Add(args),
+        } => user_add(db, args).await,
+        AdminCommand::Team {
+            action: TeamAction::Add { name },
+        } => {
+            let id = super::add_team(db, &name).await?;
+            println!("added team {name} ({id})");
+            Ok(())
+        }
+        AdminCommand::Device { action } => device(db, action).await,
+        AdminCommand::Assign { participant, to } => {
+            let id = super::assign::parse_document(&participant)?;
+            let done = super::assign(db, id, &to).await?;
+            match done.previous {
+                Some(previous) => println!(
+                    "assigned {participant} to {to} (from user {previous}), with {} accompaniment log(s)",
+                    done.accompaniments.len()
+                ),
+                None => println!(
+                    "assigned {participant} to {to}, with {} accompaniment log(s)",
+                    done.accompaniments.len()
+                ),
+            }
+            Ok(())
+        }
+    }
+}
+
+async fn user_add(db: &Db, args: UserAddArgs) -> Result<(), AdminError> {
+    let password = if args.password_stdin {
+        Some(read_password_line().await?)
+    } else {
+        None
+    };
+    let added = super::add_user(
+        db,
+        NewUser {
+            username: args.username,
+            role: args.role,
+            display_name: args.display_name,
+            password,
+            team: args.team.clone(),
+        },
+    )
+    .await?;
+    match &args.team {
+        Some(team) => println!(
+            "added {} {} ({}) to team {team}",
+            added.role, added.username, added.id
+        ),
+        None => println!("added {} {} ({})", added.role, added.username, added.id),
+    }
+    if let Some(password) = added.generated_password {
+        println!("generated password (shown once):");
+        println!("{password}");
+    }
+    Ok(())
+}
+
+async fn device(db: &Db, action: DeviceAction) -> Result<(), AdminError> {
+    match action {
+        DeviceAction::Enroll {
+            username,
+            device_name,
+            expires_in_days,
+        } => {
+            let enrolled =
+                super::enroll_device(db, &username, &device_name, Lifetime::days(expires_in_days))
+                    .await?;
+            println!(
+                "enrolled device {} ({device_name}) for {username}, expires {}; its token (shown once):",
+                enrolled.device_id, enrolled.expires_at
+            );
+            println!("{}", enrolled.token);
+        }
+        DeviceAction::List { username } => {
+            let devices = super::list_devices(db, username.as_deref()).await?;
+            println!("device\tuser\tname\tstatus\texpires\tlast seen");
+            for d in devices {
+                let status = if d.revoked_at.is_some() {
+                    "revoked"
+                } else if d.expired {
+                    "expired"
+                } else {
+                    "active"
+                };
+                let seen = match (&d.last_seen_at, &d.last_seen_addr) {
+                    (Some(at), Some(addr)) => format!("{at} from {addr}"),
+                    (Some(at), None) => at.clone(),
+                    _ => "never".to_owned(),
+                };
+                println!(
+                    "{}\t{}\t{}\t{status}\t{}\t{seen}",
+                    d.id, d.username, d.name, d.expires_at
+                );
+            }
+        }
+        DeviceAction::Revoke { device } => {
+            super::revoke_device(db, device).await?;
+            println!("revoked device {device}");
+        }
+        DeviceAction::Rotate {
+            device,
+            expires_in_days,
+        } => {
+            let rotated =
+                super::rotate_device_token(db, device, Lifetime::days(expires_in_days)).await?;
+            println!(
+                "rotated the token of device {device}, expires {}; the new token (shown once):",
+                rotated.expires_at
+            );
+            println!("{}", rotated.token);
+        }
+    }
+    Ok(())
+}
+
+/// The first line of standard input, without its line ending.
+async fn read_password_line() -> Result<String, AdminError> {
+    let read = tokio::task::spawn_blocking(|| {
+        let mut line = String::new();
+        std::io::stdin().lock().read_line(&mut line).map(|_| line)
+    })
+    .await;
+    let line = match read {
+        Ok(Ok(line)) => line,
+        Ok(Err(e)) => {
+            return Err(AdminError::Invalid {
+                field: "password",
+                reason: format!("reading standard input: {e}"),
+            });
+        }
+        Err(e) => {
+            return Err(AdminError::Invalid {
+                field: "password",
+                reason: format!("reading standard input: {e}"),
+            });
+        }
+    };
+    let password = line.strip_suffix('\n').unwrap_or(&line);
+    let password = password.strip_suffix('\r').unwrap_or(password);
+    if password.is_empty() {
+        return Err(AdminError::Invalid {
+            field: "password",
+            reason: "standard input held no password".into(),
+        });
+    }
+    Ok(password.to_owned())
+}
