@@ -7,7 +7,7 @@
 
 use std::io::Read;
 use std::net::{SocketAddr, TcpStream};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -47,8 +47,8 @@ fn dev_cert() -> (tempfile::TempDir, PathBuf, PathBuf) {
 
 fn tls_server(
     database_url: &str,
-    cert: &PathBuf,
-    key: &PathBuf,
+    cert: &Path,
+    key: &Path,
     config: &Arc<ClientConfig>,
 ) -> TestServer {
     let probe_config = config.clone();
