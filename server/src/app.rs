@@ -6,13 +6,15 @@ use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use tokio::net::TcpListener;
+use axum::serve::ListenerExt;
 use tracing::info;
 
+use crate::audit::{Auditor, AuditorSettings};
 use crate::db::{Db, DbError};
 use crate::http::{AppState, router};
 use crate::metrics::Metrics;
 use crate::sync::{SyncService, SyncSettings};
+use crate::tls::ServeListener;
 
 /// Why the server stopped with an error.
 #[derive(Debug, thiserror::Error)]
@@ -26,31 +28,44 @@ pub enum ServeError {
 }
 
 /// Serves `/sync`, `/healthz`, `/readyz` and `/metrics` on `listener` until
-/// `shutdown` resolves. Migrates the database first.
+/// `shutdown` resolves. Migrates the database first. `listener` is a
+/// `TcpListener` (plain HTTP) or a [`crate::tls::TlsListener`] (HTTPS/WSS).
+/// On shutdown, audit records still queued are written before it returns.
 pub async fn run(
     db: Db,
-    listener: TcpListener,
+    listener: impl Into<ServeListener>,
     settings: SyncSettings,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), ServeError> {
     db.migrate().await?;
     let metrics = Arc::new(Metrics::default());
     let max_message_bytes = settings.limits.max_frame_bytes.saturating_add(1024 * 1024);
+    let (audit, audit_writer) = Auditor::start(db.clone(), AuditorSettings::default());
     let sync = SyncService::start(db.clone(), settings, metrics.clone());
     let state = AppState {
         sync: sync.clone(),
         db: db.clone(),
         metrics,
         max_message_bytes,
+        audit,
     };
-    info!(addr = %listener.local_addr()?, "serving");
-    axum::serve(
-        listener,
-        router(state).into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown)
-    .await?;
+    let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
+    match listener.into() {
+        ServeListener::Plain(listener) => {
+            info!(addr = %listener.local_addr()?, "serving HTTP");
+            axum::serve(listener, app)
+                .with_graceful_shutdown(shutdown)
+                .await?;
+        }
+        ServeListener::Tls(listener) => {
+            info!(addr = %axum::serve::Listener::local_addr(&listener)?, "serving HTTPS");
+            axum::serve(listener.tap_io(|_| {}), app)
+                .with_graceful_shutdown(shutdown)
+                .await?;
+        }
+    }
     sync.shutdown().await;
+    audit_writer.finish().await;
     db.close().await;
     info!("stopped");
     Ok(())

@@ -12,6 +12,7 @@ use crate::config::{Cli, Command, DatabaseArgs, ProjectionAction};
 use crate::db::Db;
 use crate::embedded::Embedded;
 use crate::sync::SyncSettings;
+use crate::tls::{ServeListener, TlsListener, TlsSettings};
 
 /// Runs the command line; the binary's `main`.
 pub fn main() -> anyhow::Result<()> {
@@ -43,11 +44,36 @@ pub fn main() -> anyhow::Result<()> {
     runtime.block_on(async move {
         match cli.command {
             Command::Serve(args) => {
+                // Refuse a plain non-loopback bind and bad TLS files before
+                // starting anything.
+                let tls = match (&args.tls_cert, &args.tls_key) {
+                    (Some(cert), Some(key)) => {
+                        let mut tls = TlsSettings::from_files(cert, key)?;
+                        tls.handshake_timeout =
+                            Duration::from_secs(args.tls_handshake_timeout_secs.max(1));
+                        Some(tls)
+                    }
+                    _ => {
+                        crate::tls::check_plain_http(args.bind, args.insecure_http)?;
+                        if !args.bind.ip().is_loopback() {
+                            tracing::warn!(
+                                bind = %args.bind,
+                                "serving plain HTTP on a non-loopback address (--insecure-http): \
+                                 TLS must be terminated by a proxy in front of this server"
+                            );
+                        }
+                        None
+                    }
+                };
                 let (url, cluster) = database(&args.database).await?;
                 let db = Db::connect_lazy(&url, args.database.db_max_connections)?;
-                let listener = tokio::net::TcpListener::bind(args.bind)
+                let tcp = tokio::net::TcpListener::bind(args.bind)
                     .await
                     .with_context(|| format!("binding {}", args.bind))?;
+                let listener = match tls {
+                    Some(tls) => ServeListener::Tls(TlsListener::new(tcp, tls)?),
+                    None => ServeListener::Plain(tcp),
+                };
                 let mut limits = alongside_shared::sync::Limits {
                     max_frame_bytes: args.max_frame_bytes,
                     idle_evict_ms: args.idle_evict_secs.saturating_mul(1000),
@@ -107,6 +133,16 @@ pub fn main() -> anyhow::Result<()> {
                     cluster.stop().await;
                 }
                 println!("projected {} documents", result?);
+            }
+            Command::DevCert(args) => {
+                let (cert, key) = crate::tls::dev_cert::write(&args.out, &args.hosts, args.force)?;
+                println!("certificate: {}", cert.display());
+                println!("private key: {}", key.display());
+                println!(
+                    "serve with: alongside-server serve --tls-cert {} --tls-key {}",
+                    cert.display(),
+                    key.display()
+                );
             }
         }
         Ok(())

@@ -26,7 +26,8 @@ pub enum Command {
     Serve(ServeArgs),
     /// Apply database migrations and exit.
     Migrate(DatabaseArgs),
-    /// Administer accounts: users, teams, devices.
+    /// Administer accounts, assignments and the audit trail (scriptable;
+    /// works while `serve` runs).
     Admin(AdminArgs),
     /// Maintain the projection (relational rows derived from documents).
     Projection {
@@ -34,6 +35,8 @@ pub enum Command {
         #[command(subcommand)]
         action: ProjectionAction,
     },
+    /// Write a self-signed certificate and key (PEM) for development.
+    DevCert(DevCertArgs),
 }
 
 /// `projection` subcommands.
@@ -85,9 +88,28 @@ pub struct DatabaseArgs {
 /// `serve` flags.
 #[derive(Debug, Clone, Args)]
 pub struct ServeArgs {
-    /// Address to listen on.
+    /// Address to listen on. Without TLS, only a loopback address unless
+    /// `--insecure-http`.
     #[arg(long, env = "ALONGSIDE_BIND", default_value = "127.0.0.1:8080")]
     pub bind: SocketAddr,
+    /// PEM certificate chain (leaf first): serve HTTPS and WSS. Needs
+    /// `--tls-key`.
+    #[arg(long, env = "ALONGSIDE_TLS_CERT", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+    /// PEM private key of the certificate. Needs `--tls-cert`.
+    #[arg(long, env = "ALONGSIDE_TLS_KEY", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
+    /// Drop a TLS handshake that takes longer than this many seconds.
+    #[arg(
+        long,
+        env = "ALONGSIDE_TLS_HANDSHAKE_TIMEOUT_SECS",
+        default_value_t = 10
+    )]
+    pub tls_handshake_timeout_secs: u64,
+    /// Serve plain HTTP on a non-loopback address: only behind a proxy
+    /// that terminates TLS.
+    #[arg(long, env = "ALONGSIDE_INSECURE_HTTP")]
+    pub insecure_http: bool,
     /// Database.
     #[command(flatten)]
     pub database: DatabaseArgs,
@@ -103,4 +125,19 @@ pub struct ServeArgs {
     /// Fold a document's chunks into its snapshot after this many.
     #[arg(long, env = "ALONGSIDE_COMPACT_AFTER_CHUNKS", default_value_t = 64)]
     pub compact_after_chunks: i64,
+}
+
+/// `dev-cert` flags.
+#[derive(Debug, Clone, Args)]
+pub struct DevCertArgs {
+    /// Folder to write `cert.pem` and `key.pem` into.
+    #[arg(long, default_value = "./.alongside/tls")]
+    pub out: PathBuf,
+    /// Host names or IP addresses the certificate is for (repeatable;
+    /// default localhost, 127.0.0.1 and ::1).
+    #[arg(long = "host", value_name = "NAME")]
+    pub hosts: Vec<String>,
+    /// Replace existing files.
+    #[arg(long)]
+    pub force: bool,
 }

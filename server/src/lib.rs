@@ -13,11 +13,15 @@
 //! - [`pg`] and [`embedded`]: the private Postgres used when no database URL
 //!   is given;
 //! - [`projection`]: relational rows derived from merged documents;
-//! - [`metrics`]: counters and gauges in Prometheus text format.
+//! - [`metrics`]: counters and gauges in Prometheus text format;
+//! - [`audit`]: the hash-chained audit trail and its batched writer;
+//! - [`admin`]: `admin …` subcommands (the audit trail);
+//! - [`tls`]: HTTPS/WSS with rustls, and development certificates.
 
 pub mod access;
 pub mod admin;
 pub mod app;
+pub mod audit;
 pub mod auth;
 pub mod cli;
 pub mod config;
@@ -28,3 +32,4 @@ pub mod metrics;
 pub mod pg;
 pub mod projection;
 pub mod sync;
+pub mod tls;

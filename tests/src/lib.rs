@@ -6,6 +6,7 @@
 //! - [`pg`]: a private Postgres per test run and a fresh database per test;
 //! - [`server`]: the real server command line as a child process;
 //! - [`client`]: a raw protocol client for hostile-input tests;
+//! - [`tls`]: HTTPS and `wss://` clients trusting a test certificate;
 //! - [`interop`]: the unmodified automerge-repo JS clients of `interop/`;
 //! - [`load`]: simulated devices and the `alongside-load` generator.
 
@@ -16,3 +17,4 @@ pub mod load;
 pub mod pg;
 pub mod server;
 pub mod syncer;
+pub mod tls;

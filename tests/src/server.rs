@@ -9,6 +9,10 @@ use std::path::PathBuf;
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
+/// Whether a server at an address is up (by default: `/healthz` over plain
+/// HTTP answers 200).
+pub type Probe = Box<dyn Fn(SocketAddr) -> bool + Send + Sync>;
+
 /// A running server process.
 pub struct TestServer {
     child: Child,
@@ -16,6 +20,7 @@ pub struct TestServer {
     pub addr: SocketAddr,
     binary: PathBuf,
     args: Vec<String>,
+    healthy: Probe,
 }
 
 /// A free loopback port (bound and released; good enough for tests).
@@ -83,6 +88,22 @@ impl TestServer {
     /// `args`, e.g. `--data-dir DIR` for the private cluster) and waits until
     /// `/healthz` answers.
     pub fn start_with(binary: &str, extra: &[&str]) -> Self {
+        Self::spawn_probed(
+            binary,
+            extra,
+            Box::new(|addr| matches!(http_get(addr, "/healthz"), Some((200, _)))),
+        )
+    }
+
+    /// Like [`TestServer::start`], waiting until `healthy` says it is up
+    /// (for servers that do not answer plain HTTP, such as over TLS).
+    pub fn start_probed(binary: &str, database_url: &str, extra: &[&str], healthy: Probe) -> Self {
+        let mut args = vec!["--database-url", database_url];
+        args.extend_from_slice(extra);
+        Self::spawn_probed(binary, &args, healthy)
+    }
+
+    fn spawn_probed(binary: &str, extra: &[&str], healthy: Probe) -> Self {
         let addr: SocketAddr = format!("127.0.0.1:{}", free_port())
             .parse()
             .expect("loopback address");
@@ -93,6 +114,7 @@ impl TestServer {
             addr,
             binary: binary.into(),
             args,
+            healthy,
         };
         server.wait_healthy();
         server
@@ -116,7 +138,7 @@ impl TestServer {
             if let Ok(Some(status)) = self.child.try_wait() {
                 panic!("server exited during start-up: {status}");
             }
-            if matches!(http_get(self.addr, "/healthz"), Some((200, _))) {
+            if (self.healthy)(self.addr) {
                 return;
             }
             std::thread::sleep(Duration::from_millis(100));

@@ -39,6 +39,12 @@ pub enum AdminCommand {
         #[command(subcommand)]
         action: DeviceAction,
     },
+    /// The hash-chained audit trail.
+    Audit {
+        /// What to do with it.
+        #[command(subcommand)]
+        action: super::audit::AuditCommand,
+    },
     /// Assign a participant record to a peer; the previous peer's devices
     /// are told to purge it.
     Assign {
@@ -148,6 +154,10 @@ pub async fn run(db: &Db, command: AdminCommand) -> Result<(), AdminError> {
             Ok(())
         }
         AdminCommand::Device { action } => device(db, action).await,
+        AdminCommand::Audit { action } => match super::audit::run(db, &action).await? {
+            super::audit::Outcome::Done => Ok(()),
+            super::audit::Outcome::Broken(message) => Err(AdminError::AuditBroken(message)),
+        },
         AdminCommand::Assign { participant, to } => {
             let id = super::assign::parse_document(&participant)?;
             let done = super::assign(db, id, &to).await?;

@@ -9,6 +9,7 @@
 //! `admin` command line that drives them.
 
 pub mod assign;
+pub mod audit;
 pub mod command;
 pub mod devices;
 pub mod enroll;
@@ -53,6 +54,9 @@ pub enum AdminError {
     /// No such device (or, for rotation, none that is not revoked).
     #[error("no device {0} (or it is revoked)")]
     NoSuchDevice(Uuid),
+    /// `admin audit verify` found the chain broken.
+    #[error("{0}")]
+    AuditBroken(String),
     /// A caseload index could not be updated.
     #[error(transparent)]
     Caseload(#[from] crate::access::caseload::CaseloadError),

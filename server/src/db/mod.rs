@@ -2,11 +2,12 @@
 //!
 //! It maps every database error once, into [`DbError`], and offers the
 //! operations the rest of the server needs as plain functions over plain
-//! data: documents ([`documents`]) and change notifications between server
-//! nodes ([`notify`]).
+//! data: documents ([`documents`]), change notifications between server
+//! nodes ([`notify`]) and the hash-chained audit trail ([`audit`]).
 
 pub mod access;
 pub mod accounts;
+pub mod audit;
 pub mod documents;
 pub mod notify;
 pub mod projection;
@@ -101,7 +102,14 @@ impl Db {
         &self.pool
     }
 
-    pub(crate) async fn begin(&self) -> Result<Transaction<'static, Postgres>, DbError> {
+    /// Starts a transaction, to compose operations that take one (such as
+    /// [`audit::append`]) and commit them together.
+    pub async fn begin(&self) -> Result<Transaction<'static, Postgres>, DbError> {
         Ok(self.pool.begin().await?)
+    }
+
+    /// Commits a transaction from [`Db::begin`], mapping its error.
+    pub async fn commit(tx: Transaction<'static, Postgres>) -> Result<(), DbError> {
+        Ok(tx.commit().await?)
     }
 }

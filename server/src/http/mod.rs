@@ -12,6 +12,7 @@ use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum::routing::get;
 
+use crate::audit::Auditor;
 use crate::db::Db;
 use crate::metrics::Metrics;
 use crate::sync::SyncService;
@@ -29,6 +30,8 @@ pub struct AppState {
     /// the protocol limit and this get a protocol `error`, larger ones a
     /// close with status 1009.
     pub max_message_bytes: usize,
+    /// Queues audit events ([`crate::audit`]).
+    pub audit: Auditor,
 }
 
 /// The router.

@@ -1,0 +1,245 @@
+//! The real server over TLS: a generated certificate, `wss://` with the
+//! automerge-repo join/peer handshake, `/healthz` over HTTPS, plain HTTP
+//! and old or cipherless ClientHellos refused while it keeps serving, a
+//! stalled handshake timed out, a graceful stop; and plain HTTP refused on
+//! a non-loopback address unless `--insecure-http`.
+#![allow(clippy::unwrap_used)]
+
+use std::io::Read;
+use std::net::{SocketAddr, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use alongside_shared::wire::{self, JoinMessage, Message, PeerId};
+use alongside_tests::accounts::Account;
+use alongside_tests::pg::test_database;
+use alongside_tests::server::{TestServer, free_port, http_get};
+use alongside_tests::tls::{
+    answer_to_hello, client_config, client_hello, connect_wss, https_get, sync_request,
+};
+use futures_util::{SinkExt, StreamExt};
+use rustls::ClientConfig;
+use tokio_tungstenite::tungstenite::Message as WsMessage;
+
+const SERVER: &str = env!("CARGO_BIN_EXE_alongside-server-under-test");
+
+/// `dev-cert` run for real into a fresh folder: (folder, cert, key).
+fn dev_cert() -> (tempfile::TempDir, PathBuf, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let out = Command::new(SERVER)
+        .args(["dev-cert", "--out"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let cert = dir.path().join("cert.pem");
+    let key = dir.path().join("key.pem");
+    assert!(stdout.contains(&cert.display().to_string()), "{stdout}");
+    assert!(stdout.contains(&key.display().to_string()), "{stdout}");
+    (dir, cert, key)
+}
+
+fn tls_server(
+    database_url: &str,
+    cert: &Path,
+    key: &Path,
+    config: &Arc<ClientConfig>,
+) -> TestServer {
+    let probe_config = config.clone();
+    TestServer::start_probed(
+        SERVER,
+        database_url,
+        &[
+            "--tls-cert",
+            &cert.display().to_string(),
+            "--tls-key",
+            &key.display().to_string(),
+            "--tls-handshake-timeout-secs",
+            "2",
+        ],
+        Box::new(move |addr| matches!(https_get(addr, "/healthz", &probe_config), Some((200, _)))),
+    )
+}
+
+async fn join_over_wss(addr: SocketAddr, config: &Arc<ClientConfig>, token: &str) {
+    // Without a device token the upgrade is refused over TLS as well.
+    assert!(connect_wss(addr, sync_request(addr, None), config).await.is_err());
+    let mut ws = connect_wss(addr, sync_request(addr, Some(token)), config)
+        .await
+        .unwrap();
+    let join = Message::Join(JoinMessage {
+        sender_id: PeerId::new("tls-test-peer"),
+        supported_protocol_versions: Some(vec!["1".into()]),
+        metadata: None,
+    });
+    ws.send(WsMessage::Binary(wire::encode(&join).into()))
+        .await
+        .unwrap();
+    let reply = tokio::time::timeout(Duration::from_secs(10), async {
+        loop {
+            match ws.next().await {
+                Some(Ok(WsMessage::Binary(bytes))) => {
+                    return wire::decode(&bytes, usize::MAX).unwrap();
+                }
+                Some(Ok(_)) => continue,
+                other => panic!("socket ended: {other:?}"),
+            }
+        }
+    })
+    .await
+    .unwrap();
+    assert!(
+        matches!(reply, Message::Peer(_)),
+        "expected peer, got {reply:?}"
+    );
+    let _ = ws.close(None).await;
+}
+
+fn assert_still_serving(server: &TestServer, config: &Arc<ClientConfig>) {
+    assert_eq!(
+        https_get(server.addr, "/healthz", config),
+        Some((200, "ok".to_owned()))
+    );
+}
+
+#[test]
+fn serves_https_and_wss_and_refuses_what_it_must() {
+    let database = test_database();
+    let (_dir, cert, key) = dev_cert();
+    let config = client_config(&cert);
+    let mut server = tls_server(&database.url, &cert, &key, &config);
+
+    // HTTPS and the sync handshake over WSS.
+    assert_still_serving(&server, &config);
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let account = runtime.block_on(Account::peer(&database.url, "tls-peer", "team-tls"));
+    runtime.block_on(join_over_wss(server.addr, &config, &account.token));
+
+    // Plain HTTP to the TLS port gets no HTTP answer.
+    assert!(!matches!(http_get(server.addr, "/healthz"), Some((200, _))));
+    assert_still_serving(&server, &config);
+
+    // A TLS 1.1 client, a TLS 1.0 client, and a TLS 1.2 client offering
+    // only ciphers rustls does not have: alert or close, never a ServerHello.
+    const RSA_AES128_CBC_SHA: u16 = 0x002f;
+    const ECDHE_RSA_AES128_GCM_SHA256: u16 = 0xc02f;
+    const ECDHE_ECDSA_AES128_GCM_SHA256: u16 = 0xc02b;
+    for (what, hello) in [
+        (
+            "TLS 1.1",
+            client_hello([3, 2], &[ECDHE_ECDSA_AES128_GCM_SHA256, RSA_AES128_CBC_SHA]),
+        ),
+        ("TLS 1.0", client_hello([3, 1], &[RSA_AES128_CBC_SHA])),
+        (
+            "no shared cipher",
+            client_hello([3, 3], &[RSA_AES128_CBC_SHA]),
+        ),
+    ] {
+        let answer = answer_to_hello(server.addr, &hello);
+        assert!(
+            matches!(answer, None | Some(0x15)),
+            "{what}: expected an alert or a close, got record type {answer:?}"
+        );
+        assert_still_serving(&server, &config);
+    }
+    // The hand-made hello is well formed: with a cipher the server has, it
+    // gets a ServerHello.
+    assert_eq!(
+        answer_to_hello(
+            server.addr,
+            &client_hello(
+                [3, 3],
+                &[ECDHE_ECDSA_AES128_GCM_SHA256, ECDHE_RSA_AES128_GCM_SHA256]
+            )
+        ),
+        Some(0x16)
+    );
+
+    // A client that never finishes its handshake is dropped after the
+    // timeout (2 s here), and others are served meanwhile.
+    let mut stalled = TcpStream::connect(server.addr).unwrap();
+    stalled
+        .set_read_timeout(Some(Duration::from_secs(15)))
+        .unwrap();
+    let started = Instant::now();
+    assert_still_serving(&server, &config);
+    let mut buf = [0u8; 16];
+    let read = stalled.read(&mut buf);
+    assert!(
+        matches!(read, Ok(0) | Err(_)),
+        "stalled handshake got data: {read:?}"
+    );
+    let waited = started.elapsed();
+    assert!(waited < Duration::from_secs(12), "dropped after {waited:?}");
+    assert_still_serving(&server, &config);
+
+    // A second WSS session still works, then a graceful stop.
+    runtime.block_on(join_over_wss(server.addr, &config, &account.token));
+    assert!(server.terminate(), "graceful exit over TLS");
+}
+
+#[test]
+fn a_client_that_does_not_trust_the_certificate_is_refused() {
+    let database = test_database();
+    let (_dir, cert, key) = dev_cert();
+    let config = client_config(&cert);
+    let server = tls_server(&database.url, &cert, &key, &config);
+    let (_other_dir, other_cert, _) = dev_cert();
+    let stranger = client_config(&other_cert);
+    assert_eq!(https_get(server.addr, "/healthz", &stranger), None);
+    assert_still_serving(&server, &config);
+}
+
+#[test]
+fn plain_http_on_a_public_address_needs_insecure_http() {
+    let database = test_database();
+    let port = free_port();
+    let out = Command::new(SERVER)
+        .args(["serve", "--database-url", &database.url, "--bind"])
+        .arg(format!("0.0.0.0:{port}"))
+        .env("RUST_LOG", "warn")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("refusing to serve plain HTTP"), "{stderr}");
+    assert!(stderr.contains("--tls-cert"), "{stderr}");
+    assert!(stderr.contains("--insecure-http"), "{stderr}");
+
+    // With --insecure-http it serves (and warns).
+    let mut child = Command::new(SERVER)
+        .args([
+            "serve",
+            "--insecure-http",
+            "--database-url",
+            &database.url,
+            "--bind",
+        ])
+        .arg(format!("0.0.0.0:{port}"))
+        .env("RUST_LOG", "warn")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let addr: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let mut healthy = false;
+    while Instant::now() < deadline {
+        if matches!(http_get(addr, "/healthz"), Some((200, _))) {
+            healthy = true;
+            break;
+        }
+        assert!(child.try_wait().unwrap().is_none(), "server exited");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(healthy, "--insecure-http server did not come up");
+}
