@@ -41,7 +41,7 @@ pub async fn run(
     let metrics = Arc::new(Metrics::default());
     let max_message_bytes = settings.limits.max_frame_bytes.saturating_add(1024 * 1024);
     let (audit, audit_writer) = Auditor::start(db.clone(), AuditorSettings::default());
-    let sync = SyncService::start(db.clone(), settings, metrics.clone());
+    let sync = SyncService::start(db.clone(), settings, metrics.clone(), audit.clone());
     let state = AppState {
         sync: sync.clone(),
         db: db.clone(),

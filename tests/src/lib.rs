@@ -16,5 +16,6 @@ pub mod interop;
 pub mod load;
 pub mod pg;
 pub mod server;
+pub mod stored;
 pub mod syncer;
 pub mod tls;

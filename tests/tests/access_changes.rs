@@ -9,7 +9,6 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use alongside_server::db::Db;
-use alongside_server::sync::load_stored;
 use alongside_shared::doc::edit::ParticipantText;
 use alongside_shared::doc::edit::participant::create_participant;
 use alongside_shared::doc::edit::text::replace_text;
@@ -20,8 +19,9 @@ use alongside_tests::accounts::Account;
 use alongside_tests::client::{RawClient, Reply};
 use alongside_tests::pg::test_database;
 use alongside_tests::server::TestServer;
+use alongside_tests::stored;
 use alongside_tests::syncer::{find, push};
-use automerge::{ActorId, AutoCommit, ChangeHash};
+use automerge::{ActorId, AutoCommit};
 use uuid::Uuid;
 
 const SERVER: &str = env!("CARGO_BIN_EXE_alongside-server-under-test");
@@ -34,28 +34,6 @@ fn participant(name: &str, actor: Option<ActorId>) -> AutoCommit {
     create_participant(&mut doc, &Profile::new(name)).unwrap();
     doc.commit();
     doc
-}
-
-async fn stored_heads(db: &Db, id: DocumentId) -> Vec<ChangeHash> {
-    match db.load(id.to_uuid()).await.unwrap() {
-        Some(stored) => load_stored(&stored).unwrap().get_heads(),
-        None => Vec::new(),
-    }
-}
-
-/// Polls `user`'s caseload index until `check` holds.
-async fn until_index(db: &Db, user: Uuid, what: &str, check: impl Fn(&AutoCommit) -> bool) {
-    let index = db.caseload_index_of(user).await.unwrap().unwrap();
-    let deadline = Instant::now() + Duration::from_secs(15);
-    loop {
-        if let Some(stored) = db.load(index).await.unwrap()
-            && check(&load_stored(&stored).unwrap())
-        {
-            return;
-        }
-        assert!(Instant::now() < deadline, "index of {user}: never {what}");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -72,7 +50,7 @@ async fn reassignment_moves_access_and_tells_the_old_devices_to_purge() {
     let mut doc = participant("Pat", None);
     assert_eq!(push(&mut phone, id, &mut doc).await.name(), "synced");
     let key = id.to_string();
-    until_index(&db, alice.user_id, "lists the participant", |d| {
+    stored::until_index(&db, alice.user_id, "lists the participant", |d| {
         read_caseload_index(d)
             .unwrap()
             .participants
@@ -105,12 +83,12 @@ async fn reassignment_moves_access_and_tells_the_old_devices_to_purge() {
         assert!(Instant::now() < deadline, "no doc-unavailable");
     }
     // ... and its index says to purge it; Bob's lists it.
-    until_index(&db, alice.user_id, "purges the participant", |d| {
+    stored::until_index(&db, alice.user_id, "purges the participant", |d| {
         let index = read_caseload_index(d).unwrap();
         index.purge.contains_key(&key) && !index.participants.contains_key(&key)
     })
     .await;
-    until_index(&db, bob.user_id, "lists the participant", |d| {
+    stored::until_index(&db, bob.user_id, "lists the participant", |d| {
         read_caseload_index(d)
             .unwrap()
             .participants
@@ -141,7 +119,7 @@ async fn a_device_cannot_write_under_another_devices_actor() {
     let mut phone = RawClient::joined(&url, &alice.token, "alice-phone").await;
     let mut doc = participant("Pat", Some(actor.clone()));
     assert_eq!(push(&mut phone, id, &mut doc).await.name(), "synced");
-    let stored = stored_heads(&db, id).await;
+    let stored = stored::heads(&db, id).await;
 
     // The tablet (same user, so it may write the document) uses X too:
     // refused from the server's memory of the binding.
@@ -151,8 +129,8 @@ async fn a_device_cannot_write_under_another_devices_actor() {
     spoofed.commit();
     let outcome = push(&mut tablet, id, &mut spoofed).await;
     assert_eq!(outcome.name(), "refused", "{outcome:?}");
-    assert_eq!(stored_heads(&db, id).await, stored, "nothing stored");
-    assert!(!db.quarantined(id.to_uuid()).await.unwrap().is_empty());
+    assert_eq!(stored::heads(&db, id).await, stored, "nothing stored");
+    stored::quarantined(&db, id).await;
 
     // After a restart the server has forgotten; a new document under X is
     // refused by the binding in the database.
@@ -163,8 +141,8 @@ async fn a_device_cannot_write_under_another_devices_actor() {
     let mut fresh = participant("Sam", Some(actor));
     let outcome = push(&mut tablet, other, &mut fresh).await;
     assert_eq!(outcome.name(), "refused", "{outcome:?}");
-    assert!(stored_heads(&db, other).await.is_empty(), "nothing stored");
-    assert!(!db.quarantined(other.to_uuid()).await.unwrap().is_empty());
+    assert!(stored::heads(&db, other).await.is_empty(), "nothing stored");
+    stored::quarantined(&db, other).await;
 
     // The phone, the actor's owner, still writes.
     let mut phone = RawClient::joined(&url, &alice.token, "alice-phone").await;

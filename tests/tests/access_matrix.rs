@@ -6,10 +6,9 @@
 #![allow(clippy::unwrap_used)]
 
 use std::collections::BTreeMap;
-use std::time::{Duration, Instant};
 
+use alongside_server::auth::Role;
 use alongside_server::db::Db;
-use alongside_server::sync::load_stored;
 use alongside_shared::doc::Timestamp;
 use alongside_shared::doc::accompaniment::{Accompaniment, Appointment};
 use alongside_shared::doc::edit::accompaniment::create_accompaniment;
@@ -24,9 +23,10 @@ use alongside_tests::accounts::Account;
 use alongside_tests::client::RawClient;
 use alongside_tests::pg::test_database;
 use alongside_tests::server::TestServer;
+use alongside_tests::stored;
 use alongside_tests::syncer::{Outcome, find, push};
 use automerge::transaction::Transactable;
-use automerge::{AutoCommit, ChangeHash, ROOT};
+use automerge::{AutoCommit, ROOT};
 use uuid::Uuid;
 
 const SERVER: &str = env!("CARGO_BIN_EXE_alongside-server-under-test");
@@ -61,34 +61,14 @@ fn accompaniment(participant: DocumentId) -> AutoCommit {
     doc
 }
 
-/// Heads of a stored document (empty if not stored).
-async fn stored_heads(db: &Db, id: DocumentId) -> Vec<ChangeHash> {
-    match db.load(id.to_uuid()).await.unwrap() {
-        Some(stored) => load_stored(&stored).unwrap().get_heads(),
-        None => Vec::new(),
-    }
-}
-
 /// Waits until `user`'s caseload index lists `id`; returns the index id.
 async fn index_listing(db: &Db, user: Uuid, id: DocumentId) -> DocumentId {
-    let index = db.caseload_index_of(user).await.unwrap().unwrap();
-    let index = DocumentId::from_uuid(index);
-    let deadline = Instant::now() + Duration::from_secs(15);
-    loop {
-        if let Some(stored) = db.load(index.to_uuid()).await.unwrap() {
-            let doc = load_stored(&stored).unwrap();
-            let listed = read_caseload_index(&doc).unwrap();
-            let key = id.to_string();
-            if listed.participants.contains_key(&key) || listed.accompaniments.contains_key(&key) {
-                return index;
-            }
-        }
-        assert!(
-            Instant::now() < deadline,
-            "{id} never listed in the index of {user}"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    let key = id.to_string();
+    stored::until_index(db, user, "lists the document", |doc| {
+        let index = read_caseload_index(doc).unwrap();
+        index.participants.contains_key(&key) || index.accompaniments.contains_key(&key)
+    })
+    .await
 }
 
 /// A change someone who holds `doc` could make to it.
@@ -159,7 +139,7 @@ async fn every_role_gets_exactly_its_access() {
     let mut failures = Vec::new();
     for (who, row) in &expected {
         for ((name, id), (want_find, want_write)) in docs.iter().zip(row.iter()) {
-            let before = stored_heads(&db, *id).await;
+            let before = stored::heads(&db, *id).await;
             let mut client = RawClient::joined(&url, &who.token, "matrix").await;
             let found = find(&mut client, *id).await;
             if found.name() != *want_find {
@@ -193,19 +173,14 @@ async fn every_role_gets_exactly_its_access() {
             }
             if *want_write != "synced" && *name != "missing" {
                 assert_eq!(
-                    stored_heads(&db, *id).await,
+                    stored::heads(&db, *id).await,
                     before,
                     "{} changed {name} without access",
                     who.username
                 );
             }
             if *want_write == "refused" {
-                let held = db.quarantined(id.to_uuid()).await.unwrap();
-                assert!(
-                    !held.is_empty(),
-                    "{} on {name}: refused write not quarantined",
-                    who.username
-                );
+                stored::quarantined(&db, *id).await;
             }
         }
     }
@@ -214,5 +189,28 @@ async fn every_role_gets_exactly_its_access() {
         "access matrix:\n{}",
         failures.join("\n")
     );
+
+    // Every read is in the audit trail, and so is every refusal: a denied
+    // find, a quarantined write. (A peer asking for a document that does
+    // not exist is not refused: it may create it.)
+    for (who, row) in &expected {
+        for ((name, id), (want_find, want_write)) in docs.iter().zip(row.iter()) {
+            let user = who.user_id;
+            if *want_find == "synced" {
+                stored::audited(&db, user, *id, "document_read").await;
+            } else if !(*name == "missing" && who.role == Role::Peer) {
+                let event = stored::audited(&db, user, *id, "access_denied").await;
+                assert_eq!(event.outcome, "denied");
+                assert_eq!(event.device_id, Some(who.device_id));
+                assert_eq!(event.address.as_deref(), Some("127.0.0.1"));
+            }
+            if *want_write == "refused" {
+                stored::audited(&db, user, *id, "write_quarantined").await;
+            }
+            if *want_write == "synced" && *name != "missing" {
+                stored::audited(&db, user, *id, "write_accepted").await;
+            }
+        }
+    }
     db.close().await;
 }

@@ -70,7 +70,11 @@ fn tls_server(
 
 async fn join_over_wss(addr: SocketAddr, config: &Arc<ClientConfig>, token: &str) {
     // Without a device token the upgrade is refused over TLS as well.
-    assert!(connect_wss(addr, sync_request(addr, None), config).await.is_err());
+    assert!(
+        connect_wss(addr, sync_request(addr, None), config)
+            .await
+            .is_err()
+    );
     let mut ws = connect_wss(addr, sync_request(addr, Some(token)), config)
         .await
         .unwrap();

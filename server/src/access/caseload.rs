@@ -160,6 +160,7 @@ pub async fn update(db: &Db, user: Uuid, edits: &[IndexEdit]) -> Result<(), Case
             .iter()
             .map(|m| (m.actor.to_bytes().to_vec(), None))
             .collect(),
+        audit: Vec::new(),
     };
     let chunk = crate::sync::storage_chunk(
         index,

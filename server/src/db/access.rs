@@ -59,6 +59,8 @@ pub struct WriteGuard {
     /// server's own edits. An actor bound to another device refuses the
     /// persist.
     pub bindings: Vec<(Vec<u8>, Option<Uuid>)>,
+    /// Audit events committed with the write (one per writer).
+    pub audit: Vec<crate::audit::AuditRecord>,
 }
 
 /// A write refused by the access rules, for an administrator.

@@ -134,6 +134,10 @@ impl Db {
             .bind(format!("{node}:{document}:{last_chunk}"))
             .execute(&mut *tx)
             .await?;
+        // Last: the audit chain's head stays locked until the commit.
+        if !guard.audit.is_empty() {
+            super::audit::append(&mut tx, &guard.audit).await?;
+        }
         tx.commit().await?;
         Ok(Committed {
             last_chunk,

@@ -23,6 +23,7 @@ use tokio::sync::{mpsc, oneshot};
 pub use policy::{ConnPeer, ServerPolicy};
 pub use storage::{chunk as storage_chunk, load as load_stored};
 
+use crate::audit::Auditor;
 use crate::auth::Principal;
 use crate::db::Db;
 use crate::metrics::Metrics;
@@ -98,7 +99,7 @@ pub struct Connection {
 
 impl SyncService {
     /// Starts the driver task.
-    pub fn start(db: Db, settings: SyncSettings, metrics: Arc<Metrics>) -> Self {
+    pub fn start(db: Db, settings: SyncSettings, metrics: Arc<Metrics>, audit: Auditor) -> Self {
         let (input, rx) = mpsc::unbounded_channel();
         let outbound_queue = settings.outbound_queue;
         let service = Self {
@@ -106,7 +107,7 @@ impl SyncService {
             outbound_queue,
             next_conn: Arc::new(std::sync::atomic::AtomicU64::new(1)),
         };
-        driver::spawn(db, settings, metrics, input, rx);
+        driver::spawn(db, settings, metrics, audit, input, rx);
         service
     }
 

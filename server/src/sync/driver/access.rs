@@ -11,6 +11,7 @@ use uuid::Uuid;
 use super::{Driver, Internal, fetch};
 use crate::access::DocClass;
 use crate::access::caseload::{self, IndexEdit};
+use crate::audit::{AuditAction, AuditOutcome, AuditRecord};
 use crate::db::access::{AccessSnapshot, DocumentAccessRow, QuarantinedWrite, WriteGuard};
 use crate::db::notify::Notice;
 use crate::metrics::Metrics;
@@ -49,6 +50,19 @@ pub(super) fn claim_row(document: DocumentId, claim: DocClass) -> Option<Documen
         owner,
         participant,
     })
+}
+
+/// An audit record about what `peer` did.
+pub(super) fn record(peer: &ConnPeer, action: AuditAction, outcome: AuditOutcome) -> AuditRecord {
+    let p = &peer.principal;
+    let mut record = AuditRecord::new(action, outcome).user(p.user_id, &p.username);
+    if let Some(device) = p.device_id {
+        record = record.device(device);
+    }
+    if let Some(addr) = peer.addr {
+        record = record.address(addr);
+    }
+    record
 }
 
 pub(super) fn notice_input(notice: Notice) -> Internal {
@@ -124,6 +138,13 @@ impl Driver {
     ) {
         Metrics::inc(&self.metrics.rejected);
         warn!(%document, %reason, "write quarantined");
+        let audited = match &peer {
+            Some(peer) => record(peer, AuditAction::WriteQuarantined, AuditOutcome::Denied),
+            None => AuditRecord::new(AuditAction::WriteQuarantined, AuditOutcome::Denied),
+        };
+        let _ = self
+            .audit
+            .try_record(audited.document(document.to_uuid()).detail(&reason));
         let write = QuarantinedWrite {
             document: document.to_uuid(),
             user: peer.as_ref().map(|p| p.principal.user_id),

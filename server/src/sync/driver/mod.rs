@@ -23,6 +23,7 @@ use fetch::fetch;
 use super::policy::{ConnPeer, ServerPolicy};
 use super::{Input, Outbound, SyncSettings, storage};
 use crate::access::{AccessTable, DocClass};
+use crate::audit::{AuditAction, AuditOutcome, Auditor};
 use crate::db::access::{AccessSnapshot, DocumentAccessRow, WriteGuard};
 use crate::db::documents::{Committed, NewChunk};
 use crate::db::notify::Announcement;
@@ -88,6 +89,10 @@ struct Driver {
     principals: HashMap<ConnId, ConnPeer>,
     /// Output held back behind denials, per connection.
     held: HashMap<ConnId, VecDeque<Held>>,
+    /// The audit trail.
+    audit: Auditor,
+    /// Documents already audited as read on each connection.
+    disclosed: HashSet<(ConnId, DocumentId)>,
     queued: HashMap<DocumentId, VecDeque<Pending>>,
     in_flight: HashSet<DocumentId>,
     /// Stored size of each resident document, for the memory budget.
@@ -99,6 +104,7 @@ pub(super) fn spawn(
     db: Db,
     settings: SyncSettings,
     metrics: Arc<Metrics>,
+    audit: Auditor,
     input: mpsc::UnboundedSender<Input>,
     mut rx: mpsc::UnboundedReceiver<Input>,
 ) {
@@ -121,6 +127,8 @@ pub(super) fn spawn(
         peers: HashMap::new(),
         principals: HashMap::new(),
         held: HashMap::new(),
+        audit,
+        disclosed: HashSet::new(),
         queued: HashMap::new(),
         in_flight: HashSet::new(),
         sizes: HashMap::new(),
@@ -207,6 +215,26 @@ fn spawn_listener(db: Db, input: mpsc::UnboundedSender<Input>) {
 }
 
 impl Driver {
+    /// Queues an audit event about `conn`'s principal and `document`.
+    fn audit_conn(
+        &self,
+        conn: ConnId,
+        document: DocumentId,
+        action: AuditAction,
+        outcome: AuditOutcome,
+        detail: &str,
+    ) {
+        let Some(peer) = self.principals.get(&conn) else {
+            return;
+        };
+        let record = access::record(peer, action, outcome)
+            .document(document.to_uuid())
+            .detail(detail);
+        // try_record logs the record itself if the queue is full; the
+        // driver must not wait on the database.
+        let _ = self.audit.try_record(record);
+    }
+
     fn finished(&self) -> bool {
         self.shutting_down.is_some() && self.in_flight.is_empty() && self.queued.is_empty()
     }
@@ -241,6 +269,7 @@ impl Driver {
                 self.peers.remove(&conn);
                 self.principals.remove(&conn);
                 self.held.remove(&conn);
+                self.disclosed.retain(|(c, _)| *c != conn);
                 self.handle(Event::Disconnected { conn });
             }
             Input::Internal(internal) => self.internal(internal),
@@ -394,10 +423,25 @@ impl Driver {
                 } => self.quarantine(document, self.principals.get(&conn).cloned(), reason, data),
                 Effect::Denied { conn, document } => {
                     debug!(conn = conn.0, %document, "access denied");
+                    self.audit_conn(
+                        conn,
+                        document,
+                        AuditAction::AccessDenied,
+                        AuditOutcome::Denied,
+                        "",
+                    );
                     self.deny(conn);
                 }
                 Effect::Disclosed { conn, document } => {
-                    debug!(conn = conn.0, %document, "document sent");
+                    if self.disclosed.insert((conn, document)) {
+                        self.audit_conn(
+                            conn,
+                            document,
+                            AuditAction::DocumentRead,
+                            AuditOutcome::Allowed,
+                            "sent over sync",
+                        );
+                    }
                 }
                 Effect::Unavailable { .. } | Effect::Ephemeral { .. } => {}
             }
@@ -472,6 +516,7 @@ impl Driver {
             guard: WriteGuard {
                 claim: claim.and_then(|c| claim_row(document, c)),
                 bindings: Vec::new(),
+                audit: Vec::new(),
             },
             claim,
             writers: Vec::new(),
@@ -491,6 +536,12 @@ impl Driver {
                     .map(|c| (c.actor.clone(), device)),
             );
             if let Some((conn, peer)) = pending.from {
+                let detail = format!("{} change(s)", pending.chunk.changes.len());
+                batch.guard.audit.push(
+                    access::record(&peer, AuditAction::WriteAccepted, AuditOutcome::Allowed)
+                        .document(document.to_uuid())
+                        .detail(detail),
+                );
                 batch.writers.push((conn, peer, pending.chunk.data.clone()));
             }
             chunks.push(pending.chunk);

@@ -1,0 +1,89 @@
+//! What the server stored, read straight from the database: a document's
+//! heads, its quarantined writes, a user's caseload index.
+
+use std::time::{Duration, Instant};
+
+use alongside_server::audit::AuditEvent;
+use alongside_server::db::Db;
+use alongside_server::db::audit::AuditFilter;
+use alongside_server::sync::load_stored;
+use alongside_shared::wire::DocumentId;
+use automerge::{AutoCommit, ChangeHash};
+use uuid::Uuid;
+
+/// How long to wait for something the server does after answering.
+const PATIENCE: Duration = Duration::from_secs(15);
+
+/// Heads of a stored document (empty if it is not stored).
+pub async fn heads(db: &Db, id: DocumentId) -> Vec<ChangeHash> {
+    match db.load(id.to_uuid()).await.expect("load") {
+        Some(stored) => load_stored(&stored)
+            .expect("stored document loads")
+            .get_heads(),
+        None => Vec::new(),
+    }
+}
+
+/// Waits until a refused write to `id` is in quarantine (stored right
+/// after the refusal is answered); returns the reasons.
+pub async fn quarantined(db: &Db, id: DocumentId) -> Vec<String> {
+    let deadline = Instant::now() + PATIENCE;
+    loop {
+        let held = db.quarantined(id.to_uuid()).await.expect("quarantine");
+        if !held.is_empty() {
+            return held.into_iter().map(|(_, reason, _)| reason).collect();
+        }
+        assert!(Instant::now() < deadline, "nothing quarantined for {id}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// Waits until `user`'s caseload index satisfies `check`; returns its id.
+pub async fn until_index(
+    db: &Db,
+    user: Uuid,
+    what: &str,
+    check: impl Fn(&AutoCommit) -> bool,
+) -> DocumentId {
+    let index = db
+        .caseload_index_of(user)
+        .await
+        .expect("read the user")
+        .expect("the user exists");
+    let deadline = Instant::now() + PATIENCE;
+    loop {
+        if let Some(stored) = db.load(index).await.expect("load")
+            && check(&load_stored(&stored).expect("index loads"))
+        {
+            return DocumentId::from_uuid(index);
+        }
+        assert!(Instant::now() < deadline, "index of {user} never {what}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// Waits until the audit trail holds an event `action` by `user` on
+/// `document` (the auditor writes in batches, shortly after the fact).
+pub async fn audited(db: &Db, user: Uuid, document: DocumentId, action: &str) -> AuditEvent {
+    let deadline = Instant::now() + PATIENCE;
+    let filter = AuditFilter {
+        document: Some(document.to_uuid()),
+        user: Some(user),
+        before_seq: None,
+        limit: 1000,
+    };
+    loop {
+        let events = db
+            .audit_events(&filter)
+            .await
+            .expect("read the audit trail");
+        if let Some(event) = events.into_iter().find(|e| e.action == action) {
+            return event;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no {action} audited for user {user} on {document}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
