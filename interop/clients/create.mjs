@@ -4,6 +4,8 @@
 //
 // Usage: node interop/clients/create.mjs "ws://127.0.0.1:PORT/sync?token=als_…"
 // Env:   TIMEOUT_MS (default 15000), DISPLAY_NAME (default "Ada"),
+//        DOC_JSON (a whole document to create instead; its URL is printed
+//        as {"pending": url} before waiting, so a refusal can be checked),
 //        ALONGSIDE_TOKEN (device token, if not in the URL)
 // Exit:  0 created and confirmed; 3 timed out; 2 usage; 1 other failure.
 
@@ -14,14 +16,20 @@ if (!url) die(EXIT.usage, "usage: create.mjs SERVER_URL")
 
 try {
   const client = await connect(url, "interop-create")
-  const handle = client.repo.create({
-    "@type": "alongside/participant",
-    schema: 1,
-    profile: { displayName: process.env.DISPLAY_NAME ?? "Ada" },
-    goals: {},
-    notes: {},
-    reviews: {},
-  })
+  const custom = process.env.DOC_JSON
+  const handle = client.repo.create(
+    custom
+      ? JSON.parse(custom)
+      : {
+          "@type": "alongside/participant",
+          schema: 1,
+          profile: { displayName: process.env.DISPLAY_NAME ?? "Ada" },
+          goals: {},
+          notes: {},
+          reviews: {},
+        },
+  )
+  if (custom) console.log(JSON.stringify({ pending: handle.url }))
   await untilServerHas(client, handle)
   console.log(JSON.stringify({ url: handle.url }))
   await finish(client, 0)

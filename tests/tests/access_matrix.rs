@@ -72,11 +72,12 @@ async fn index_listing(db: &Db, user: Uuid, id: DocumentId) -> DocumentId {
 }
 
 /// A change someone who holds `doc` could make to it.
-fn edit(doc: &AutoCommit, kind: &str) -> AutoCommit {
+/// (Each edit writes a text of its own, so that it is a change.)
+fn edit(doc: &AutoCommit, kind: &str, text: &str) -> AutoCommit {
     let mut doc = doc.clone().fork();
     match kind {
-        "participant" => replace_text(&mut doc, ParticipantText::DisplayName, "Edited").unwrap(),
-        "accompaniment" => replace_text(&mut doc, AccompanimentText::Purpose, "Edited").unwrap(),
+        "participant" => replace_text(&mut doc, ParticipantText::DisplayName, text).unwrap(),
+        "accompaniment" => replace_text(&mut doc, AccompanimentText::Purpose, text).unwrap(),
         _ => {
             doc.put(ROOT, "updatedAt", automerge::ScalarValue::Timestamp(5))
                 .unwrap();
@@ -161,7 +162,8 @@ async fn every_role_gets_exactly_its_access() {
                 (_, n) if n.starts_with("idx") => originals["pb"].1.clone(),
                 _ => participant("Intruder"),
             };
-            let mut changed = edit(&base, kind);
+            let text = format!("Edited by {} on {name}", who.username);
+            let mut changed = edit(&base, kind, &text);
             let target = if *name == "missing" { new_id() } else { *id };
             let mut client = RawClient::joined(&url, &who.token, "matrix").await;
             let wrote = push(&mut client, target, &mut changed).await;
@@ -179,7 +181,7 @@ async fn every_role_gets_exactly_its_access() {
                     who.username
                 );
             }
-            if *want_write == "refused" {
+            if *want_write == "refused" && wrote.name() == "refused" {
                 stored::quarantined(&db, *id).await;
             }
         }

@@ -13,6 +13,7 @@ use alongside_tests::accounts::Account;
 use alongside_tests::interop;
 use alongside_tests::pg::test_database;
 use alongside_tests::server::TestServer;
+use alongside_tests::stored;
 use automerge::AutoCommit;
 
 const SERVER: &str = env!("CARGO_BIN_EXE_alongside-server-under-test");
@@ -73,4 +74,48 @@ async fn automerge_repo_clients_create_find_and_edit_live() {
     );
     assert_eq!(alongside_server::projection::rebuild(&db).await.unwrap(), 1);
     assert_eq!(db.projection_dump().await.unwrap(), live);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_invalid_document_from_automerge_repo_is_refused_and_quarantined() {
+    assert!(interop::ready(), "npm ci --prefix interop failed");
+    let database = test_database();
+    let server = TestServer::start(SERVER, &database.url, &[]);
+    let alice = Account::peer(&database.url, "alice", "team-a").await;
+    let url = server.sync_url_for(&alice.token);
+    let db = Db::connect_lazy(&database.url, 2).unwrap();
+
+    // A participant record whose note is nothing like a note.
+    let invalid = r#"{"@type": "alongside/participant", "schema": 1,
+        "profile": {"displayName": "Ada"}, "goals": {}, "reviews": {},
+        "notes": {"not-a-uuid": {"status": "whatever"}}}"#;
+    let output = interop::command(&["clients/create.mjs", &url])
+        .env("DOC_JSON", invalid)
+        .env("TIMEOUT_MS", "5000")
+        .output()
+        .unwrap();
+    // The server never acknowledges it: the client times out (exit 3).
+    assert_eq!(output.status.code(), Some(3), "create.mjs should time out");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let pending: serde_json::Value = serde_json::from_str(stdout.lines().next().unwrap()).unwrap();
+    let document = pending["pending"]
+        .as_str()
+        .unwrap()
+        .parse::<AutomergeUrl>()
+        .unwrap()
+        .document_id;
+
+    assert!(
+        stored::heads(&db, document).await.is_empty(),
+        "never stored"
+    );
+    let reasons = stored::quarantined(&db, document).await;
+    assert!(
+        reasons
+            .iter()
+            .all(|r| r.contains("does not match its schema")),
+        "{reasons:?}"
+    );
+    stored::audited(&db, alice.user_id, document, "write_quarantined").await;
+    db.close().await;
 }

@@ -35,14 +35,13 @@ pub(crate) struct Session {
 }
 
 impl Session {
+    /// A session with `access`. Read-only sessions sync normally: automerge's
+    /// own read-only mode would tell the peer not to send its changes, so a
+    /// write attempt would pass unnoticed and the peer would believe it
+    /// stored; instead the changes arrive and are refused with an `error`.
     pub(crate) fn new(access: Access) -> Self {
-        let state = if access == Access::ReadOnly {
-            sync::State::new_read_only()
-        } else {
-            sync::State::new()
-        };
         Self {
-            state,
+            state: sync::State::new(),
             access,
             waiting: false,
         }

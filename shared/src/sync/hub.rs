@@ -546,10 +546,7 @@ impl<P: Policy> Hub<P> {
         };
         match connection.sessions.get_mut(&id) {
             Some(session) => {
-                if session.access != access {
-                    session.state.set_read_only(access == Access::ReadOnly);
-                    session.access = access;
-                }
+                session.access = access;
             }
             None => {
                 if connection.sessions.len() >= limit {
