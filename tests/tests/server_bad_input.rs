@@ -48,7 +48,8 @@ async fn bad_input_is_refused_and_nothing_is_written() {
     let database = test_database();
     let server = TestServer::start(SERVER, &database.url, &["--max-frame-bytes", "65536"]);
     let url = server.sync_url();
-    let token = Account::peer(&database.url, "alice", "team-a").await.token;
+    let alice = Account::peer(&database.url, "alice", "team-a").await;
+    let token = alice.token.clone();
     let token = token.as_str();
     let mut bystander = RawClient::joined(&url, token, "bystander").await;
 
@@ -112,9 +113,11 @@ async fn bad_input_is_refused_and_nothing_is_written() {
         Reply::Message(Message::DocUnavailable { .. })
     ));
 
-    // Nothing reached the database.
+    // Nothing reached the database: the only document is the caseload
+    // index made with the account.
     let db = Db::connect_lazy(&database.url, 1).unwrap();
-    assert_eq!(db.document_ids().await.unwrap(), Vec::<uuid::Uuid>::new());
+    let index = db.caseload_index_of(alice.user_id).await.unwrap().unwrap();
+    assert_eq!(db.document_ids().await.unwrap(), vec![index]);
     let (status, metrics) = alongside_tests::server::http_get(server.addr, "/metrics").unwrap();
     assert_eq!(status, 200);
     assert!(
