@@ -72,7 +72,8 @@ async fn automerge_repo_clients_create_find_and_edit_live() {
             .any(|row| row.starts_with("participants ") && row.contains("Ada Lovelace")),
         "{live:?}"
     );
-    assert_eq!(alongside_server::projection::rebuild(&db).await.unwrap(), 1);
+    // (Two documents: the participant record and Alice's caseload index.)
+    assert_eq!(alongside_server::projection::rebuild(&db).await.unwrap(), 2);
     assert_eq!(db.projection_dump().await.unwrap(), live);
 }
 
