@@ -1,4 +1,9 @@
 //! What a phone app embeds (DESIGN.md §2): the encrypted local store, typed
 //! editing API and sync client driving [`alongside_shared::sync::Hub`] in the
-//! initiating role. Built under issue 5; for now the crate only fixes its
-//! place in the workspace.
+//! initiating role.
+//!
+//! - [`storage`]: the contract between the sync client and the local store
+//!   ([`storage::DeviceStore`]), so that each can be built and tested on its
+//!   own.
+
+pub mod storage;
