@@ -26,6 +26,9 @@ use crate::db::access::{DocumentAccessRow, WriteGuard};
 use crate::db::{Db, DbError};
 use crate::sync::load_stored;
 
+/// Fold an index's chunks into its snapshot once it has this many.
+const COMPACT_AFTER_CHUNKS: i64 = 32;
+
 /// The node name under which index edits are announced.
 pub const WRITER: &str = "caseload-index";
 
@@ -169,7 +172,12 @@ pub async fn update(db: &Db, user: Uuid, edits: &[IndexEdit]) -> Result<(), Case
         &metas,
         None,
     );
-    db.persist(WRITER, &[chunk], None, &guard).await?;
+    let committed = db.persist(WRITER, &[chunk], None, &guard).await?;
+    // Indexes are written outside the sync driver, so they are compacted
+    // here: a busy caseload would otherwise be loaded from ever more chunks.
+    if committed.pending_chunks >= COMPACT_AFTER_CHUNKS {
+        db.compact(index, crate::sync::fold_stored).await?;
+    }
     Ok(())
 }
 

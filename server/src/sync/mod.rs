@@ -21,7 +21,7 @@ use alongside_shared::sync::{ConnId, Limits};
 use tokio::sync::{mpsc, oneshot};
 
 pub use policy::{ConnPeer, ServerPolicy};
-pub use storage::{chunk as storage_chunk, load as load_stored};
+pub use storage::{chunk as storage_chunk, fold as fold_stored, load as load_stored};
 
 use crate::audit::Auditor;
 use crate::auth::Principal;
