@@ -10,6 +10,7 @@ use tokio::net::TcpListener;
 use tracing::info;
 
 use crate::db::{Db, DbError};
+use crate::http::api::ApiState;
 use crate::http::{AppState, router};
 use crate::metrics::Metrics;
 use crate::sync::{SyncService, SyncSettings};
@@ -31,6 +32,7 @@ pub async fn run(
     db: Db,
     listener: TcpListener,
     settings: SyncSettings,
+    api: ApiState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), ServeError> {
     db.migrate().await?;
@@ -38,6 +40,7 @@ pub async fn run(
     let max_message_bytes = settings.limits.max_frame_bytes.saturating_add(1024 * 1024);
     let sync = SyncService::start(db.clone(), settings, metrics.clone());
     let state = AppState {
+        api,
         sync: sync.clone(),
         db: db.clone(),
         metrics,

@@ -1,7 +1,9 @@
 //! HTTP routes: `/sync` (automerge-repo WebSocket), `/healthz`, `/readyz`,
-//! `/metrics`. Thin: the WebSocket handler only moves frames between the
-//! socket and the sync driver.
+//! `/metrics`, and the JSON API under `/api/v1` ([`api`]). Thin: the
+//! WebSocket handler only moves frames between the socket and the sync
+//! driver.
 
+pub mod api;
 mod ws;
 
 use std::sync::Arc;
@@ -29,6 +31,8 @@ pub struct AppState {
     /// the protocol limit and this get a protocol `error`, larger ones a
     /// close with status 1009.
     pub max_message_bytes: usize,
+    /// The JSON API's limits and settings.
+    pub api: api::ApiState,
 }
 
 /// The router.
@@ -38,6 +42,7 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))
+        .nest("/api/v1", api::router())
         .with_state(state)
 }
 
