@@ -7,6 +7,11 @@
 //!
 //! Failures are counted for unknown usernames exactly as for real ones, so
 //! a lockout says nothing about whether an account exists.
+//!
+//! Locks are checked before a password is and failures counted after, so
+//! attempts already past the check when a key locks are still answered
+//! (and counted); the API's gate on concurrent password checks bounds how
+//! many that can be.
 
 use std::net::IpAddr;
 
