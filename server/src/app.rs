@@ -11,6 +11,7 @@ use tracing::info;
 
 use crate::audit::{Auditor, AuditorSettings};
 use crate::db::{Db, DbError};
+use crate::http::api::ApiState;
 use crate::http::{AppState, router};
 use crate::metrics::Metrics;
 use crate::sync::{SyncService, SyncSettings};
@@ -35,6 +36,7 @@ pub async fn run(
     db: Db,
     listener: impl Into<ServeListener>,
     settings: SyncSettings,
+    api: ApiState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), ServeError> {
     db.migrate().await?;
@@ -43,6 +45,7 @@ pub async fn run(
     let (audit, audit_writer) = Auditor::start(db.clone(), AuditorSettings::default());
     let sync = SyncService::start(db.clone(), settings, metrics.clone(), audit.clone());
     let state = AppState {
+        api,
         sync: sync.clone(),
         db: db.clone(),
         metrics,

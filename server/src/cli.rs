@@ -8,9 +8,12 @@ use anyhow::Context;
 use clap::Parser;
 use tracing_subscriber::EnvFilter;
 
-use crate::config::{Cli, Command, DatabaseArgs, ProjectionAction};
+use crate::admin::Lifetime;
+use crate::auth::throttle::LoginLimits;
+use crate::config::{Cli, Command, DatabaseArgs, LoginArgs, ProjectionAction};
 use crate::db::Db;
 use crate::embedded::Embedded;
+use crate::http::api::ApiState;
 use crate::sync::SyncSettings;
 use crate::tls::{ServeListener, TlsListener, TlsSettings};
 
@@ -87,7 +90,8 @@ pub fn main() -> anyhow::Result<()> {
                     compact_after_chunks: args.compact_after_chunks,
                     ..SyncSettings::default()
                 };
-                let result = crate::app::run(db, listener, settings, shutdown_signal()).await;
+                let api = api_state(&args.login);
+                let result = crate::app::run(db, listener, settings, api, shutdown_signal()).await;
                 if let Some(cluster) = cluster {
                     cluster.stop().await;
                 }
@@ -147,6 +151,19 @@ pub fn main() -> anyhow::Result<()> {
         }
         Ok(())
     })
+}
+
+/// The API's limits from the `serve` flags.
+fn api_state(args: &LoginArgs) -> ApiState {
+    ApiState::new(
+        LoginLimits {
+            account_max_failures: args.login_max_failures,
+            address_max_failures: args.login_address_max_failures,
+            window_secs: args.login_window_secs,
+            lockout_secs: args.login_lockout_secs,
+        },
+        Lifetime::days(args.device_token_days),
+    )
 }
 
 /// The configured database, or the private cluster under the data dir:

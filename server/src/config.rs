@@ -85,6 +85,38 @@ pub struct DatabaseArgs {
     pub db_max_connections: u32,
 }
 
+/// Sign-in throttling and device tokens handed out by the API (`serve`
+/// flags).
+#[derive(Debug, Clone, Args)]
+pub struct LoginArgs {
+    /// Failed sign-ins of one account, within the window, that lock it.
+    #[arg(
+        long,
+        env = "ALONGSIDE_LOGIN_MAX_FAILURES",
+        default_value_t = 5,
+        value_parser = clap::value_parser!(u32).range(1..)
+    )]
+    pub login_max_failures: u32,
+    /// Failed sign-ins from one client address, within the window, that lock
+    /// the address.
+    #[arg(
+        long,
+        env = "ALONGSIDE_LOGIN_ADDRESS_MAX_FAILURES",
+        default_value_t = 20,
+        value_parser = clap::value_parser!(u32).range(1..)
+    )]
+    pub login_address_max_failures: u32,
+    /// The window failures are counted in, seconds.
+    #[arg(long, env = "ALONGSIDE_LOGIN_WINDOW_SECS", default_value_t = 15 * 60)]
+    pub login_window_secs: u64,
+    /// How long a lock lasts, seconds (`admin unlock` ends it sooner).
+    #[arg(long, env = "ALONGSIDE_LOGIN_LOCKOUT_SECS", default_value_t = 15 * 60)]
+    pub login_lockout_secs: u64,
+    /// Days a device token issued or rotated through the API lives.
+    #[arg(long, env = "ALONGSIDE_DEVICE_TOKEN_DAYS", default_value_t = 90)]
+    pub device_token_days: i64,
+}
+
 /// `serve` flags.
 #[derive(Debug, Clone, Args)]
 pub struct ServeArgs {
@@ -113,6 +145,9 @@ pub struct ServeArgs {
     /// Database.
     #[command(flatten)]
     pub database: DatabaseArgs,
+    /// Sign-in throttling and API device tokens.
+    #[command(flatten)]
+    pub login: LoginArgs,
     /// Largest protocol frame accepted, bytes.
     #[arg(long, env = "ALONGSIDE_MAX_FRAME_BYTES", default_value_t = 16 * 1024 * 1024)]
     pub max_frame_bytes: usize,

@@ -1,4 +1,5 @@
-//! The `admin` command line: `alongside-server admin user|team|device …`.
+//! The `admin` command line: `alongside-server admin
+//! user|team|device|assign|unlock …`.
 //!
 //! [`AdminCommand`] is the clap subcommand tree and [`run`] carries a parsed
 //! command out against a migrated database, printing for a human and for
@@ -55,6 +56,20 @@ pub enum AdminCommand {
         #[arg(long)]
         to: String,
     },
+    /// Clear a sign-in lockout of an account or a client address.
+    Unlock(UnlockArgs),
+}
+
+/// `admin unlock` flags (one or both).
+#[derive(Debug, Args)]
+#[group(required = true, multiple = true)]
+pub struct UnlockArgs {
+    /// The account's username.
+    #[arg(long)]
+    pub username: Option<String>,
+    /// The client address (IPv4 or IPv6).
+    #[arg(long)]
+    pub address: Option<String>,
 }
 
 /// `admin user` subcommands.
@@ -158,6 +173,7 @@ pub async fn run(db: &Db, command: AdminCommand) -> Result<(), AdminError> {
             super::audit::Outcome::Done => Ok(()),
             super::audit::Outcome::Broken(message) => Err(AdminError::AuditBroken(message)),
         },
+        AdminCommand::Unlock(args) => unlock(db, args).await,
         AdminCommand::Assign { participant, to } => {
             let id = super::assign::parse_document(&participant)?;
             let done = super::assign(db, id, &to).await?;
@@ -260,6 +276,25 @@ async fn device(db: &Db, action: DeviceAction) -> Result<(), AdminError> {
                 rotated.expires_at
             );
             println!("{}", rotated.token);
+        }
+    }
+    Ok(())
+}
+
+async fn unlock(db: &Db, args: UnlockArgs) -> Result<(), AdminError> {
+    let mut targets = Vec::new();
+    if let Some(name) = args.username {
+        targets.push(super::Unlock::Account(name));
+    }
+    if let Some(address) = &args.address {
+        targets.push(super::Unlock::address(address)?);
+    }
+    for target in targets {
+        let key = target.key();
+        if super::unlock(db, &target).await? {
+            println!("unlocked {key}");
+        } else {
+            println!("{key} was not locked");
         }
     }
     Ok(())

@@ -5,7 +5,8 @@
 //! One file per job: [`users`] (add a user), [`teams`] (add a team),
 //! [`enroll`] (enrol a device and hand out its token), [`devices`] (list and
 //! revoke devices), [`rotate`] (replace a device's token), [`assign`]
-//! (give a participant record to a peer). [`command`] is the
+//! (give a participant record to a peer), [`unlock`] (clear a sign-in
+//! lockout). [`command`] is the
 //! `admin` command line that drives them.
 
 pub mod assign;
@@ -15,6 +16,7 @@ pub mod devices;
 pub mod enroll;
 pub mod rotate;
 pub mod teams;
+pub mod unlock;
 pub mod users;
 
 pub use assign::assign;
@@ -22,6 +24,7 @@ pub use devices::{list_devices, revoke_device};
 pub use enroll::{Enrolled, Lifetime, enroll_device};
 pub use rotate::{Rotated, rotate_device_token};
 pub use teams::add_team;
+pub use unlock::{Unlock, unlock};
 pub use users::{AddedUser, NewUser, add_user};
 
 use uuid::Uuid;

@@ -7,6 +7,13 @@
 //! response says only "401, use a bearer token" whatever the reason; the
 //! reason goes to the log. A database that cannot be reached is a 503, not
 //! a 401, so devices retry instead of giving up their token.
+//!
+//! One exception to "only 401": a token that matches a revoked device is
+//! answered with the same 401 plus `Alongside-Purge: revoked`, the purge
+//! instruction of DESIGN.md §6 (the holder of a revoked device's token is
+//! that device, and learns nothing it did not know). The instruction is
+//! recorded on the device row. Unknown, expired and tampered tokens get no
+//! such header.
 
 use std::net::SocketAddr;
 
@@ -16,6 +23,13 @@ use uuid::Uuid;
 
 use super::{Principal, Role, token};
 use crate::db::{Db, DbError};
+
+/// The response header that tells a revoked device to purge its local
+/// store; its value is [`PURGE_REVOKED`].
+pub const PURGE_HEADER: &str = "alongside-purge";
+
+/// The value of [`PURGE_HEADER`] for a revoked device.
+pub const PURGE_REVOKED: &str = "revoked";
 
 /// Why a request was not authenticated. The variants are for the log;
 /// every one but [`AuthError::Unavailable`] answers the same 401.
@@ -55,19 +69,34 @@ impl AuthError {
             _ => StatusCode::UNAUTHORIZED,
         }
     }
+
+    /// Whether the response tells the device to purge (a revoked device).
+    pub fn purge(&self) -> bool {
+        matches!(self, AuthError::Revoked(_))
+    }
 }
 
 impl IntoResponse for AuthError {
-    /// 401 with `WWW-Authenticate: Bearer` and a generic body, or 503 when
-    /// the database is down. Nothing of the reason is in the response.
+    /// 401 with `WWW-Authenticate: Bearer` and a generic body (plus the
+    /// purge instruction for a revoked device), or 503 when the database is
+    /// down. Nothing else of the reason is in the response.
     fn into_response(self) -> Response {
         match self.status() {
-            StatusCode::UNAUTHORIZED => (
-                StatusCode::UNAUTHORIZED,
-                [(header::WWW_AUTHENTICATE, "Bearer")],
-                "unauthorized\n",
-            )
-                .into_response(),
+            StatusCode::UNAUTHORIZED => {
+                let mut response = (
+                    StatusCode::UNAUTHORIZED,
+                    [(header::WWW_AUTHENTICATE, "Bearer")],
+                    "unauthorized\n",
+                )
+                    .into_response();
+                if self.purge() {
+                    response.headers_mut().insert(
+                        PURGE_HEADER,
+                        header::HeaderValue::from_static(PURGE_REVOKED),
+                    );
+                }
+                response
+            }
             status => (status, "service unavailable\n").into_response(),
         }
     }
@@ -117,6 +146,11 @@ pub async fn authenticate(
         .map_err(AuthError::Unavailable)?
         .ok_or(AuthError::Unknown)?;
     if row.revoked {
+        // The answer carries the purge instruction; record that it was given
+        // (best effort: the refusal stands either way).
+        if let Err(error) = db.mark_purge_instructed(row.device_id).await {
+            tracing::warn!(device = %row.device_id, %error, "could not record the purge instruction");
+        }
         return Err(AuthError::Revoked(row.device_id));
     }
     if row.expired {
@@ -208,6 +242,19 @@ mod tests {
                 .map(|v| v.as_bytes()),
             Some(&b"Bearer"[..])
         );
+        assert_eq!(
+            response.headers().get(PURGE_HEADER).map(|v| v.as_bytes()),
+            Some(&b"revoked"[..])
+        );
+        for other in [
+            AuthError::Unknown,
+            AuthError::Expired(Uuid::nil()),
+            AuthError::Malformed,
+        ] {
+            let response = other.into_response();
+            assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+            assert!(response.headers().get(PURGE_HEADER).is_none());
+        }
         let response = AuthError::Unavailable(DbError::Unavailable("down".into())).into_response();
         assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
     }

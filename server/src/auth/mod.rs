@@ -6,6 +6,7 @@
 
 pub mod device;
 pub mod password;
+pub mod throttle;
 pub mod token;
 
 use uuid::Uuid;

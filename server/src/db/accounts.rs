@@ -55,6 +55,8 @@ pub struct LoginRow {
     pub password_hash: String,
     /// Whether the account is disabled.
     pub disabled: bool,
+    /// The id of the user's caseload-index document.
+    pub caseload_index: Uuid,
 }
 
 /// A device found by its token hash, with what deciding on it needs.
@@ -197,8 +199,9 @@ impl Db {
 
     /// What checking a password for `username` needs.
     pub async fn login_row(&self, username: &str) -> Result<Option<LoginRow>, DbError> {
-        let row: Option<(Uuid, String, String, bool)> = sqlx::query_as(
-            "SELECT id, role, password_hash, disabled_at IS NOT NULL FROM users WHERE username = $1",
+        let row: Option<(Uuid, String, String, bool, Uuid)> = sqlx::query_as(
+            "SELECT id, role, password_hash, disabled_at IS NOT NULL, caseload_index \
+             FROM users WHERE username = $1",
         )
         .bind(username)
         .fetch_optional(self.pool())
@@ -208,6 +211,7 @@ impl Db {
             role: r.1,
             password_hash: r.2,
             disabled: r.3,
+            caseload_index: r.4,
         }))
     }
 
@@ -346,6 +350,29 @@ impl Db {
         Ok(())
     }
 
+    /// Records that revoked `device` presented its token and was told to
+    /// purge (the latest such time is kept).
+    pub async fn mark_purge_instructed(&self, device: Uuid) -> Result<(), DbError> {
+        sqlx::query("UPDATE devices SET purge_instructed_at = now() WHERE id = $1")
+            .bind(device)
+            .execute(self.pool())
+            .await?;
+        Ok(())
+    }
+
+    /// When `device` was last told to purge (RFC 3339, UTC), if ever;
+    /// `Ok(None)` also when there is no such device.
+    pub async fn purge_instructed_at(&self, device: Uuid) -> Result<Option<String>, DbError> {
+        let row: Option<(Option<String>,)> = sqlx::query_as(
+            "SELECT to_char(purge_instructed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') \
+             FROM devices WHERE id = $1",
+        )
+        .bind(device)
+        .fetch_optional(self.pool())
+        .await?;
+        Ok(row.and_then(|r| r.0))
+    }
+
     /// Devices, oldest first; only `username`'s when given.
     pub async fn list_devices(&self, username: Option<&str>) -> Result<Vec<DeviceRow>, DbError> {
         let rows: Vec<DeviceTuple> = sqlx::query_as(
@@ -415,6 +442,19 @@ impl Db {
             failures: r.0,
             locked: r.1,
         }))
+    }
+
+    /// Seconds until the last lock among `keys` ends (rounded up), or
+    /// `None` when none of them is locked now.
+    pub async fn throttle_locked_for(&self, keys: &[String]) -> Result<Option<i64>, DbError> {
+        let (secs,): (Option<i64>,) = sqlx::query_as(
+            "SELECT ceil(max(extract(epoch FROM locked_until - now())))::bigint \
+             FROM login_throttle WHERE key = ANY($1) AND locked_until > now()",
+        )
+        .bind(keys)
+        .fetch_one(self.pool())
+        .await?;
+        Ok(secs)
     }
 
     /// Counts a failed sign-in for `key`. Failures older than

@@ -1,7 +1,9 @@
 //! HTTP routes: `/sync` (automerge-repo WebSocket), `/healthz`, `/readyz`,
-//! `/metrics`. Thin: the WebSocket handler only moves frames between the
-//! socket and the sync driver.
+//! `/metrics`, and the JSON API under `/api/v1` ([`api`]). Thin: the
+//! WebSocket handler only moves frames between the socket and the sync
+//! driver.
 
+pub mod api;
 mod ws;
 
 use std::sync::Arc;
@@ -32,6 +34,8 @@ pub struct AppState {
     pub max_message_bytes: usize,
     /// Queues audit events ([`crate::audit`]).
     pub audit: Auditor,
+    /// The JSON API's limits and settings.
+    pub api: api::ApiState,
 }
 
 /// The router.
@@ -41,6 +45,7 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))
+        .nest("/api/v1", api::router())
         .with_state(state)
 }
 

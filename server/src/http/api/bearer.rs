@@ -1,0 +1,44 @@
+//! [`Device`]: the extractor of an API request's device, from its
+//! `Authorization: Bearer` token (the API takes no token in the query,
+//! where it would end up in logs). A refusal is a 401 `unauthorized` (with
+//! the purge instruction for a revoked device), or 503 when the database
+//! cannot be asked.
+
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, FromRequestParts};
+use axum::http::request::Parts;
+use uuid::Uuid;
+
+use super::ApiError;
+use crate::auth::Principal;
+use crate::auth::device::authenticate_request;
+use crate::http::AppState;
+
+/// An authenticated device and its user.
+#[derive(Debug, Clone)]
+pub struct Device {
+    /// The user behind the token.
+    pub principal: Principal,
+    /// The device the token belongs to.
+    pub device_id: Uuid,
+}
+
+impl FromRequestParts<AppState> for Device {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let addr = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|info| info.0);
+        let principal = authenticate_request(&state.db, &parts.headers, None, addr).await?;
+        let device_id = principal
+            .device_id
+            .ok_or(ApiError::Unauthorized { purge: false })?;
+        Ok(Device {
+            principal,
+            device_id,
+        })
+    }
+}

@@ -1,0 +1,170 @@
+//! Device enrolment and token rotation.
+//!
+//! `POST /api/v1/devices` `{username, password, deviceName}`: a peer or
+//! supervisor signs in once from a device and gets `201 {deviceId, userId,
+//! token, expiresAt, caseloadIndex}`. The order of the checks matters:
+//!
+//! 1. the body is validated (400) before anything is counted;
+//! 2. a locked account or address is refused (429 with `Retry-After`)
+//!    before the password is looked at, so even the right one is refused;
+//! 3. the password is checked with Argon2id off the async threads; an
+//!    unknown user is checked against a dummy hash, so both failures take
+//!    the same time and get the same 401, and both are counted;
+//! 4. success clears the account's failures; an admin is then refused with
+//!    403 (admins do not sync notes), anyone else gets a new device.
+//!
+//! `POST /api/v1/devices/rotate` (Bearer): the device's token is replaced
+//! in one statement, so the old one stops working at once; `200 {token,
+//! expiresAt}`.
+
+use std::net::SocketAddr;
+
+use alongside_shared::wire::DocumentId;
+use axum::Json;
+use axum::extract::{ConnectInfo, State};
+use axum::http::StatusCode;
+use serde::{Deserialize, Serialize};
+
+use super::ApiError;
+use super::bearer::Device;
+use super::json::ApiJson;
+use crate::admin::{self, AdminError};
+use crate::auth::{Role, password, throttle};
+use crate::http::AppState;
+
+/// Longest username accepted (as `admin user add`).
+const MAX_USERNAME_CHARS: usize = 64;
+
+/// The body of `POST /api/v1/devices`.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct EnrolRequest {
+    username: String,
+    password: String,
+    device_name: String,
+}
+
+/// A new device's credentials.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct Enrolment {
+    device_id: String,
+    user_id: String,
+    token: String,
+    expires_at: String,
+    caseload_index: String,
+}
+
+/// A rotated token.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct RotatedToken {
+    token: String,
+    expires_at: String,
+}
+
+/// `POST /api/v1/devices`.
+pub(super) async fn enrol(
+    State(state): State<AppState>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    ApiJson(request): ApiJson<EnrolRequest>,
+) -> Result<(StatusCode, Json<Enrolment>), ApiError> {
+    let EnrolRequest {
+        username,
+        password,
+        device_name,
+    } = request;
+    if username.is_empty() || password.is_empty() {
+        return Err(ApiError::BadRequest(
+            "username and password must not be empty".into(),
+        ));
+    }
+    if username.chars().count() > MAX_USERNAME_CHARS {
+        return Err(ApiError::BadRequest(format!(
+            "username: at most {MAX_USERNAME_CHARS} characters"
+        )));
+    }
+    admin::check_name("device name", &device_name, 100)?;
+
+    let db = &state.db;
+    let account_key = throttle::account_key(&username);
+    let keys = [account_key.clone(), throttle::address_key(addr.ip())];
+    if let Some(retry_after_secs) = throttle::locked_for(db, &keys).await? {
+        tracing::info!(%username, %addr, "sign-in refused: locked");
+        return Err(ApiError::TooManyAttempts { retry_after_secs });
+    }
+
+    let login = db.login_row(&username).await?;
+    let stored = login.as_ref().map(|l| l.password_hash.clone());
+    let matches = {
+        let _permit = state
+            .api
+            .password_checks
+            .acquire()
+            .await
+            .map_err(|e| ApiError::Internal(format!("password check gate: {e}")))?;
+        tokio::task::spawn_blocking(move || password::verify(&password, stored.as_deref()))
+            .await
+            .map_err(|e| ApiError::Internal(format!("password check: {e}")))?
+    };
+    let login = match login {
+        Some(login) if matches => login,
+        _ => {
+            throttle::record_failure(db, &state.api.limits, &keys[0], &keys[1]).await?;
+            tracing::info!(%username, %addr, "sign-in refused: wrong username or password");
+            return Err(ApiError::InvalidCredentials);
+        }
+    };
+    if login.disabled {
+        tracing::info!(%username, %addr, "sign-in refused: user disabled");
+        return Err(ApiError::InvalidCredentials);
+    }
+    throttle::record_success(db, &account_key).await?;
+    match Role::parse(&login.role) {
+        Some(Role::Peer | Role::Supervisor) => {}
+        Some(Role::Admin) => {
+            tracing::info!(%username, %addr, "device enrolment refused: admin");
+            return Err(ApiError::Forbidden(
+                "administrators do not enrol devices; use the admin command line",
+            ));
+        }
+        None => {
+            return Err(ApiError::Internal(format!(
+                "user {username} has unknown role {:?}",
+                login.role
+            )));
+        }
+    }
+    let enrolled =
+        admin::enroll_device(db, &username, &device_name, state.api.token_lifetime).await?;
+    tracing::info!(%username, %addr, device = %enrolled.device_id, "device enrolled");
+    Ok((
+        StatusCode::CREATED,
+        Json(Enrolment {
+            device_id: enrolled.device_id.to_string(),
+            user_id: enrolled.user_id.to_string(),
+            token: enrolled.token,
+            expires_at: enrolled.expires_at,
+            caseload_index: DocumentId::from_uuid(login.caseload_index).url(),
+        }),
+    ))
+}
+
+/// `POST /api/v1/devices/rotate`.
+pub(super) async fn rotate(
+    State(state): State<AppState>,
+    device: Device,
+) -> Result<Json<RotatedToken>, ApiError> {
+    match admin::rotate_device_token(&state.db, device.device_id, state.api.token_lifetime).await {
+        Ok(rotated) => {
+            tracing::info!(device = %device.device_id, "device token rotated");
+            Ok(Json(RotatedToken {
+                token: rotated.token,
+                expires_at: rotated.expires_at,
+            }))
+        }
+        // Revoked between authentication and rotation.
+        Err(AdminError::NoSuchDevice(_)) => Err(ApiError::Unauthorized { purge: true }),
+        Err(other) => Err(other.into()),
+    }
+}

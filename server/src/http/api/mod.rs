@@ -1,0 +1,94 @@
+//! The JSON API under `/api/v1`, for devices (DESIGN.md §6):
+//!
+//! - `POST /api/v1/devices` — a peer or supervisor signs in once from a
+//!   device (`{username, password, deviceName}`) and receives a device
+//!   token ([`devices`]); sign-ins are throttled per account and per address
+//!   ([`crate::auth::throttle`]);
+//! - `POST /api/v1/devices/rotate` — the device swaps its token for a new
+//!   one (Bearer);
+//! - `GET /api/v1/me` — who the device's token belongs to (Bearer) ([`me`]).
+//!
+//! Request bodies are JSON of at most [`MAX_BODY_BYTES`] ([`json`]); every
+//! failure is an [`ApiError`]: a status and `{"error": code, "message":
+//! text}`, never internal detail. Every response says `Cache-Control:
+//! no-store` (they carry tokens and account data).
+
+mod bearer;
+mod devices;
+mod error;
+mod json;
+mod me;
+
+pub use error::ApiError;
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::{HeaderValue, header};
+use axum::middleware::map_response;
+use axum::response::Response;
+use axum::routing::{get, post};
+use tokio::sync::Semaphore;
+
+use super::AppState;
+use crate::admin::Lifetime;
+use crate::auth::throttle::LoginLimits;
+
+/// Largest request body the API reads; larger ones get 413.
+pub const MAX_BODY_BYTES: usize = 16 * 1024;
+
+/// Password checks run at once at most; more wait. Each Argon2id check
+/// takes 19 MiB and tens of milliseconds of a core, so a flood of sign-ins
+/// queues here instead of exhausting memory.
+const CONCURRENT_PASSWORD_CHECKS: usize = 4;
+
+/// What the API needs beyond the shared state: sign-in limits, the lifetime
+/// of tokens it hands out, and the gate on concurrent password checks.
+#[derive(Debug, Clone)]
+pub struct ApiState {
+    /// Sign-in throttling.
+    pub limits: LoginLimits,
+    /// Lifetime of device tokens issued or rotated here.
+    pub token_lifetime: Lifetime,
+    password_checks: Arc<Semaphore>,
+}
+
+impl ApiState {
+    /// API state with these limits and token lifetime.
+    pub fn new(limits: LoginLimits, token_lifetime: Lifetime) -> Self {
+        Self {
+            limits,
+            token_lifetime,
+            password_checks: Arc::new(Semaphore::new(CONCURRENT_PASSWORD_CHECKS)),
+        }
+    }
+}
+
+impl Default for ApiState {
+    fn default() -> Self {
+        Self::new(LoginLimits::default(), Lifetime::default())
+    }
+}
+
+/// The `/api/v1` routes, to be nested under that prefix.
+pub(super) fn router() -> Router<AppState> {
+    Router::new()
+        .route("/devices", post(devices::enrol))
+        .route("/devices/rotate", post(devices::rotate))
+        .route("/me", get(me::me))
+        .fallback(not_found)
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(map_response(no_store))
+}
+
+async fn not_found() -> ApiError {
+    ApiError::NotFound
+}
+
+async fn no_store(mut response: Response) -> Response {
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+}
