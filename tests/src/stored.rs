@@ -62,13 +62,19 @@ pub async fn until_index(
     }
 }
 
-/// Waits until the audit trail holds an event `action` by `user` on
-/// `document` (the auditor writes in batches, shortly after the fact).
-pub async fn audited(db: &Db, user: Uuid, document: DocumentId, action: &str) -> AuditEvent {
+/// Waits until the audit trail holds an event `action` on `document` (by
+/// `user`, when given; the admin command line acts as nobody). The auditor
+/// writes in batches, shortly after the fact.
+pub async fn audited(
+    db: &Db,
+    user: Option<Uuid>,
+    document: DocumentId,
+    action: &str,
+) -> AuditEvent {
     let deadline = Instant::now() + PATIENCE;
     let filter = AuditFilter {
         document: Some(document.to_uuid()),
-        user: Some(user),
+        user,
         before_seq: None,
         limit: 1000,
     };
@@ -82,7 +88,7 @@ pub async fn audited(db: &Db, user: Uuid, document: DocumentId, action: &str) ->
         }
         assert!(
             Instant::now() < deadline,
-            "no {action} audited for user {user} on {document}"
+            "no {action} audited for {user:?} on {document}"
         );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }

@@ -70,6 +70,9 @@ async fn reassignment_moves_access_and_tells_the_old_devices_to_purge() {
         String::from_utf8_lossy(&output.stderr)
     );
 
+    let event = stored::audited(&db, None, id, "assigned").await;
+    assert!(event.detail.contains("assign to bob"), "{}", event.detail);
+
     // The phone is told at once that the document is gone ...
     let deadline = Instant::now() + Duration::from_secs(15);
     loop {

@@ -199,18 +199,18 @@ async fn every_role_gets_exactly_its_access() {
         for ((name, id), (want_find, want_write)) in docs.iter().zip(row.iter()) {
             let user = who.user_id;
             if *want_find == "synced" {
-                stored::audited(&db, user, *id, "document_read").await;
+                stored::audited(&db, Some(user), *id, "document_read").await;
             } else if !(*name == "missing" && who.role == Role::Peer) {
-                let event = stored::audited(&db, user, *id, "access_denied").await;
+                let event = stored::audited(&db, Some(user), *id, "access_denied").await;
                 assert_eq!(event.outcome, "denied");
                 assert_eq!(event.device_id, Some(who.device_id));
                 assert_eq!(event.address.as_deref(), Some("127.0.0.1"));
             }
             if *want_write == "refused" {
-                stored::audited(&db, user, *id, "write_quarantined").await;
+                stored::audited(&db, Some(user), *id, "write_quarantined").await;
             }
             if *want_write == "synced" && *name != "missing" {
-                stored::audited(&db, user, *id, "write_accepted").await;
+                stored::audited(&db, Some(user), *id, "write_accepted").await;
             }
         }
     }

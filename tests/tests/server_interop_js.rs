@@ -117,6 +117,6 @@ async fn an_invalid_document_from_automerge_repo_is_refused_and_quarantined() {
             .all(|r| r.contains("does not match its schema")),
         "{reasons:?}"
     );
-    stored::audited(&db, alice.user_id, document, "write_quarantined").await;
+    stored::audited(&db, Some(alice.user_id), document, "write_quarantined").await;
     db.close().await;
 }

@@ -16,6 +16,7 @@ use clap::{Args, Subcommand};
 use uuid::Uuid;
 
 use super::{AdminError, Lifetime, NewUser, enroll::DEFAULT_LIFETIME_DAYS};
+use crate::audit::{AuditAction, AuditOutcome, AuditRecord};
 use crate::auth::Role;
 use crate::db::Db;
 
@@ -157,6 +158,82 @@ fn parse_role(name: &str) -> Result<Role, String> {
 /// Carries out `command` against `db` (already migrated), printing to
 /// stdout.
 pub async fn run(db: &Db, command: AdminCommand) -> Result<(), AdminError> {
+    let audited = audit_entry(&command);
+    execute(db, command).await?;
+    if let Some(record) = audited {
+        db.append_audit(&[record]).await?;
+    }
+    Ok(())
+}
+
+/// The audit event a successful command leaves (no secrets in it). Reading
+/// the audit trail or listing devices changes nothing and leaves none.
+fn audit_entry(command: &AdminCommand) -> Option<AuditRecord> {
+    let (action, detail, document) = match command {
+        AdminCommand::User {
+            action: UserAction::Add(args),
+        } => (
+            AuditAction::AccountChanged,
+            format!("user add {} as {}", args.username, args.role),
+            None,
+        ),
+        AdminCommand::Team {
+            action: TeamAction::Add { name },
+        } => (
+            AuditAction::AccountChanged,
+            format!("team add {name}"),
+            None,
+        ),
+        AdminCommand::Device { action } => match action {
+            DeviceAction::Enroll {
+                username,
+                device_name,
+                ..
+            } => (
+                AuditAction::DeviceEnrolled,
+                format!("device enroll {device_name:?} for {username}"),
+                None,
+            ),
+            DeviceAction::Revoke { device } => (
+                AuditAction::DeviceRevoked,
+                format!("device revoke {device}"),
+                None,
+            ),
+            DeviceAction::Rotate { device, .. } => (
+                AuditAction::DeviceRotated,
+                format!("device rotate {device}"),
+                None,
+            ),
+            DeviceAction::List { .. } => return None,
+        },
+        AdminCommand::Audit { .. } => return None,
+        AdminCommand::Unlock(args) => (
+            AuditAction::AccountChanged,
+            format!(
+                "unlock {}",
+                args.username
+                    .as_deref()
+                    .or(args.address.as_deref())
+                    .unwrap_or_default()
+            ),
+            None,
+        ),
+        AdminCommand::Assign { participant, to } => (
+            AuditAction::Assigned,
+            format!("assign to {to}"),
+            super::assign::parse_document(participant).ok(),
+        ),
+    };
+    let operator = std::env::var("USER").unwrap_or_else(|_| "unknown".into());
+    let mut record = AuditRecord::new(action, AuditOutcome::Allowed)
+        .detail(format!("admin command line (os user {operator}): {detail}"));
+    if let Some(document) = document {
+        record = record.document(document);
+    }
+    Some(record)
+}
+
+async fn execute(db: &Db, command: AdminCommand) -> Result<(), AdminError> {
     match command {
         AdminCommand::User {
             action: UserAction::Add(args),

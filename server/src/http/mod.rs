@@ -4,6 +4,7 @@
 //! driver.
 
 pub mod api;
+pub(crate) mod audited;
 mod ws;
 
 use std::sync::Arc;

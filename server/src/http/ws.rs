@@ -25,7 +25,10 @@ pub(super) async fn upgrade(
 ) -> Response {
     let principal = match authenticate_request(&state.db, &headers, uri.query(), Some(addr)).await {
         Ok(principal) => principal,
-        Err(refused) => return refused.into_response(),
+        Err(refused) => {
+            super::audited::token_rejected(&state, addr, &refused);
+            return refused.into_response();
+        }
     };
     let ws = match ws {
         Ok(ws) => ws,

@@ -32,7 +32,15 @@ impl FromRequestParts<AppState> for Device {
             .extensions
             .get::<ConnectInfo<SocketAddr>>()
             .map(|info| info.0);
-        let principal = authenticate_request(&state.db, &parts.headers, None, addr).await?;
+        let principal = match authenticate_request(&state.db, &parts.headers, None, addr).await {
+            Ok(principal) => principal,
+            Err(refused) => {
+                if let Some(addr) = addr {
+                    crate::http::audited::token_rejected(state, addr, &refused);
+                }
+                return Err(refused.into());
+            }
+        };
         let device_id = principal
             .device_id
             .ok_or(ApiError::Unauthorized { purge: false })?;

@@ -29,8 +29,9 @@ use super::ApiError;
 use super::bearer::Device;
 use super::json::ApiJson;
 use crate::admin::{self, AdminError};
+use crate::audit::AuditAction;
 use crate::auth::{Role, password, throttle};
-use crate::http::AppState;
+use crate::http::{AppState, audited};
 
 /// Longest username accepted (as `admin user add`).
 const MAX_USERNAME_CHARS: usize = 64;
@@ -91,6 +92,7 @@ pub(super) async fn enrol(
     let keys = [account_key.clone(), throttle::address_key(addr.ip())];
     if let Some(retry_after_secs) = throttle::locked_for(db, &keys).await? {
         tracing::info!(%username, %addr, "sign-in refused: locked");
+        audited::sign_in(&state, addr, None, &username, Err("locked"));
         return Err(ApiError::TooManyAttempts { retry_after_secs });
     }
 
@@ -112,14 +114,29 @@ pub(super) async fn enrol(
         _ => {
             throttle::record_failure(db, &state.api.limits, &keys[0], &keys[1]).await?;
             tracing::info!(%username, %addr, "sign-in refused: wrong username or password");
+            audited::sign_in(
+                &state,
+                addr,
+                None,
+                &username,
+                Err("wrong username or password"),
+            );
             return Err(ApiError::InvalidCredentials);
         }
     };
     if login.disabled {
         tracing::info!(%username, %addr, "sign-in refused: user disabled");
+        audited::sign_in(
+            &state,
+            addr,
+            Some((login.id, &username)),
+            &username,
+            Err("disabled"),
+        );
         return Err(ApiError::InvalidCredentials);
     }
     throttle::record_success(db, &account_key).await?;
+    audited::sign_in(&state, addr, Some((login.id, &username)), &username, Ok(()));
     match Role::parse(&login.role) {
         Some(Role::Peer | Role::Supervisor) => {}
         Some(Role::Admin) => {
@@ -138,6 +155,13 @@ pub(super) async fn enrol(
     let enrolled =
         admin::enroll_device(db, &username, &device_name, state.api.token_lifetime).await?;
     tracing::info!(%username, %addr, device = %enrolled.device_id, "device enrolled");
+    audited::device_changed(
+        &state,
+        addr,
+        AuditAction::DeviceEnrolled,
+        (login.id, &username),
+        enrolled.device_id,
+    );
     Ok((
         StatusCode::CREATED,
         Json(Enrolment {
@@ -153,11 +177,20 @@ pub(super) async fn enrol(
 /// `POST /api/v1/devices/rotate`.
 pub(super) async fn rotate(
     State(state): State<AppState>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
     device: Device,
 ) -> Result<Json<RotatedToken>, ApiError> {
     match admin::rotate_device_token(&state.db, device.device_id, state.api.token_lifetime).await {
         Ok(rotated) => {
             tracing::info!(device = %device.device_id, "device token rotated");
+            let p = &device.principal;
+            audited::device_changed(
+                &state,
+                addr,
+                AuditAction::DeviceRotated,
+                (p.user_id, &p.username),
+                device.device_id,
+            );
             Ok(Json(RotatedToken {
                 token: rotated.token,
                 expires_at: rotated.expires_at,

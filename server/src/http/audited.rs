@@ -1,0 +1,87 @@
+//! Audit events for what happens at the HTTP edge: a token refused (and a
+//! revoked device told to purge), a sign-in, an enrolment, a rotation.
+//! Queued through the [`Auditor`](crate::audit::Auditor) so that a request
+//! never waits on the audit trail.
+
+use std::net::SocketAddr;
+
+use uuid::Uuid;
+
+use super::AppState;
+use crate::audit::{AuditAction, AuditOutcome, AuditRecord};
+use crate::auth::device::AuthError;
+
+fn queue(state: &AppState, record: AuditRecord) {
+    // A full queue logs the record itself; the request goes on.
+    let _ = state.audit.try_record(record);
+}
+
+/// A presented device token was refused.
+pub(crate) fn token_rejected(state: &AppState, addr: SocketAddr, error: &AuthError) {
+    let device = match error {
+        AuthError::Unavailable(_) => return,
+        AuthError::Expired(d)
+        | AuthError::Revoked(d)
+        | AuthError::UserDisabled(d)
+        | AuthError::BadRole(d) => Some(*d),
+        AuthError::Missing | AuthError::Malformed | AuthError::Unknown => None,
+    };
+    let mut record = AuditRecord::new(AuditAction::TokenRejected, AuditOutcome::Denied)
+        .address(addr)
+        .detail(error.to_string());
+    if let Some(device) = device {
+        record = record.device(device);
+    }
+    queue(state, record);
+    if let AuthError::Revoked(device) = error {
+        let told = AuditRecord::new(AuditAction::PurgeInstructed, AuditOutcome::Allowed)
+            .address(addr)
+            .device(*device)
+            .detail("revoked device told to purge");
+        queue(state, told);
+    }
+}
+
+/// A sign-in with a password, successful or not.
+pub(crate) fn sign_in(
+    state: &AppState,
+    addr: SocketAddr,
+    user: Option<(Uuid, &str)>,
+    username: &str,
+    outcome: Result<(), &str>,
+) {
+    let (action, result, detail) = match outcome {
+        Ok(()) => (
+            AuditAction::SignIn,
+            AuditOutcome::Allowed,
+            "signed in".to_owned(),
+        ),
+        Err(why) => (
+            AuditAction::SignInFailed,
+            AuditOutcome::Denied,
+            format!("as {username:?}: {why}"),
+        ),
+    };
+    let mut record = AuditRecord::new(action, result)
+        .address(addr)
+        .detail(detail);
+    if let Some((id, name)) = user {
+        record = record.user(id, name);
+    }
+    queue(state, record);
+}
+
+/// A device was enrolled or its token rotated.
+pub(crate) fn device_changed(
+    state: &AppState,
+    addr: SocketAddr,
+    action: AuditAction,
+    user: (Uuid, &str),
+    device: Uuid,
+) {
+    let record = AuditRecord::new(action, AuditOutcome::Allowed)
+        .address(addr)
+        .user(user.0, user.1)
+        .device(device);
+    queue(state, record);
+}
