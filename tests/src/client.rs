@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use alongside_shared::wire::{self, DocMessage, DocumentId, JoinMessage, Message, PeerId};
 use futures_util::{SinkExt, StreamExt};
+use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::Message as WsMessage;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
@@ -76,8 +77,8 @@ pub enum Reply {
 }
 
 /// A connection speaking raw frames.
-pub struct RawClient {
-    ws: Socket,
+pub struct RawClient<S = MaybeTlsStream<TcpStream>> {
+    ws: WebSocketStream<S>,
     /// This client's peer id.
     pub peer: PeerId,
     /// The server's peer id, after [`RawClient::handshake`].
@@ -101,20 +102,22 @@ impl RawClient {
         Self::over(ws, peer)
     }
 
-    /// A client on an open socket, before the handshake.
-    pub fn over(ws: Socket, peer: &str) -> Self {
-        Self {
-            ws,
-            peer: PeerId::new(peer),
-            server: None,
-        }
-    }
-
     /// Connects with device token `token` and completes the handshake.
     pub async fn joined(url: &str, token: &str, peer: &str) -> Self {
         let mut client = Self::connect(url, token, peer).await;
         client.handshake().await;
         client
+    }
+}
+
+impl<S: AsyncRead + AsyncWrite + Unpin> RawClient<S> {
+    /// A client on an open socket, before the handshake.
+    pub fn over(ws: WebSocketStream<S>, peer: &str) -> Self {
+        Self {
+            ws,
+            peer: PeerId::new(peer),
+            server: None,
+        }
     }
 
     /// Sends `join` and expects `peer`.

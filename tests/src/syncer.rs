@@ -8,6 +8,7 @@ use std::time::Duration;
 use alongside_shared::wire::{DocumentId, Message};
 use automerge::AutoCommit;
 use automerge::sync::{self, SyncDoc};
+use tokio::io::{AsyncRead, AsyncWrite};
 
 use crate::client::{RawClient, Reply};
 
@@ -41,7 +42,10 @@ impl Outcome {
 
 /// Asks for `id` with nothing local, as a device that does not have it.
 /// `Synced` once the server has sent content and nothing more is needed.
-pub async fn find(client: &mut RawClient, id: DocumentId) -> Outcome {
+pub async fn find<S: AsyncRead + AsyncWrite + Unpin>(
+    client: &mut RawClient<S>,
+    id: DocumentId,
+) -> Outcome {
     let mut doc = AutoCommit::new();
     let mut state = sync::State::new();
     let Some(first) = doc.sync().generate_sync_message(&mut state) else {
@@ -54,7 +58,11 @@ pub async fn find(client: &mut RawClient, id: DocumentId) -> Outcome {
 
 /// Pushes `doc`'s changes to `id` and waits until the server's heads cover
 /// them.
-pub async fn push(client: &mut RawClient, id: DocumentId, doc: &mut AutoCommit) -> Outcome {
+pub async fn push<S: AsyncRead + AsyncWrite + Unpin>(
+    client: &mut RawClient<S>,
+    id: DocumentId,
+    doc: &mut AutoCommit,
+) -> Outcome {
     let mut state = sync::State::new();
     let Some(first) = doc.sync().generate_sync_message(&mut state) else {
         return Outcome::NoAnswer("no first message".into());
@@ -71,8 +79,8 @@ pub async fn push(client: &mut RawClient, id: DocumentId, doc: &mut AutoCommit) 
     .await
 }
 
-async fn exchange(
-    client: &mut RawClient,
+async fn exchange<S: AsyncRead + AsyncWrite + Unpin>(
+    client: &mut RawClient<S>,
     id: DocumentId,
     doc: &mut AutoCommit,
     state: &mut sync::State,

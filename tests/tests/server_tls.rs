@@ -12,16 +12,19 @@ use std::process::Command;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use alongside_shared::wire::{self, JoinMessage, Message, PeerId};
+use alongside_shared::doc::edit::participant::create_participant;
+use alongside_shared::doc::participant::Profile;
+use alongside_shared::wire::DocumentId;
 use alongside_tests::accounts::Account;
+use alongside_tests::client::RawClient;
 use alongside_tests::pg::test_database;
 use alongside_tests::server::{TestServer, free_port, http_get};
+use alongside_tests::syncer::{Outcome, find, push};
 use alongside_tests::tls::{
     answer_to_hello, client_config, client_hello, connect_wss, https_get, sync_request,
 };
-use futures_util::{SinkExt, StreamExt};
+use automerge::AutoCommit;
 use rustls::ClientConfig;
-use tokio_tungstenite::tungstenite::Message as WsMessage;
 
 const SERVER: &str = env!("CARGO_BIN_EXE_alongside-server-under-test");
 
@@ -68,42 +71,34 @@ fn tls_server(
     )
 }
 
-async fn join_over_wss(addr: SocketAddr, config: &Arc<ClientConfig>, token: &str) {
-    // Without a device token the upgrade is refused over TLS as well.
+/// Over wss: no token, no upgrade; with one, the handshake and a document
+/// written, acknowledged by the server and found by a second connection.
+async fn sync_over_wss(addr: SocketAddr, config: &Arc<ClientConfig>, token: &str) {
     assert!(
         connect_wss(addr, sync_request(addr, None), config)
             .await
             .is_err()
     );
-    let mut ws = connect_wss(addr, sync_request(addr, Some(token)), config)
-        .await
-        .unwrap();
-    let join = Message::Join(JoinMessage {
-        sender_id: PeerId::new("tls-test-peer"),
-        supported_protocol_versions: Some(vec!["1".into()]),
-        metadata: None,
-    });
-    ws.send(WsMessage::Binary(wire::encode(&join).into()))
-        .await
-        .unwrap();
-    let reply = tokio::time::timeout(Duration::from_secs(10), async {
-        loop {
-            match ws.next().await {
-                Some(Ok(WsMessage::Binary(bytes))) => {
-                    return wire::decode(&bytes, usize::MAX).unwrap();
-                }
-                Some(Ok(_)) => continue,
-                other => panic!("socket ended: {other:?}"),
-            }
-        }
-    })
-    .await
-    .unwrap();
-    assert!(
-        matches!(reply, Message::Peer(_)),
-        "expected peer, got {reply:?}"
-    );
-    let _ = ws.close(None).await;
+    let open = |peer: &'static str| async move {
+        let ws = connect_wss(addr, sync_request(addr, Some(token)), config)
+            .await
+            .unwrap();
+        let mut client = RawClient::over(ws, peer);
+        client.handshake().await;
+        client
+    };
+    let id = DocumentId::from_uuid(uuid::Uuid::new_v4());
+    let mut doc = AutoCommit::new();
+    create_participant(&mut doc, &Profile::new("Over TLS")).unwrap();
+    doc.commit();
+    let mut writer = open("tls-writer").await;
+    let pushed = push(&mut writer, id, &mut doc).await;
+    assert_eq!(pushed.name(), "synced", "{pushed:?}");
+    let mut reader = open("tls-reader").await;
+    match find(&mut reader, id).await {
+        Outcome::Synced(found) => assert_eq!(found.clone().get_heads(), doc.get_heads()),
+        other => panic!("find over wss: {other:?}"),
+    }
 }
 
 fn assert_still_serving(server: &TestServer, config: &Arc<ClientConfig>) {
@@ -124,7 +119,7 @@ fn serves_https_and_wss_and_refuses_what_it_must() {
     assert_still_serving(&server, &config);
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let account = runtime.block_on(Account::peer(&database.url, "tls-peer", "team-tls"));
-    runtime.block_on(join_over_wss(server.addr, &config, &account.token));
+    runtime.block_on(sync_over_wss(server.addr, &config, &account.token));
 
     // Plain HTTP to the TLS port gets no HTTP answer.
     assert!(!matches!(http_get(server.addr, "/healthz"), Some((200, _))));
@@ -185,7 +180,7 @@ fn serves_https_and_wss_and_refuses_what_it_must() {
     assert_still_serving(&server, &config);
 
     // A second WSS session still works, then a graceful stop.
-    runtime.block_on(join_over_wss(server.addr, &config, &account.token));
+    runtime.block_on(sync_over_wss(server.addr, &config, &account.token));
     assert!(server.terminate(), "graceful exit over TLS");
 }
 
