@@ -150,12 +150,19 @@ impl AccessTable {
         s.role == Role::Supervisor && s.teams.iter().any(|t| p.teams.contains(t))
     }
 
-    /// Whether the principal's account is known and active with the role
-    /// it authenticated with.
+    /// Whether the principal's account is active with the role it
+    /// authenticated with. An account the table does not know yet (created
+    /// a moment ago; authentication just read it from the database) counts
+    /// as active, with no teams until the table is reloaded.
     fn active(&self, principal: &Principal) -> bool {
         self.users
             .get(&principal.user_id)
-            .is_some_and(|u| !u.disabled && u.role == principal.role)
+            .is_none_or(|u| !u.disabled && u.role == principal.role)
+    }
+
+    /// Whether the table knows this user.
+    pub fn knows(&self, user: Uuid) -> bool {
+        self.users.contains_key(&user)
     }
 
     /// What `principal` may do with `document` over sync.
@@ -311,5 +318,15 @@ pub(crate) mod tests {
         let mut forged = w.peer_b.clone();
         forged.role = Role::Supervisor;
         assert_eq!(w.table.access(&forged, w.index_a), Access::Unavailable);
+        // An account created a moment ago, not yet in the table: it may
+        // create documents, and sees nobody else's.
+        let newcomer = principal(Role::Peer, true);
+        assert_eq!(w.table.access(&newcomer, Uuid::new_v4()), Access::ReadWrite);
+        assert_eq!(w.table.access(&newcomer, w.acc_a), Access::Unavailable);
+        let new_supervisor = principal(Role::Supervisor, false);
+        assert_eq!(
+            w.table.access(&new_supervisor, w.acc_a),
+            Access::Unavailable
+        );
     }
 }

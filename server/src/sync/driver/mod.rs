@@ -252,7 +252,12 @@ impl Driver {
                 }
                 self.metrics.connections.fetch_add(1, Ordering::Relaxed);
                 self.sockets.insert(conn, outbound);
+                let known = self.hub.policy().table.knows(peer.principal.user_id);
                 self.principals.insert(conn, peer.clone());
+                if !known {
+                    // A new account: load its teams.
+                    self.accounts(AccessSnapshot::default());
+                }
                 self.handle(Event::Connected { conn, peer });
             }
             Input::Frame { conn, bytes } => {
