@@ -170,6 +170,11 @@ impl TestServer {
 
     /// Starts the same server again on the same port (after kill/terminate).
     pub fn restart(&mut self) {
+        // A server still running (not killed or terminated first) is killed,
+        // so that the new one can bind the same address.
+        if matches!(self.child.try_wait(), Ok(None)) {
+            self.kill();
+        }
         self.child = spawn(&self.binary.to_string_lossy(), &self.args);
         self.wait_healthy();
     }
