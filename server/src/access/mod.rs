@@ -8,7 +8,8 @@
 //! - [`actors`]: Automerge actor ids bound to the device that first used
 //!   them;
 //! - [`caseload`]: the per-user caseload index documents the server keeps,
-//!   and assignment of participants to peers.
+//!   and assignment of participants to peers; [`index_writer`] applies the
+//!   sync driver's index edits, coalesced per user.
 //!
 //! The rules are pure functions over these structures, so they are tested
 //! without a database; the sync driver feeds them and enforces them through
@@ -16,6 +17,7 @@
 
 pub mod actors;
 pub mod caseload;
+pub mod index_writer;
 pub mod rules;
 pub mod table;
 

@@ -8,8 +8,9 @@ use uuid::Uuid;
 
 use super::{Db, DbError};
 
-/// The channel on which access changes are announced: a document id, or
-/// `*` for a change to users or teams.
+/// The channel on which access changes are announced: a document's new
+/// access row ([`DocumentAccessRow::to_payload`]), or `*` for a change to
+/// users or teams.
 pub const ACCESS_CHANNEL: &str = "alongside_access";
 
 /// A user, as the access rules need it.
@@ -34,6 +35,43 @@ pub struct DocumentAccessRow {
     pub owner: Option<Uuid>,
     /// For an accompaniment log, its participant record.
     pub participant: Option<Uuid>,
+}
+
+impl DocumentAccessRow {
+    /// The row as an access notice: `document kind owner participant`,
+    /// `-` for an absent id, so that listeners need not read it back.
+    pub fn to_payload(&self) -> String {
+        let id = |v: Option<Uuid>| v.map_or_else(|| "-".to_owned(), |u| u.to_string());
+        format!(
+            "{} {} {} {}",
+            self.document,
+            self.kind,
+            id(self.owner),
+            id(self.participant)
+        )
+    }
+
+    /// Parses [`DocumentAccessRow::to_payload`].
+    pub fn from_payload(payload: &str) -> Option<Self> {
+        let mut parts = payload.split(' ');
+        let document = parts.next()?.parse().ok()?;
+        let kind = parts.next()?.to_owned();
+        let id = |text: &str| match text {
+            "-" => Some(None),
+            text => text.parse().ok().map(Some),
+        };
+        let owner = id(parts.next()?)?;
+        let participant = id(parts.next()?)?;
+        if parts.next().is_some() {
+            return None;
+        }
+        Some(Self {
+            document,
+            kind,
+            owner,
+            participant,
+        })
+    }
 }
 
 /// Everything the access table is built from.
@@ -226,7 +264,13 @@ impl Db {
         .bind(owner)
         .execute(&mut *tx)
         .await?;
-        notify_access(&mut tx, &participant.to_string()).await?;
+        let row = DocumentAccessRow {
+            document: participant,
+            kind: "participant".into(),
+            owner: Some(owner),
+            participant: None,
+        };
+        notify_access(&mut tx, &row.to_payload()).await?;
         tx.commit().await?;
         Ok(previous)
     }
@@ -323,7 +367,7 @@ pub(super) async fn establish(
                 "the document already belongs elsewhere".into(),
             ));
         }
-        notify_access(tx, &document.to_string()).await?;
+        notify_access(tx, &claim.to_payload()).await?;
     }
     if guard.bindings.is_empty() {
         return Ok(());

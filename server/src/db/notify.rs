@@ -42,8 +42,8 @@ impl Announcement {
 pub enum Notice {
     /// A document commit.
     Commit(Announcement),
-    /// Access to this document changed (`None`: users or teams changed).
-    Access(Option<Uuid>),
+    /// A document's access row changed (`None`: users or teams changed).
+    Access(Option<super::access::DocumentAccessRow>),
 }
 
 /// A listening connection.
@@ -70,9 +70,9 @@ impl Listener {
             if n.channel() == ACCESS_CHANNEL {
                 match n.payload() {
                     "*" => return Ok(Some(Notice::Access(None))),
-                    id => {
-                        if let Ok(id) = id.parse() {
-                            return Ok(Some(Notice::Access(Some(id))));
+                    payload => {
+                        if let Some(row) = super::access::DocumentAccessRow::from_payload(payload) {
+                            return Ok(Some(Notice::Access(Some(row))));
                         }
                     }
                 }
@@ -100,5 +100,17 @@ mod tests {
             })
         );
         assert_eq!(Announcement::parse("garbage"), None);
+        let row = super::super::access::DocumentAccessRow {
+            document: Uuid::new_v4(),
+            kind: "accompaniment".into(),
+            owner: None,
+            participant: Some(Uuid::new_v4()),
+        };
+        let parsed = super::super::access::DocumentAccessRow::from_payload(&row.to_payload());
+        assert_eq!(parsed, Some(row));
+        assert_eq!(
+            super::super::access::DocumentAccessRow::from_payload("x y"),
+            None
+        );
     }
 }

@@ -10,7 +10,7 @@ use uuid::Uuid;
 
 use super::{Driver, Internal, fetch};
 use crate::access::DocClass;
-use crate::access::caseload::{self, IndexEdit};
+use crate::access::caseload::IndexEdit;
 use crate::audit::{AuditAction, AuditOutcome, AuditRecord};
 use crate::db::access::{AccessSnapshot, DocumentAccessRow, QuarantinedWrite, WriteGuard};
 use crate::db::notify::Notice;
@@ -68,9 +68,9 @@ pub(super) fn record(peer: &ConnPeer, action: AuditAction, outcome: AuditOutcome
 pub(super) fn notice_input(notice: Notice) -> Internal {
     match notice {
         Notice::Commit(a) => Internal::Announced(a),
-        Notice::Access(Some(document)) => Internal::AccessRow {
-            document: DocumentId::from_uuid(document),
-            row: None,
+        Notice::Access(Some(row)) => Internal::AccessRow {
+            document: DocumentId::from_uuid(row.document),
+            row: Some(row),
         },
         Notice::Access(None) => Internal::Accounts(AccessSnapshot::default()),
     }
@@ -105,12 +105,7 @@ impl Driver {
         let Some(owner) = owner else {
             return;
         };
-        let db = self.db.clone();
-        tokio::spawn(async move {
-            if let Err(e) = caseload::update(&db, owner, &[edit]).await {
-                warn!(%document, error = %e, "cannot list the new document in its owner's caseload index");
-            }
-        });
+        self.index_writer.queue(owner, edit);
     }
 
     /// Storage refused a batch (actor bound elsewhere, document claimed
@@ -187,7 +182,12 @@ impl Driver {
         };
         let policy = self.hub.policy_mut();
         let id = document.to_uuid();
-        policy.table.set_class(id, DocClass::from_row(&row));
+        let class = DocClass::from_row(&row);
+        if policy.table.class(id) == Some(class) {
+            // This node's own claim coming back, or nothing new.
+            return;
+        }
+        policy.table.set_class(id, class);
         let affected: Vec<uuid::Uuid> = std::iter::once(id)
             .chain(policy.table.accompaniments_of(id))
             .collect();

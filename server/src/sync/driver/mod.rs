@@ -22,6 +22,7 @@ use fetch::fetch;
 
 use super::policy::{ConnPeer, ServerPolicy};
 use super::{Input, Outbound, SyncSettings, storage};
+use crate::access::index_writer::IndexWriter;
 use crate::access::{AccessTable, DocClass};
 use crate::audit::{AuditAction, AuditOutcome, Auditor};
 use crate::db::access::{AccessSnapshot, DocumentAccessRow, WriteGuard};
@@ -93,6 +94,8 @@ struct Driver {
     audit: Auditor,
     /// Documents already audited as read on each connection.
     disclosed: HashSet<(ConnId, DocumentId)>,
+    /// Lists new documents in their owners' caseload indexes.
+    index_writer: IndexWriter,
     queued: HashMap<DocumentId, VecDeque<Pending>>,
     in_flight: HashSet<DocumentId>,
     /// Stored size of each resident document, for the memory budget.
@@ -129,6 +132,7 @@ pub(super) fn spawn(
         held: HashMap::new(),
         audit,
         disclosed: HashSet::new(),
+        index_writer: IndexWriter::start(db.clone()),
         queued: HashMap::new(),
         in_flight: HashSet::new(),
         sizes: HashMap::new(),
