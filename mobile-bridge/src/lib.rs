@@ -5,5 +5,9 @@
 //! - [`storage`]: the contract between the sync client and the local store
 //!   ([`storage::DeviceStore`]), so that each can be built and tested on its
 //!   own.
+//! - [`store`]: the encrypted SQLite store implementing it.
+//! - [`clock`]: the injected clock.
 
+pub mod clock;
 pub mod storage;
+pub mod store;
