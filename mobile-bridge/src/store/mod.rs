@@ -42,7 +42,7 @@ use held::Held;
 
 /// A document is compacted into one snapshot chunk once it has this many
 /// chunks (see [`SqliteStore::set_compact_after`]).
-pub const DEFAULT_COMPACT_AFTER: usize = 32;
+pub const DEFAULT_COMPACT_AFTER: usize = 16;
 
 /// The device's encrypted document store.
 pub struct SqliteStore {
