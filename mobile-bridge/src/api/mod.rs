@@ -114,23 +114,27 @@ impl Device {
             .as_deref()
             .map(|t| error::parse_doc_id("caseload_index", t))
             .transpose()?;
-        if self.store.device_actor()?.is_none() {
-            let mut bytes = [0u8; 16];
-            getrandom::fill(&mut bytes)
-                .map_err(|e| crate::storage::StorageError::Io(format!("no randomness: {e}")))?;
-            self.store
-                .set_meta(MetaKey::Actor, &ActorId::from(bytes).to_hex_string())?;
+        let actor = match self.store.device_actor()? {
+            Some(actor) => actor.to_hex_string(),
+            None => {
+                let mut bytes = [0u8; 16];
+                getrandom::fill(&mut bytes)
+                    .map_err(|e| crate::storage::StorageError::Io(format!("no randomness: {e}")))?;
+                ActorId::from(bytes).to_hex_string()
+            }
+        };
+        let index = index.map(|i| i.to_string());
+        let mut values = vec![
+            (MetaKey::Actor, Some(actor.as_str())),
+            (MetaKey::UserId, Some(user_id.as_str())),
+            (MetaKey::DeviceId, Some(device_id.as_str())),
+            (MetaKey::UserName, user_name.as_deref()),
+        ];
+        if let Some(index) = &index {
+            values.push((MetaKey::CaseloadIndex, Some(index.as_str())));
         }
-        self.store.set_meta(MetaKey::UserId, &user_id)?;
-        self.store.set_meta(MetaKey::DeviceId, &device_id)?;
-        match &user_name {
-            Some(n) => self.store.set_meta(MetaKey::UserName, n)?,
-            None => self.store.clear_meta(MetaKey::UserName)?,
-        }
-        if let Some(index) = index {
-            self.store
-                .set_meta(MetaKey::CaseloadIndex, &index.to_string())?;
-        }
+        // One transaction: a device is enrolled entirely or not at all.
+        self.store.set_metas(&values)?;
         self.identity = read_identity(&self.store)?;
         self.identity.clone().ok_or(ApiError::NotEnrolled)
     }

@@ -85,6 +85,35 @@ impl SqliteStore {
         Ok(())
     }
 
+    /// Sets (`Some`) or removes (`None`) several values in one transaction.
+    pub fn set_metas(&mut self, values: &[(MetaKey, Option<&str>)]) -> Result<(), StorageError> {
+        let mut sealed = Vec::with_capacity(values.len());
+        for (key, value) in values {
+            let name = key.as_str();
+            let s = value
+                .map(|v| self.cipher.seal(Purpose::Meta(name), v.as_bytes()))
+                .transpose()?;
+            sealed.push((name, s));
+        }
+        let tx = self.conn.transaction().map_err(sql_err)?;
+        for (name, s) in sealed {
+            match s {
+                Some(s) => tx.execute(
+                    "INSERT INTO meta (key, sealed) VALUES (?1, ?2)
+                     ON CONFLICT (key) DO UPDATE SET sealed = excluded.sealed",
+                    rusqlite::params![name, s],
+                ),
+                None => tx.execute("DELETE FROM meta WHERE key = ?1", [name]),
+            }
+            .map_err(sql_err)?;
+        }
+        tx.commit().map_err(sql_err)?;
+        if let Some((_, Some(actor))) = values.iter().find(|(k, _)| *k == MetaKey::Actor) {
+            self.actor = parse_actor(actor);
+        }
+        Ok(())
+    }
+
     /// Removes `key`.
     pub fn clear_meta(&mut self, key: MetaKey) -> Result<(), StorageError> {
         self.conn

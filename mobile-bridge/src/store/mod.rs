@@ -52,6 +52,7 @@ pub struct SqliteStore {
     docs: HashMap<DocumentId, Held>,
     actor: Option<ActorId>,
     compact_after: usize,
+    touched: std::collections::BTreeSet<DocumentId>,
 }
 
 impl std::fmt::Debug for SqliteStore {
@@ -99,6 +100,13 @@ impl SqliteStore {
     /// Compact a document once it has `n` chunks (at least 2).
     pub fn set_compact_after(&mut self, n: usize) {
         self.compact_after = n.max(2);
+    }
+
+    /// The documents changed by local edits ([`Self::create`],
+    /// [`Self::edit`]) since the last call, for a running sync client to
+    /// hand to its hub (the store itself already holds the changes).
+    pub fn take_locally_changed(&mut self) -> Vec<DocumentId> {
+        std::mem::take(&mut self.touched).into_iter().collect()
     }
 
     /// How many stored chunks document `id` has (0 if not held).

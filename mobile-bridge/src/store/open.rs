@@ -92,6 +92,7 @@ impl SqliteStore {
             docs,
             actor: None,
             compact_after: DEFAULT_COMPACT_AFTER,
+            touched: Default::default(),
         };
         if let Some(actor) = store.device_actor()? {
             store.actor = Some(actor);

@@ -130,6 +130,8 @@ fn server_heads_clear_the_pending_mark() {
     let id = new_participant(&mut store, "Eli");
     rename(&mut store, &id, "Eli K.");
     assert_eq!(store.status().expect("status").pending_changes, 2);
+    assert_eq!(store.take_locally_changed(), vec![id]);
+    assert!(store.take_locally_changed().is_empty());
     let doc = store.load(&id).expect("load").expect("held");
     let mut first = doc.clone();
     let partial = first.get_changes(&[]).first().map(|c| c.hash());

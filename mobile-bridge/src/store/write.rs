@@ -83,6 +83,7 @@ impl SqliteStore {
                 kind,
             },
         );
+        self.touched.insert(id);
         Ok(out)
     }
 
@@ -135,6 +136,7 @@ impl SqliteStore {
             return Err(e.into());
         }
         held.chunks += 1;
+        self.touched.insert(*id);
         self.maybe_compact(id);
         Ok(out)
     }

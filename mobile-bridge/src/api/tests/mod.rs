@@ -2,6 +2,7 @@
 //! kill-safety, the key, and no clear text on disk.
 
 mod accompany;
+mod caseload;
 mod notes;
 mod safety;
 
