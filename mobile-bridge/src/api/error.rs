@@ -44,7 +44,7 @@ pub enum ApiError {
     },
     /// The stored document does not have the expected shape.
     #[error("document problem: {0}")]
-    Document(DocError),
+    Document(Box<DocError>),
     /// The store failed.
     #[error(transparent)]
     Storage(#[from] StorageError),
@@ -64,7 +64,7 @@ impl From<DocError> for ApiError {
     fn from(e: DocError) -> Self {
         match e {
             DocError::OutOfRange { pos, len, .. } => ApiError::TextRange { pos, len },
-            other => ApiError::Document(other),
+            other => ApiError::Document(Box::new(other)),
         }
     }
 }

@@ -26,7 +26,9 @@ fn open(path: &Path, key: &StoreKey) -> SqliteStore {
 fn new_participant(store: &mut SqliteStore, name: &str) -> DocumentId {
     let id = DocumentId::from_uuid(uuid::Uuid::new_v4());
     store
-        .create(id, |doc| create_participant(doc, &Profile::new(name)))
+        .create(id, |doc| {
+            create_participant(doc, &Profile::new(name)).map_err(Box::new)
+        })
         .expect("create");
     id
 }
@@ -39,7 +41,7 @@ fn name_of(store: &SqliteStore, id: &DocumentId) -> String {
 fn rename(store: &mut SqliteStore, id: &DocumentId, name: &str) {
     store
         .edit(id, |doc| {
-            replace_text(doc, ["profile", "displayName"], name)
+            replace_text(doc, ["profile", "displayName"], name).map_err(Box::new)
         })
         .expect("edit");
 }
