@@ -5,5 +5,11 @@
 //! - [`storage`]: the contract between the sync client and the local store
 //!   ([`storage::DeviceStore`]), so that each can be built and tested on its
 //!   own.
+//! - [`store`]: the encrypted SQLite store implementing it.
+//! - [`api`]: the typed editing API over the shared documents ([`api::Device`]).
+//! - [`clock`]: the injected clock.
 
+pub mod api;
+pub mod clock;
 pub mod storage;
+pub mod store;
