@@ -5,5 +5,7 @@
 //! - [`storage`]: the contract between the sync client and the local store
 //!   ([`storage::DeviceStore`]), so that each can be built and tested on its
 //!   own.
+//! - [`sync`]: the sync client, [`sync::SyncClient`], and background sync.
 
 pub mod storage;
+pub mod sync;
