@@ -3,9 +3,13 @@
 //! newly listed documents, and reports what happened.
 //!
 //! A write the server refuses closes the connection (the protocol answers
-//! it with `error`). The client records the refusal in the report, sets the
-//! documents whose changes were unacknowledged aside for this sync, and
-//! reconnects for the rest, a bounded number of times. Any other failure
+//! it with `error`, which does not name the document). The suspects are the
+//! documents whose changes the server had not acknowledged. One suspect is
+//! the refused document: it is reported and set aside for this sync. With
+//! several, half of them are held back and the client reconnects, halving
+//! until the refused document is found; the documents held back are synced
+//! on a later connection. Connections per sync are bounded; whatever is
+//! left is reported, never dropped silently. Any other failure
 //! ends the sync with an error; what was stored before it stays stored, and
 //! the next attempt starts over on a new connection.
 
@@ -22,8 +26,8 @@ use super::session::{Ended, Run, lock};
 use super::transport::{self, Refusal};
 use crate::storage::DeviceStore;
 
-/// Most connections one sync opens (each refused write costs one).
-const MAX_CONNECTIONS: u32 = 4;
+/// Most connections one sync opens (each refused write costs a few).
+const MAX_CONNECTIONS: u32 = 12;
 
 /// Syncs a device's store with its server.
 pub struct SyncClient<S> {
@@ -76,26 +80,42 @@ impl<S: DeviceStore + 'static> SyncClient<S> {
                 Err(Ok(Refusal::Unauthorized)) => return Err(SyncError::Unauthorized),
                 Err(Err(e)) => return Err(e),
             };
-            match run.connection(socket, deadline).await? {
-                Ended::Done => break,
-                Ended::Refused(message) => {
-                    let suspects = run.unacknowledged_sent();
-                    if suspects.is_empty() {
+            let ended = run.connection(socket, deadline).await?;
+            if let Ended::Refused(message) = ended {
+                let suspects = run.unacknowledged_sent();
+                match suspects.as_slice() {
+                    [] => {
                         return Err(SyncError::Protocol(format!(
                             "the server closed the connection: {message}"
                         )));
                     }
-                    for id in suspects {
-                        run.failed.insert(id);
+                    [refused] => {
+                        run.failed.insert(*refused);
                         run.report.errors.push(SyncIssue::new(
-                            Some(id),
+                            Some(*refused),
                             format!("the server refused the changes: {message}"),
                         ));
                     }
-                    if run.report.connections >= MAX_CONNECTIONS || run.finished() {
-                        break;
+                    several => {
+                        let keep = several.len().div_ceil(2);
+                        run.deferred.extend(several[keep..].iter().copied());
                     }
                 }
+                // A new connection re-offers what was not acknowledged.
+                for id in &suspects {
+                    run.sent.remove(id);
+                }
+            } else if run.deferred.is_empty() {
+                break;
+            } else {
+                run.deferred.clear();
+            }
+            if run.report.connections >= MAX_CONNECTIONS {
+                run.deferred.clear();
+                break;
+            }
+            if run.finished() && run.deferred.is_empty() {
+                break;
             }
         }
         Ok(finish(run, started))

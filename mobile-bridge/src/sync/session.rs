@@ -78,12 +78,17 @@ pub(crate) struct Run<S> {
     pub unavailable: BTreeSet<DocumentId>,
     /// Documents given up on in this sync (refused write, storage failure).
     pub failed: BTreeSet<DocumentId>,
+    /// Documents held back for a later connection (while the client works
+    /// out which of several documents the server refused).
+    pub deferred: BTreeSet<DocumentId>,
     /// Documents deleted on the index's instruction.
     pub purged: BTreeSet<DocumentId>,
     /// Documents the device sent changes for.
     pub sent: BTreeSet<DocumentId>,
     /// Documents the device received and stored changes for.
     pub received: BTreeSet<DocumentId>,
+    /// The device's heads per document, as last loaded or stored.
+    local_heads: HashMap<DocumentId, Vec<ChangeHash>>,
     /// Index heads last acted upon.
     index_done: Option<Vec<ChangeHash>>,
     /// What goes into the report.
@@ -94,7 +99,6 @@ pub(crate) struct Run<S> {
 /// Per-connection state.
 struct Connection {
     hub: Hub<AllowAll>,
-    local_heads: HashMap<DocumentId, Vec<ChangeHash>>,
     server_heads: HashMap<DocumentId, Vec<ChangeHash>>,
     outbox: Vec<Vec<u8>>,
     closed: bool,
@@ -116,7 +120,6 @@ impl Connection {
         };
         Self {
             hub: Hub::new(config, AllowAll),
-            local_heads: HashMap::new(),
             server_heads: HashMap::new(),
             outbox: Vec::new(),
             closed: false,
@@ -144,9 +147,11 @@ impl<S: DeviceStore> Run<S> {
             in_sync: BTreeSet::new(),
             unavailable: BTreeSet::new(),
             failed: BTreeSet::new(),
+            deferred: BTreeSet::new(),
             purged: BTreeSet::new(),
             sent: BTreeSet::new(),
             received: BTreeSet::new(),
+            local_heads: HashMap::new(),
             index_done: None,
             report: SyncReport::default(),
             conn,
@@ -159,6 +164,7 @@ impl<S: DeviceStore> Run<S> {
             !self.in_sync.contains(id)
                 && !self.unavailable.contains(id)
                 && !self.failed.contains(id)
+                && !self.deferred.contains(id)
                 && !self.purged.contains(id)
         })
     }
@@ -167,7 +173,7 @@ impl<S: DeviceStore> Run<S> {
     pub fn finished(&self) -> bool {
         let index_current = match self.index {
             Some(index) if self.in_sync.contains(&index) => {
-                self.index_done.as_ref() == self.conn.local_heads.get(&index)
+                self.index_done.as_ref() == self.local_heads.get(&index)
             }
             _ => true,
         };
@@ -329,7 +335,7 @@ impl<S: DeviceStore> Run<S> {
                     // persist unconfirmed stops the hub from syncing it.
                     None => continue,
                     Some(Ok(())) => {
-                        self.conn.local_heads.insert(document, sorted(heads));
+                        self.local_heads.insert(document, sorted(heads));
                         if from.is_some() {
                             self.received.insert(document);
                         }
@@ -372,11 +378,11 @@ impl<S: DeviceStore> Run<S> {
         let loaded = lock(&self.store).and_then(|s| s.load(&id));
         match loaded {
             Ok(Some(mut doc)) => {
-                self.conn.local_heads.insert(id, sorted(doc.get_heads()));
+                self.local_heads.insert(id, sorted(doc.get_heads()));
                 LoadResult::Found(Box::new(doc))
             }
             Ok(None) => {
-                self.conn.local_heads.insert(id, Vec::new());
+                self.local_heads.insert(id, Vec::new());
                 LoadResult::NotFound
             }
             Err(e) => {
@@ -404,7 +410,7 @@ impl<S: DeviceStore> Run<S> {
             .remaining()
             .filter_map(|id| {
                 let server = self.conn.server_heads.get(id)?;
-                let local = self.conn.local_heads.get(id)?;
+                let local = self.local_heads.get(id)?;
                 (!server.is_empty() && server == local && self.conn.hub.is_durable(id))
                     .then(|| (*id, server.clone()))
             })
@@ -433,7 +439,7 @@ impl<S: DeviceStore> Run<S> {
         if !self.in_sync.contains(&index) {
             return;
         }
-        let heads = self.conn.local_heads.get(&index).cloned();
+        let heads = self.local_heads.get(&index).cloned();
         if heads.is_none() || self.index_done == heads {
             return;
         }
