@@ -27,11 +27,12 @@ impl Backoff {
     /// given `unit`, a random draw in `[0, 1)`.
     pub fn delay(&self, failures: u32, unit: f64) -> Duration {
         let exponent = failures.saturating_sub(1).min(30);
-        let full = self
-            .base
-            .saturating_mul(1u32 << exponent)
-            .min(self.max);
-        let unit = if unit.is_finite() { unit.clamp(0.0, 1.0) } else { 0.0 };
+        let full = self.base.saturating_mul(1u32 << exponent).min(self.max);
+        let unit = if unit.is_finite() {
+            unit.clamp(0.0, 1.0)
+        } else {
+            0.0
+        };
         full.mul_f64(0.5 + 0.5 * unit)
     }
 }

@@ -26,7 +26,11 @@ pub struct SyncConfig {
 
 impl SyncConfig {
     /// A configuration with default timeout and no extra CA.
-    pub fn new(url: impl Into<String>, token: impl Into<String>, peer_id: impl Into<String>) -> Self {
+    pub fn new(
+        url: impl Into<String>,
+        token: impl Into<String>,
+        peer_id: impl Into<String>,
+    ) -> Self {
         Self {
             url: url.into(),
             token: token.into(),

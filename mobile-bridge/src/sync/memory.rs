@@ -96,7 +96,11 @@ impl DeviceStore for MemoryStore {
         AutoCommit::new()
             .load_incremental(changes)
             .map_err(|e| StorageError::Corrupt(e.to_string()))?;
-        self.docs.entry(*id).or_default().chunks.push(changes.to_vec());
+        self.docs
+            .entry(*id)
+            .or_default()
+            .chunks
+            .push(changes.to_vec());
         Ok(())
     }
 

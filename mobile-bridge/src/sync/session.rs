@@ -225,7 +225,9 @@ impl<S: DeviceStore> Run<S> {
             if self.conn.closed {
                 break match self.conn.server_error.take() {
                     Some(message) => Ok(Ended::Refused(message)),
-                    None => Err(SyncError::Protocol("the device closed the connection".into())),
+                    None => Err(SyncError::Protocol(
+                        "the device closed the connection".into(),
+                    )),
                 };
             }
             tokio::select! {

@@ -12,10 +12,10 @@ use rustls::{ClientConfig, RootCertStore};
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpStream;
 use tokio_tungstenite::WebSocketStream;
+use tokio_tungstenite::tungstenite::Error as WsError;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::http::{HeaderValue, Response};
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
-use tokio_tungstenite::tungstenite::Error as WsError;
 
 use super::config::SyncConfig;
 use super::error::SyncError;
@@ -52,15 +52,22 @@ pub(crate) async fn connect(config: &SyncConfig) -> Result<Socket, Result<Refusa
         .as_str()
         .into_client_request()
         .map_err(|e| Err(SyncError::Config(format!("bad URL: {e}"))))?;
-    let bearer = HeaderValue::from_str(&format!("Bearer {}", config.token))
-        .map_err(|_| Err(SyncError::Config("the token is not a valid header value".into())))?;
+    let bearer = HeaderValue::from_str(&format!("Bearer {}", config.token)).map_err(|_| {
+        Err(SyncError::Config(
+            "the token is not a valid header value".into(),
+        ))
+    })?;
     request.headers_mut().insert("Authorization", bearer);
 
     let uri = request.uri().clone();
     let secure = match uri.scheme_str() {
         Some("wss") => true,
         Some("ws") => false,
-        _ => return Err(Err(SyncError::Config("the URL must be ws:// or wss://".into()))),
+        _ => {
+            return Err(Err(SyncError::Config(
+                "the URL must be ws:// or wss://".into(),
+            )));
+        }
     };
     let host = uri
         .host()
@@ -72,7 +79,11 @@ pub(crate) async fn connect(config: &SyncConfig) -> Result<Socket, Result<Refusa
 
     let tcp = TcpStream::connect((host.as_str(), port))
         .await
-        .map_err(|e| Err(SyncError::Connection(format!("connect to {host}:{port}: {e}"))))?;
+        .map_err(|e| {
+            Err(SyncError::Connection(format!(
+                "connect to {host}:{port}: {e}"
+            )))
+        })?;
     let _ = tcp.set_nodelay(true);
     let stream: Box<dyn Io> = if secure {
         let tls = tls_config(config.extra_ca_pem.as_deref()).map_err(Err)?;
@@ -104,11 +115,10 @@ fn refusal(response: &Response<Option<Vec<u8>>>) -> Result<Refusal, SyncError> {
     if status != 401 {
         return Err(SyncError::Http(status));
     }
-    let revoked = response
-        .headers()
-        .get_all(PURGE_HEADER)
-        .iter()
-        .any(|v| v.to_str().is_ok_and(|v| v.trim().eq_ignore_ascii_case(PURGE_REVOKED)));
+    let revoked = response.headers().get_all(PURGE_HEADER).iter().any(|v| {
+        v.to_str()
+            .is_ok_and(|v| v.trim().eq_ignore_ascii_case(PURGE_REVOKED))
+    });
     Ok(if revoked {
         Refusal::Revoked
     } else {
@@ -135,13 +145,12 @@ pub(crate) fn tls_config(extra_ca_pem: Option<&[u8]>) -> Result<Arc<ClientConfig
             ));
         }
     }
-    let config = ClientConfig::builder_with_provider(Arc::new(
-        rustls::crypto::ring::default_provider(),
-    ))
-    .with_safe_default_protocol_versions()
-    .map_err(|e| SyncError::Config(format!("TLS: {e}")))?
-    .with_root_certificates(roots)
-    .with_no_client_auth();
+    let config =
+        ClientConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
+            .with_safe_default_protocol_versions()
+            .map_err(|e| SyncError::Config(format!("TLS: {e}")))?
+            .with_root_certificates(roots)
+            .with_no_client_auth();
     Ok(Arc::new(config))
 }
 
@@ -177,7 +186,10 @@ mod tests {
             "HTTP/1.1 401 Unauthorized\r\nAlongside-Purge: revoked\r\ncontent-length: 0\r\n\r\n",
         )
         .await;
-        assert!(matches!(connect(&config(url)).await, Err(Ok(Refusal::Revoked))));
+        assert!(matches!(
+            connect(&config(url)).await,
+            Err(Ok(Refusal::Revoked))
+        ));
     }
 
     #[tokio::test]
