@@ -8,8 +8,10 @@
 //! - [`store`]: the encrypted SQLite store implementing it.
 //! - [`api`]: the typed editing API over the shared documents ([`api::Device`]).
 //! - [`clock`]: the injected clock.
+//! - [`sync`]: the sync client, [`sync::SyncClient`], and background sync.
 
 pub mod api;
 pub mod clock;
 pub mod storage;
 pub mod store;
+pub mod sync;

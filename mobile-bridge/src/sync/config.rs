@@ -1,0 +1,43 @@
+//! Where and how a device syncs.
+
+use std::time::Duration;
+
+use alongside_shared::wire::DocumentId;
+
+/// How a [`super::SyncClient`] reaches its server.
+#[derive(Clone, Debug)]
+pub struct SyncConfig {
+    /// The `/sync` WebSocket URL, `wss://host/sync` (or `ws://` for tests
+    /// and local development).
+    pub url: String,
+    /// The device token, sent as `Authorization: Bearer`.
+    pub token: String,
+    /// The user's caseload index document, when known (from enrolment): it
+    /// lists what the device should hold and what it must delete.
+    pub caseload_index: Option<DocumentId>,
+    /// Extra CA certificates (PEM) to trust besides the platform roots,
+    /// for self-signed development servers.
+    pub extra_ca_pem: Option<Vec<u8>>,
+    /// This device's peer id in the protocol (stable per device).
+    pub peer_id: String,
+    /// The longest one sync may take, from connecting to the last document.
+    pub timeout: Duration,
+}
+
+impl SyncConfig {
+    /// A configuration with default timeout and no extra CA.
+    pub fn new(
+        url: impl Into<String>,
+        token: impl Into<String>,
+        peer_id: impl Into<String>,
+    ) -> Self {
+        Self {
+            url: url.into(),
+            token: token.into(),
+            caseload_index: None,
+            extra_ca_pem: None,
+            peer_id: peer_id.into(),
+            timeout: Duration::from_secs(60),
+        }
+    }
+}

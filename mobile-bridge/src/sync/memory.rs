@@ -1,0 +1,130 @@
+//! An in-memory [`DeviceStore`], for tests and measurements: documents as
+//! lists of automerge chunks, as the SQLite store keeps them, without the
+//! durability or the encryption.
+
+use std::collections::BTreeMap;
+
+use alongside_shared::wire::DocumentId;
+use automerge::{AutoCommit, ChangeHash};
+
+use crate::storage::{DeviceStore, StorageError};
+
+#[derive(Debug, Default, Clone)]
+struct Held {
+    chunks: Vec<Vec<u8>>,
+    server_heads: Vec<ChangeHash>,
+}
+
+/// A [`DeviceStore`] in memory.
+#[derive(Debug, Default, Clone)]
+pub struct MemoryStore {
+    docs: BTreeMap<DocumentId, Held>,
+}
+
+impl MemoryStore {
+    /// An empty store.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Stores all of `doc` as document `id` (a document made on the device).
+    pub fn insert(&mut self, id: DocumentId, doc: &mut AutoCommit) {
+        self.docs.entry(id).or_default().chunks.push(doc.save());
+    }
+
+    /// Edits held document `id` as the editing API would: loads it, applies
+    /// `edit`, and appends the new changes. `None` if it is not held.
+    pub fn edit<R>(
+        &mut self,
+        id: &DocumentId,
+        edit: impl FnOnce(&mut AutoCommit) -> R,
+    ) -> Result<Option<R>, StorageError> {
+        let Some(mut doc) = self.load(id)? else {
+            return Ok(None);
+        };
+        let before = doc.get_heads();
+        let result = edit(&mut doc);
+        doc.commit();
+        let added = doc.save_after(&before);
+        if !added.is_empty() {
+            self.append(id, &added)?;
+        }
+        Ok(Some(result))
+    }
+
+    /// Number of documents held.
+    pub fn len(&self) -> usize {
+        self.docs.len()
+    }
+
+    /// Whether no document is held.
+    pub fn is_empty(&self) -> bool {
+        self.docs.is_empty()
+    }
+
+    /// Whether the server's acknowledged heads of `id` cover the local heads
+    /// (nothing of it is waiting to be synced).
+    pub fn is_acknowledged(&self, id: &DocumentId) -> Result<bool, StorageError> {
+        let Some(mut doc) = self.load(id)? else {
+            return Ok(false);
+        };
+        let server = self.server_heads(id)?;
+        let known = server.iter().all(|h| doc.get_change_by_hash(h).is_some());
+        Ok(known && doc.get_changes(&server).is_empty())
+    }
+}
+
+impl DeviceStore for MemoryStore {
+    fn document_ids(&self) -> Result<Vec<DocumentId>, StorageError> {
+        Ok(self.docs.keys().copied().collect())
+    }
+
+    fn load(&self, id: &DocumentId) -> Result<Option<AutoCommit>, StorageError> {
+        let Some(held) = self.docs.get(id) else {
+            return Ok(None);
+        };
+        let mut doc = AutoCommit::new();
+        for chunk in &held.chunks {
+            doc.load_incremental(chunk)
+                .map_err(|e| StorageError::Corrupt(e.to_string()))?;
+        }
+        Ok(Some(doc))
+    }
+
+    fn append(&mut self, id: &DocumentId, changes: &[u8]) -> Result<(), StorageError> {
+        // Refuse what would not load, as a real store must.
+        AutoCommit::new()
+            .load_incremental(changes)
+            .map_err(|e| StorageError::Corrupt(e.to_string()))?;
+        self.docs
+            .entry(*id)
+            .or_default()
+            .chunks
+            .push(changes.to_vec());
+        Ok(())
+    }
+
+    fn server_heads(&self, id: &DocumentId) -> Result<Vec<ChangeHash>, StorageError> {
+        Ok(self
+            .docs
+            .get(id)
+            .map(|h| h.server_heads.clone())
+            .unwrap_or_default())
+    }
+
+    fn set_server_heads(
+        &mut self,
+        id: &DocumentId,
+        heads: &[ChangeHash],
+    ) -> Result<(), StorageError> {
+        if let Some(held) = self.docs.get_mut(id) {
+            held.server_heads = heads.to_vec();
+        }
+        Ok(())
+    }
+
+    fn purge(&mut self, id: &DocumentId) -> Result<(), StorageError> {
+        self.docs.remove(id);
+        Ok(())
+    }
+}

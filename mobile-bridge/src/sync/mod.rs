@@ -1,0 +1,35 @@
+//! The device's sync client (DESIGN.md §2, §4, §6): drives the shared sync
+//! core ([`alongside_shared::sync::Hub`], initiating role) over a WebSocket
+//! (rustls for `wss://`) against the server's `/sync`, reading and writing
+//! the local store only through [`crate::storage::DeviceStore`].
+//!
+//! - [`SyncClient::sync_now`]: one sync, returning a [`SyncReport`].
+//! - [`BackgroundSync`]: syncs on a schedule and on demand, with
+//!   exponential backoff and jitter after failures.
+//! - [`MemoryStore`]: an in-memory store for tests and measurements.
+//!
+//! Guarantees: what arrives is stored before the hub is told it is durable;
+//! local changes are never deleted by a sync (the server's acknowledged
+//! heads are only recorded); documents are deleted only when the caseload
+//! index lists them under `purge`, or all of them when the server says the
+//! device was revoked.
+
+mod background;
+mod backoff;
+mod caseload;
+mod client;
+mod config;
+mod error;
+mod memory;
+mod report;
+mod session;
+mod transport;
+
+pub use background::{BackgroundSync, Schedule, StopReason, SyncStatus};
+pub use backoff::Backoff;
+pub use client::SyncClient;
+pub use config::SyncConfig;
+pub use error::SyncError;
+pub use memory::MemoryStore;
+pub use report::{SyncIssue, SyncReport};
+pub use transport::{PURGE_HEADER, PURGE_REVOKED};

@@ -1,0 +1,504 @@
+//! One sync, possibly over several connections: the state that outlives a
+//! connection (what is in sync, sent, received, purged) and the driver of
+//! one connection's [`Hub`].
+//!
+//! The driver is thin, as the sync core expects. Frames in become
+//! [`Event::Frame`]; effects are carried out in order: `Send` is written to
+//! the socket, `Load` is answered from the store, `Persist` is appended to
+//! the store and only then confirmed with [`Event::Persisted`] (so the hub
+//! never advertises what the device could lose). Before the hub sees a
+//! frame, the driver reads the heads the server announces for each
+//! document: the server only announces heads it has committed, so when they
+//! equal the device's heads the document is in sync, and they are recorded
+//! with [`DeviceStore::set_server_heads`].
+
+use std::collections::{BTreeSet, HashMap, VecDeque};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use alongside_shared::doc::read::read_caseload_index;
+use alongside_shared::sync::{
+    AllowAll, ConnId, Effect, Event, Hub, HubConfig, Limits, LoadResult, Role,
+};
+use alongside_shared::wire::{self, DocumentId, Message, PeerId, PeerMetadata, StorageId};
+use automerge::ChangeHash;
+use futures_util::{SinkExt, StreamExt};
+use tokio::time::{Instant, MissedTickBehavior, sleep_until};
+use tokio_tungstenite::tungstenite::Message as WsMessage;
+
+use super::caseload::instructions;
+use super::error::SyncError;
+use super::report::{SyncIssue, SyncReport};
+use super::transport::Socket;
+use crate::storage::{DeviceStore, StorageError};
+
+/// The only connection of a session's hub.
+const CONN: ConnId = ConnId(1);
+
+/// Bound on the persist → confirm → send chain of one input.
+const MAX_EFFECTS_PER_INPUT: usize = 1_000_000;
+
+/// How one connection ended.
+#[derive(Debug)]
+pub(crate) enum Ended {
+    /// Every document is in sync (or accounted for).
+    Done,
+    /// The server sent `error` and closed: a refused write.
+    Refused(String),
+}
+
+/// Locks the shared store.
+pub(crate) fn lock<S>(store: &Mutex<S>) -> Result<MutexGuard<'_, S>, StorageError> {
+    store
+        .lock()
+        .map_err(|_| StorageError::Io("the store lock is poisoned".into()))
+}
+
+fn now_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+}
+
+fn sorted(mut heads: Vec<ChangeHash>) -> Vec<ChangeHash> {
+    heads.sort();
+    heads
+}
+
+/// The state of one `sync_now`.
+pub(crate) struct Run<S> {
+    store: Arc<Mutex<S>>,
+    index: Option<DocumentId>,
+    peer_id: String,
+    /// Documents to sync.
+    pub wanted: BTreeSet<DocumentId>,
+    /// Documents the server holds in full.
+    pub in_sync: BTreeSet<DocumentId>,
+    /// Documents the server would not share (`doc-unavailable`).
+    pub unavailable: BTreeSet<DocumentId>,
+    /// Documents given up on in this sync (refused write, storage failure).
+    pub failed: BTreeSet<DocumentId>,
+    /// Documents held back for a later connection (while the client works
+    /// out which of several documents the server refused).
+    pub deferred: BTreeSet<DocumentId>,
+    /// Documents deleted on the index's instruction.
+    pub purged: BTreeSet<DocumentId>,
+    /// Documents the device sent changes for.
+    pub sent: BTreeSet<DocumentId>,
+    /// Documents the device received and stored changes for.
+    pub received: BTreeSet<DocumentId>,
+    /// The device's heads per document, as last loaded or stored.
+    local_heads: HashMap<DocumentId, Vec<ChangeHash>>,
+    /// Index heads last acted upon.
+    index_done: Option<Vec<ChangeHash>>,
+    /// What goes into the report.
+    pub report: SyncReport,
+    conn: Connection,
+}
+
+/// Per-connection state.
+struct Connection {
+    hub: Hub<AllowAll>,
+    server_heads: HashMap<DocumentId, Vec<ChangeHash>>,
+    outbox: Vec<Vec<u8>>,
+    closed: bool,
+    server_error: Option<String>,
+    fatal: Option<SyncError>,
+}
+
+impl Connection {
+    fn new(peer_id: &str) -> Self {
+        let suffix: u32 = rand::random();
+        let config = HubConfig {
+            peer_id: PeerId::new(format!("{peer_id}-{suffix:08x}")),
+            metadata: PeerMetadata {
+                storage_id: Some(StorageId::new(format!("{peer_id}-store"))),
+                is_ephemeral: false,
+            },
+            role: Role::Initiate,
+            limits: Limits::default(),
+        };
+        Self {
+            hub: Hub::new(config, AllowAll),
+            server_heads: HashMap::new(),
+            outbox: Vec::new(),
+            closed: false,
+            server_error: None,
+            fatal: None,
+        }
+    }
+}
+
+impl<S: DeviceStore> Run<S> {
+    /// A sync of `wanted` (plus the index, when known).
+    pub fn new(
+        store: Arc<Mutex<S>>,
+        index: Option<DocumentId>,
+        peer_id: String,
+        mut wanted: BTreeSet<DocumentId>,
+    ) -> Self {
+        wanted.extend(index);
+        let conn = Connection::new(&peer_id);
+        Self {
+            store,
+            index,
+            peer_id,
+            wanted,
+            in_sync: BTreeSet::new(),
+            unavailable: BTreeSet::new(),
+            failed: BTreeSet::new(),
+            deferred: BTreeSet::new(),
+            purged: BTreeSet::new(),
+            sent: BTreeSet::new(),
+            received: BTreeSet::new(),
+            local_heads: HashMap::new(),
+            index_done: None,
+            report: SyncReport::default(),
+            conn,
+        }
+    }
+
+    /// Documents still to settle.
+    pub fn remaining(&self) -> impl Iterator<Item = &DocumentId> {
+        self.wanted.iter().filter(|id| {
+            !self.in_sync.contains(id)
+                && !self.unavailable.contains(id)
+                && !self.failed.contains(id)
+                && !self.deferred.contains(id)
+                && !self.purged.contains(id)
+        })
+    }
+
+    /// Whether the sync is complete.
+    pub fn finished(&self) -> bool {
+        let index_current = match self.index {
+            Some(index) if self.in_sync.contains(&index) => {
+                self.index_done.as_ref() == self.local_heads.get(&index)
+            }
+            _ => true,
+        };
+        index_current && self.remaining().next().is_none()
+    }
+
+    /// Documents sent with changes the server did not acknowledge: the
+    /// suspects when the server refuses a write.
+    pub fn unacknowledged_sent(&self) -> Vec<DocumentId> {
+        self.sent
+            .iter()
+            .filter(|id| !self.in_sync.contains(id) && !self.failed.contains(id))
+            .copied()
+            .collect()
+    }
+
+    /// Syncs over `socket` until done, refused, failed or `deadline`.
+    pub async fn connection(
+        &mut self,
+        socket: Socket,
+        deadline: Instant,
+    ) -> Result<Ended, SyncError> {
+        self.conn = Connection::new(&self.peer_id);
+        self.report.connections += 1;
+        let (mut sink, mut stream) = socket.split();
+        self.step(Event::Tick { now_ms: now_ms() });
+        let open: Vec<DocumentId> = self.remaining().copied().collect();
+        for document in open {
+            self.step(Event::Open { document });
+        }
+        self.step(Event::Connected {
+            conn: CONN,
+            peer: (),
+        });
+        let mut ticks = tokio::time::interval(Duration::from_secs(1));
+        ticks.set_missed_tick_behavior(MissedTickBehavior::Delay);
+
+        let outcome = loop {
+            let frames = std::mem::take(&mut self.conn.outbox);
+            if let Err(e) = self.write(&mut sink, frames).await {
+                break Err(e);
+            }
+            if let Some(fatal) = self.conn.fatal.take() {
+                break Err(fatal);
+            }
+            if self.finished() {
+                break Ok(Ended::Done);
+            }
+            if self.conn.closed {
+                break match self.conn.server_error.take() {
+                    Some(message) => Ok(Ended::Refused(message)),
+                    None => Err(SyncError::Protocol(
+                        "the device closed the connection".into(),
+                    )),
+                };
+            }
+            tokio::select! {
+                () = sleep_until(deadline) => {
+                    break Err(SyncError::Timeout {
+                        in_sync: self.wanted.len() - self.remaining().count(),
+                        total: self.wanted.len(),
+                    });
+                }
+                _ = ticks.tick() => self.step(Event::Tick { now_ms: now_ms() }),
+                message = stream.next() => match message {
+                    Some(Ok(WsMessage::Binary(bytes))) => self.frame(bytes.to_vec()),
+                    Some(Ok(WsMessage::Close(_))) | None => {
+                        break match self.conn.server_error.take() {
+                            Some(message) => Ok(Ended::Refused(message)),
+                            None => Err(SyncError::Connection("the server closed the connection".into())),
+                        };
+                    }
+                    Some(Ok(_)) => {}
+                    Some(Err(e)) => break Err(SyncError::Connection(format!("receive: {e}"))),
+                },
+            }
+        };
+        self.step(Event::Disconnected { conn: CONN });
+        let close = async {
+            let _ = sink.send(WsMessage::Close(None)).await;
+        };
+        let _ = tokio::time::timeout(Duration::from_secs(1), close).await;
+        outcome
+    }
+
+    /// Writes frames and flushes (which also sends pongs owed).
+    async fn write<K>(&mut self, sink: &mut K, frames: Vec<Vec<u8>>) -> Result<(), SyncError>
+    where
+        K: futures_util::Sink<WsMessage, Error = tokio_tungstenite::tungstenite::Error> + Unpin,
+    {
+        for frame in frames {
+            self.report.bytes_sent += frame.len() as u64;
+            self.report.messages_sent += 1;
+            sink.feed(WsMessage::Binary(frame.into()))
+                .await
+                .map_err(|e| SyncError::Connection(format!("send: {e}")))?;
+        }
+        sink.flush()
+            .await
+            .map_err(|e| SyncError::Connection(format!("send: {e}")))
+    }
+
+    /// One frame from the server.
+    fn frame(&mut self, bytes: Vec<u8>) {
+        self.report.bytes_received += bytes.len() as u64;
+        self.report.messages_received += 1;
+        match wire::decode(&bytes, Limits::default().max_frame_bytes) {
+            Ok(Message::Sync(m) | Message::Request(m)) => {
+                if let Ok(sync) = automerge::sync::Message::decode(&m.data) {
+                    self.conn
+                        .server_heads
+                        .insert(m.document_id, sorted(sync.heads));
+                }
+            }
+            Ok(Message::Error { message, .. }) => self.conn.server_error = Some(message),
+            _ => {}
+        }
+        self.step(Event::Frame { conn: CONN, bytes });
+    }
+
+    /// Feeds the hub, carries out the effects, then settles documents.
+    fn step(&mut self, event: Event<()>) {
+        let effects = self.conn.hub.handle(event);
+        self.carry_out(effects);
+        self.settle();
+    }
+
+    fn carry_out(&mut self, effects: Vec<Effect>) {
+        let mut work: VecDeque<Effect> = effects.into();
+        let mut done = 0usize;
+        while let Some(effect) = work.pop_front() {
+            done += 1;
+            if done > MAX_EFFECTS_PER_INPUT {
+                self.conn.fatal = Some(SyncError::Protocol(
+                    "the sync core produced too many effects".into(),
+                ));
+                return;
+            }
+            let follow = match effect {
+                Effect::Send { frame, .. } => {
+                    self.conn.outbox.push(frame);
+                    continue;
+                }
+                Effect::Close { .. } => {
+                    self.conn.closed = true;
+                    continue;
+                }
+                Effect::Load { document } => {
+                    let result = self.load(document);
+                    self.conn.hub.handle(Event::Loaded { document, result })
+                }
+                Effect::Persist {
+                    document,
+                    seq,
+                    data,
+                    heads,
+                    from,
+                    ..
+                } => match self.persist(document, &data) {
+                    // A purged document is not stored again; leaving the
+                    // persist unconfirmed stops the hub from syncing it.
+                    None => continue,
+                    Some(Ok(())) => {
+                        self.local_heads.insert(document, sorted(heads));
+                        if from.is_some() {
+                            self.received.insert(document);
+                        }
+                        self.conn.hub.handle(Event::Persisted { document, seq })
+                    }
+                    Some(Err(e)) => {
+                        self.failed.insert(document);
+                        self.conn.fatal = Some(SyncError::Storage(e));
+                        self.conn.hub.handle(Event::PersistFailed { document, seq })
+                    }
+                },
+                Effect::Unavailable { document, .. } => {
+                    self.unavailable.insert(document);
+                    continue;
+                }
+                Effect::Disclosed { document, .. } => {
+                    self.sent.insert(document);
+                    continue;
+                }
+                Effect::Rejected {
+                    document, error, ..
+                } => {
+                    self.report.errors.push(SyncIssue::new(
+                        document,
+                        format!("the device refused the server's input: {error}"),
+                    ));
+                    continue;
+                }
+                Effect::PeerReady { .. }
+                | Effect::Ephemeral { .. }
+                | Effect::Quarantine { .. }
+                | Effect::Denied { .. }
+                | Effect::Evicted { .. } => continue,
+            };
+            work.extend(follow);
+        }
+    }
+
+    fn load(&mut self, id: DocumentId) -> LoadResult {
+        let loaded = lock(&self.store).and_then(|s| s.load(&id));
+        match loaded {
+            Ok(Some(mut doc)) => {
+                self.local_heads.insert(id, sorted(doc.get_heads()));
+                LoadResult::Found(Box::new(doc))
+            }
+            Ok(None) => {
+                self.local_heads.insert(id, Vec::new());
+                LoadResult::NotFound
+            }
+            Err(e) => {
+                self.failed.insert(id);
+                self.report
+                    .errors
+                    .push(SyncIssue::new(Some(id), format!("could not load: {e}")));
+                LoadResult::Failed(e.to_string())
+            }
+        }
+    }
+
+    /// Stores what the hub asks to persist; `None` for a purged document.
+    fn persist(&mut self, id: DocumentId, data: &[u8]) -> Option<Result<(), StorageError>> {
+        if self.purged.contains(&id) {
+            return None;
+        }
+        Some(lock(&self.store).and_then(|mut s| s.append(&id, data)))
+    }
+
+    /// Marks documents whose heads the server announced as in sync, and
+    /// acts on a new version of the caseload index.
+    fn settle(&mut self) {
+        let newly: Vec<(DocumentId, Vec<ChangeHash>)> = self
+            .remaining()
+            .filter_map(|id| {
+                let server = self.conn.server_heads.get(id)?;
+                let local = self.local_heads.get(id)?;
+                (!server.is_empty() && server == local && self.conn.hub.is_durable(id))
+                    .then(|| (*id, server.clone()))
+            })
+            .collect();
+        for (id, heads) in newly {
+            let recorded = lock(&self.store).and_then(|mut s| s.set_server_heads(&id, &heads));
+            match recorded {
+                Ok(()) => {
+                    self.in_sync.insert(id);
+                }
+                Err(e) => {
+                    self.failed.insert(id);
+                    self.conn.fatal = Some(SyncError::Storage(e));
+                }
+            }
+        }
+        self.follow_index();
+    }
+
+    /// Once the index is in sync at heads not yet acted upon: purge what it
+    /// says to purge, open what the device should hold and does not.
+    fn follow_index(&mut self) {
+        let Some(index) = self.index else {
+            return;
+        };
+        if !self.in_sync.contains(&index) {
+            return;
+        }
+        let heads = self.local_heads.get(&index).cloned();
+        if heads.is_none() || self.index_done == heads {
+            return;
+        }
+        self.index_done = heads;
+        let Some(doc) = self.conn.hub.document(&index) else {
+            return;
+        };
+        let read = match read_caseload_index(doc) {
+            Ok(read) => read,
+            Err(e) => {
+                self.report.errors.push(SyncIssue::new(
+                    Some(index),
+                    format!("the caseload index does not read: {e}"),
+                ));
+                return;
+            }
+        };
+        let told = instructions(&read);
+        for key in told.bad_keys {
+            self.report.errors.push(SyncIssue::new(
+                Some(index),
+                format!("the caseload index names {key:?}, not a document id"),
+            ));
+        }
+        let held: BTreeSet<DocumentId> = match lock(&self.store).and_then(|s| s.document_ids()) {
+            Ok(ids) => ids.into_iter().collect(),
+            Err(e) => {
+                self.conn.fatal = Some(SyncError::Storage(e));
+                return;
+            }
+        };
+        for id in told.purge {
+            if self.purged.contains(&id) || id == index {
+                continue;
+            }
+            if !held.contains(&id) {
+                // Not stored: make sure nothing of it is stored later.
+                self.purged.insert(id);
+                continue;
+            }
+            match lock(&self.store).and_then(|mut s| s.purge(&id)) {
+                Ok(()) => {
+                    self.purged.insert(id);
+                    self.report.purged.push(id);
+                }
+                Err(e) => self.conn.fatal = Some(SyncError::Storage(e)),
+            }
+        }
+        let new: Vec<DocumentId> = told
+            .hold
+            .into_iter()
+            .filter(|id| !self.wanted.contains(id) && !self.purged.contains(id))
+            .collect();
+        for document in new {
+            self.wanted.insert(document);
+            let effects = self.conn.hub.handle(Event::Open { document });
+            self.carry_out(effects);
+        }
+    }
+}
