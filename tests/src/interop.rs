@@ -4,6 +4,7 @@
 
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
+use std::sync::Mutex;
 
 /// The `interop/` folder.
 pub fn dir() -> PathBuf {
@@ -11,8 +12,16 @@ pub fn dir() -> PathBuf {
 }
 
 /// Installs the pinned npm packages if they are not there (the lockfile is
-/// committed); false if that fails.
+/// committed); false if that fails. Tests run side by side, in threads of
+/// one process or in several processes, so the install is done by one of
+/// them at a time: two `npm ci` into one folder break each other.
 pub fn ready() -> bool {
+    static IN_PROCESS: Mutex<()> = Mutex::new(());
+    let _one_thread = IN_PROCESS
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let lock = std::fs::File::create(std::env::temp_dir().join("alongside-interop-npm.lock"));
+    let _one_process = lock.and_then(|file| file.lock().map(|()| file));
     dir()
         .join("node_modules/@automerge/automerge-repo")
         .exists()
