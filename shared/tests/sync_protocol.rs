@@ -472,6 +472,19 @@ fn changes_for_new_document(
     doc.sync().generate_sync_message(state).unwrap().encode()
 }
 
+/// Peer "a" on `conn` writes a new participant `id`; the persist is left in
+/// flight.
+fn write_new_document(hub: &mut Hub<TestPolicy>, conn: ConnId, id: DocumentId) {
+    let mut doc = participant();
+    let mut state = automerge::sync::State::new();
+    let changes = changes_for_new_document(hub, conn, id, &mut doc, &mut state);
+    let effects = hub.handle(Event::Frame {
+        conn,
+        bytes: sync_frame("a", id, changes, false),
+    });
+    assert!(persisted_anything(&effects), "the write goes to storage");
+}
+
 #[test]
 fn no_reply_advertises_heads_before_they_are_persisted() {
     let mut hub = server(TestPolicy::default());
@@ -521,13 +534,7 @@ fn a_failed_persist_closes_the_writer_and_forgets_the_document() {
     let mut hub = server(TestPolicy::default());
     let conn = ready(&mut hub, 1, "a");
     let id = DocumentId::from_bytes([6; 16]);
-    let mut doc = participant();
-    let mut state = automerge::sync::State::new();
-    let changes = changes_for_new_document(&mut hub, conn, id, &mut doc, &mut state);
-    hub.handle(Event::Frame {
-        conn,
-        bytes: sync_frame("a", id, changes, false),
-    });
+    write_new_document(&mut hub, conn, id);
     let effects = hub.handle(Event::PersistFailed {
         document: id,
         seq: 1,
@@ -686,13 +693,7 @@ fn a_write_refused_by_storage_closes_the_writer_and_forgets_the_document() {
     let mut hub = server(TestPolicy::default());
     let conn = ready(&mut hub, 1, "a");
     let id = DocumentId::from_bytes([10; 16]);
-    let mut doc = participant();
-    let mut state = automerge::sync::State::new();
-    let changes = changes_for_new_document(&mut hub, conn, id, &mut doc, &mut state);
-    hub.handle(Event::Frame {
-        conn,
-        bytes: sync_frame("a", id, changes, false),
-    });
+    write_new_document(&mut hub, conn, id);
     let effects = hub.handle(Event::WriteRefused {
         document: id,
         conn: Some(conn),
