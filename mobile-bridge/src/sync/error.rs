@@ -21,6 +21,26 @@ pub enum SyncError {
     /// was deleted; the user must sign in again.
     #[error("the server refused this device's token")]
     Unauthorized,
+    /// The username or password is wrong (enrolment).
+    #[error("wrong username or password")]
+    InvalidCredentials,
+    /// Too many failed sign-ins: the account or address is locked for a
+    /// while.
+    #[error("sign-in is locked; try again in {retry_after_secs} s")]
+    Locked {
+        /// Seconds until the lock ends, as the server said.
+        retry_after_secs: u64,
+    },
+    /// The server's API refused a request (status, error code, message).
+    #[error("the server refused the request ({status} {code}): {message}")]
+    Api {
+        /// HTTP status.
+        status: u16,
+        /// The server's error code.
+        code: String,
+        /// The server's message.
+        message: String,
+    },
     /// The configuration cannot work (bad URL, token or CA certificate).
     #[error("invalid sync configuration: {0}")]
     Config(String),

@@ -6,6 +6,8 @@
 //! - [`SyncClient::sync_now`]: one sync, returning a [`SyncReport`].
 //! - [`BackgroundSync`]: syncs on a schedule and on demand, with
 //!   exponential backoff and jitter after failures.
+//! - [`enrol`], [`who_am_i`]: signing a device in over the API, with the
+//!   server given as a [`ServerUrl`].
 //! - [`MemoryStore`]: an in-memory store for tests and measurements.
 //!
 //! Guarantees: what arrives is stored before the hub is told it is durable;
@@ -14,6 +16,8 @@
 //! index lists them under `purge`, or all of them when the server says the
 //! device was revoked.
 
+mod account;
+mod api_client;
 mod background;
 mod backoff;
 mod caseload;
@@ -22,9 +26,11 @@ mod config;
 mod error;
 mod memory;
 mod report;
+mod server_url;
 mod session;
 mod transport;
 
+pub use account::{Enrolled, Me, enrol, who_am_i};
 pub use background::{BackgroundSync, Schedule, StopReason, SyncStatus};
 pub use backoff::Backoff;
 pub use client::SyncClient;
@@ -32,4 +38,5 @@ pub use config::SyncConfig;
 pub use error::SyncError;
 pub use memory::MemoryStore;
 pub use report::{SyncIssue, SyncReport};
+pub use server_url::ServerUrl;
 pub use transport::{PURGE_HEADER, PURGE_REVOKED};

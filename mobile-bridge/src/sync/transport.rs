@@ -14,7 +14,7 @@ use tokio::net::TcpStream;
 use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::Error as WsError;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
-use tokio_tungstenite::tungstenite::http::{HeaderValue, Response};
+use tokio_tungstenite::tungstenite::http::{HeaderValue, Response, Uri};
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 
 use super::config::SyncConfig;
@@ -59,45 +59,9 @@ pub(crate) async fn connect(config: &SyncConfig) -> Result<Socket, Result<Refusa
     })?;
     request.headers_mut().insert("Authorization", bearer);
 
-    let uri = request.uri().clone();
-    let secure = match uri.scheme_str() {
-        Some("wss") => true,
-        Some("ws") => false,
-        _ => {
-            return Err(Err(SyncError::Config(
-                "the URL must be ws:// or wss://".into(),
-            )));
-        }
-    };
-    let host = uri
-        .host()
-        .ok_or_else(|| Err(SyncError::Config("the URL has no host".into())))?
-        .trim_start_matches('[')
-        .trim_end_matches(']')
-        .to_owned();
-    let port = uri.port_u16().unwrap_or(if secure { 443 } else { 80 });
-
-    let tcp = TcpStream::connect((host.as_str(), port))
+    let stream = open_stream(request.uri(), config.extra_ca_pem.as_deref())
         .await
-        .map_err(|e| {
-            Err(SyncError::Connection(format!(
-                "connect to {host}:{port}: {e}"
-            )))
-        })?;
-    let _ = tcp.set_nodelay(true);
-    let stream: Box<dyn Io> = if secure {
-        let tls = tls_config(config.extra_ca_pem.as_deref()).map_err(Err)?;
-        let name = ServerName::try_from(host.clone())
-            .map_err(|_| Err(SyncError::Config(format!("bad server name {host}"))))?;
-        let connector = tokio_rustls::TlsConnector::from(tls);
-        let stream = connector
-            .connect(name, tcp)
-            .await
-            .map_err(|e| Err(SyncError::Connection(format!("TLS: {e}"))))?;
-        Box::new(stream)
-    } else {
-        Box::new(tcp)
-    };
+        .map_err(Err)?;
 
     let ws_config = WebSocketConfig::default()
         .max_message_size(Some(MAX_MESSAGE_BYTES))
@@ -107,6 +71,46 @@ pub(crate) async fn connect(config: &SyncConfig) -> Result<Socket, Result<Refusa
         Err(WsError::Http(response)) => Err(refusal(&response)),
         Err(e) => Err(Err(SyncError::Connection(format!("upgrade: {e}")))),
     }
+}
+
+/// Opens TCP to `uri`'s host and port, with TLS for `wss://` and
+/// `https://` (plain for `ws://` and `http://`, tests and development).
+pub(crate) async fn open_stream(
+    uri: &Uri,
+    extra_ca_pem: Option<&[u8]>,
+) -> Result<Box<dyn Io>, SyncError> {
+    let secure = match uri.scheme_str() {
+        Some("wss" | "https") => true,
+        Some("ws" | "http") => false,
+        _ => {
+            return Err(SyncError::Config(
+                "the URL must be wss://, https://, ws:// or http://".into(),
+            ));
+        }
+    };
+    let host = uri
+        .host()
+        .ok_or_else(|| SyncError::Config("the URL has no host".into()))?
+        .trim_start_matches('[')
+        .trim_end_matches(']')
+        .to_owned();
+    let port = uri.port_u16().unwrap_or(if secure { 443 } else { 80 });
+
+    let tcp = TcpStream::connect((host.as_str(), port))
+        .await
+        .map_err(|e| SyncError::Connection(format!("connect to {host}:{port}: {e}")))?;
+    let _ = tcp.set_nodelay(true);
+    if !secure {
+        return Ok(Box::new(tcp));
+    }
+    let tls = tls_config(extra_ca_pem)?;
+    let name = ServerName::try_from(host.clone())
+        .map_err(|_| SyncError::Config(format!("bad server name {host}")))?;
+    let stream = tokio_rustls::TlsConnector::from(tls)
+        .connect(name, tcp)
+        .await
+        .map_err(|e| SyncError::Connection(format!("TLS: {e}")))?;
+    Ok(Box::new(stream))
 }
 
 /// Maps a non-101 answer to the upgrade.
