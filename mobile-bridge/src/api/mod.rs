@@ -17,7 +17,8 @@
 //!   [`set_barriers`](Device::set_barriers), [`add_follow_up`](Device::add_follow_up),
 //!   [`tick_follow_up`](Device::tick_follow_up), [`accompaniment`](Device::accompaniment).
 //!
-//! The sync client reaches the same store through [`Device::store_mut`].
+//! The sync client syncs a `Device` directly (it implements
+//! [`crate::storage::DeviceStore`]): share one `Arc<Mutex<Device>>`.
 
 mod accompany;
 mod caseload;
@@ -25,6 +26,7 @@ mod error;
 mod input;
 mod notes;
 mod read;
+mod sync_store;
 pub mod time;
 mod views;
 

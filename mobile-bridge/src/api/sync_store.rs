@@ -1,0 +1,39 @@
+//! [`DeviceStore`] for [`Device`], delegating to its encrypted store, so an
+//! app shares one `Arc<Mutex<Device>>` between its editing calls and a
+//! [`crate::sync::SyncClient<Device>`] (each call holds the lock briefly).
+
+use alongside_shared::wire::DocumentId;
+use automerge::{AutoCommit, ChangeHash};
+
+use super::Device;
+use crate::storage::{DeviceStore, StorageError};
+
+impl DeviceStore for Device {
+    fn document_ids(&self) -> Result<Vec<DocumentId>, StorageError> {
+        self.store.document_ids()
+    }
+
+    fn load(&self, id: &DocumentId) -> Result<Option<AutoCommit>, StorageError> {
+        self.store.load(id)
+    }
+
+    fn append(&mut self, id: &DocumentId, changes: &[u8]) -> Result<(), StorageError> {
+        self.store.append(id, changes)
+    }
+
+    fn server_heads(&self, id: &DocumentId) -> Result<Vec<ChangeHash>, StorageError> {
+        self.store.server_heads(id)
+    }
+
+    fn set_server_heads(
+        &mut self,
+        id: &DocumentId,
+        heads: &[ChangeHash],
+    ) -> Result<(), StorageError> {
+        self.store.set_server_heads(id, heads)
+    }
+
+    fn purge(&mut self, id: &DocumentId) -> Result<(), StorageError> {
+        self.store.purge(id)
+    }
+}
