@@ -1,0 +1,121 @@
+//! Signing a device in: with the user's username and password
+//! (`POST /api/v1/devices`), or with a token an administrator provisioned
+//! (`GET /api/v1/me` says whose it is). Either way the device records who
+//! it is, the server's URL and its token, sealed in the encrypted store.
+
+use super::device::{AlongsideDevice, lock};
+use super::error::BridgeError;
+use super::records::Identity;
+use crate::api::Enrolment;
+use crate::store::MetaKey;
+use crate::sync::{ServerUrl, enrol, who_am_i};
+
+/// What the server said about the user, whichever way they signed in.
+struct SignedIn {
+    server: ServerUrl,
+    token: String,
+    user_id: String,
+    user_name: String,
+    device_id: String,
+    caseload_index: String,
+}
+
+#[uniffi::export]
+impl AlongsideDevice {
+    /// Enrols this device with the user's credentials. `server_url` is the
+    /// server's base URL (`https://host[:port]`, or its `wss://…/sync`).
+    /// A wrong username or password is [`BridgeError::InvalidCredentials`].
+    pub fn enrol(
+        &self,
+        server_url: String,
+        username: String,
+        password: String,
+        device_name: String,
+    ) -> Result<Identity, BridgeError> {
+        let server = ServerUrl::parse(&server_url)?;
+        let username = username.trim().to_owned();
+        if username.is_empty() {
+            return Err(BridgeError::invalid("username", "must not be empty"));
+        }
+        if device_name.trim().is_empty() {
+            return Err(BridgeError::invalid("device_name", "must not be empty"));
+        }
+        let enrolled = self.runtime.block_on(enrol(
+            &server,
+            None,
+            &username,
+            &password,
+            device_name.trim(),
+        ))?;
+        // The name notes are signed with: the display name when the server
+        // has one. The token is already ours, so a failure to ask is no
+        // reason to fail the enrolment; the username stands in.
+        let user_name = self
+            .runtime
+            .block_on(who_am_i(&server, None, &enrolled.token))
+            .ok()
+            .and_then(|me| me.display_name)
+            .unwrap_or(username);
+        self.record(SignedIn {
+            server,
+            token: enrolled.token,
+            user_id: enrolled.user_id,
+            user_name,
+            device_id: enrolled.device_id,
+            caseload_index: enrolled.caseload_index,
+        })
+    }
+
+    /// Enrols this device with a token provisioned by an administrator
+    /// (`alongside-server admin device enroll`). An unknown or expired
+    /// token is [`BridgeError::Unauthorized`], a revoked one
+    /// [`BridgeError::Revoked`].
+    pub fn enrol_with_token(
+        &self,
+        server_url: String,
+        token: String,
+    ) -> Result<Identity, BridgeError> {
+        let server = ServerUrl::parse(&server_url)?;
+        let token = token.trim().to_owned();
+        if token.is_empty() {
+            return Err(BridgeError::invalid("token", "must not be empty"));
+        }
+        let me = self.runtime.block_on(who_am_i(&server, None, &token))?;
+        self.record(SignedIn {
+            server,
+            token,
+            user_id: me.user_id,
+            user_name: me.display_name.unwrap_or(me.username),
+            device_id: me.device_id,
+            caseload_index: me.caseload_index,
+        })
+    }
+}
+
+impl AlongsideDevice {
+    /// Stores the server and token, then the identity (which is what makes
+    /// the device enrolled, so a crash between the two leaves it not
+    /// enrolled, and enrolling again overwrites both).
+    fn record(&self, s: SignedIn) -> Result<Identity, BridgeError> {
+        let mut device = lock(&self.device)?;
+        if let Some(me) = device.identity()
+            && me.user_id != s.user_id
+        {
+            return Err(BridgeError::EnrolledForAnotherUser);
+        }
+        let server = s.server.to_string();
+        device.store_mut().set_metas(&[
+            (MetaKey::ServerUrl, Some(server.as_str())),
+            (MetaKey::DeviceToken, Some(s.token.as_str())),
+        ])?;
+        let identity = device.enrol(&Enrolment {
+            user_id: s.user_id,
+            user_name: Some(s.user_name),
+            device_id: s.device_id,
+            caseload_index: Some(s.caseload_index),
+        })?;
+        // A new token: the next sync builds a new client.
+        *lock(&self.sync)? = None;
+        Ok(Identity::new(&identity, Some(server)))
+    }
+}
