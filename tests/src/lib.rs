@@ -1,6 +1,7 @@
 //! Cross-process end-to-end tests (server + Postgres + devices + third-party
 //! clients) and the tools they share:
 //!
+//! - [`bindings`]: the mobile bridge's built library and generated bindings;
 //! - [`accounts`]: users, teams and device tokens, provisioned through the
 //!   server's administration library;
 //! - [`pg`]: a private Postgres per test run and a fresh database per test;
@@ -11,6 +12,7 @@
 //! - [`load`]: simulated devices and the `alongside-load` generator.
 
 pub mod accounts;
+pub mod bindings;
 pub mod client;
 pub mod interop;
 pub mod load;

@@ -1,0 +1,159 @@
+//! The mobile bridge through its generated bindings, as the phone apps use
+//! it:
+//!
+//! - `committed_bindings_match_the_library`: the Kotlin and Swift sources
+//!   committed under `mobile-bridge/bindings/` are exactly what UniFFI
+//!   generates from the library built now (regenerate them with
+//!   `mobile-bridge/bindings/generate.sh`);
+//! - `python_drives_the_bridge_against_a_real_server`: generates the Python
+//!   bindings beside the built library, starts the server with a peer
+//!   account and runs `mobile-bridge/bindings/python/test_bridge.py`
+//!   (open a store, enrol, work offline, sync, reopen with a wrong and the
+//!   right key), then checks in Postgres that what the script wrote reached
+//!   the server, merged text and all.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::path::Path;
+use std::process::Stdio;
+
+use alongside_shared::wire::DocumentId;
+use alongside_tests::accounts::{Account, admin_db};
+use alongside_tests::bindings::{LIBRARY_FILE, bindings_dir, bridge_library, differences, tree};
+use alongside_tests::pg::test_database;
+use alongside_tests::server::TestServer;
+use alongside_tests::stored;
+use serde_json::Value;
+use uniffi::{GenerateOptions, TargetLanguage};
+
+const SERVER: &str = env!("CARGO_BIN_EXE_alongside-server-under-test");
+
+/// Generates `language` bindings of `library` into `out` the way
+/// `generate.sh` does (library mode, the committed config, unformatted).
+fn generate(library: &Path, language: TargetLanguage, out: &Path) {
+    let utf8 = |p: &Path| p.to_str().expect("a UTF-8 path").to_owned().into();
+    uniffi::generate(GenerateOptions {
+        languages: vec![language],
+        source: utf8(library),
+        out_dir: utf8(out),
+        config_override: Some(utf8(&bindings_dir().join("uniffi.toml"))),
+        format: false,
+        crate_filter: None,
+        metadata_no_deps: true,
+    })
+    .expect("generate bindings");
+}
+
+#[test]
+fn committed_bindings_match_the_library() {
+    let library = bridge_library();
+    let scratch = tempfile::tempdir().unwrap();
+    for (name, language) in [
+        ("kotlin", TargetLanguage::Kotlin),
+        ("swift", TargetLanguage::Swift),
+    ] {
+        let out = scratch.path().join(name);
+        generate(&library, language, &out);
+        let generated = tree(&out);
+        assert!(!generated.is_empty(), "no {name} bindings were generated");
+        let drift = differences(&tree(&bindings_dir().join(name)), &generated);
+        assert!(
+            drift.is_empty(),
+            "the committed {name} bindings are out of date with the library \
+             (run mobile-bridge/bindings/generate.sh and commit the result):\n{}",
+            drift.join("\n")
+        );
+    }
+}
+
+/// Every projection row of `table` (as JSON) whose `key` column is `id`.
+fn rows<'a>(dump: &'a [Value], table: &str, key: &str, id: &str) -> Vec<&'a Value> {
+    dump.iter()
+        .filter(|r| r["table"] == table && r["row"][key] == id)
+        .map(|r| &r["row"])
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn python_drives_the_bridge_against_a_real_server() {
+    let db = test_database();
+    let server = TestServer::start(SERVER, &db.url, &[]);
+    let pia = Account::peer(&db.url, "pia", "north").await;
+
+    let scratch = tempfile::tempdir().unwrap();
+    let python = scratch.path().join("python");
+    let store = scratch.path().join("store");
+    std::fs::create_dir_all(&store).unwrap();
+    let library = bridge_library();
+    generate(&library, TargetLanguage::Python, &python);
+    // The generated module loads the library from its own directory.
+    std::os::unix::fs::symlink(&library, python.join(LIBRARY_FILE)).unwrap();
+
+    let script = bindings_dir().join("python/test_bridge.py");
+    let output = tokio::process::Command::new("python3")
+        .arg(&script)
+        .env("PYTHONPATH", &python)
+        .env("PYTHONDONTWRITEBYTECODE", "1")
+        .env("ALONGSIDE_SERVER_URL", format!("http://{}", server.addr))
+        .env("ALONGSIDE_USERNAME", &pia.username)
+        .env("ALONGSIDE_PASSWORD", &pia.password)
+        .env("ALONGSIDE_STORE_DIR", &store)
+        .stdin(Stdio::null())
+        .output()
+        .await
+        .expect("run python3");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        output.status.success(),
+        "{} failed ({}):\n{stdout}\n{stderr}",
+        script.display(),
+        output.status
+    );
+    let wrote: Value = serde_json::from_str(stdout.lines().last().expect("the script's result"))
+        .unwrap_or_else(|e| panic!("the script's last line is not JSON ({e}):\n{stdout}"));
+    assert_eq!(wrote["user_id"], pia.user_id.to_string());
+
+    // The server holds both documents, and the projection shows what the
+    // script typed, edits merged.
+    let db = admin_db(&db.url).await;
+    let id = |field: &str| -> DocumentId { wrote[field].as_str().unwrap().parse().unwrap() };
+    for field in ["participant", "accompaniment"] {
+        assert!(
+            !stored::heads(&db, id(field)).await.is_empty(),
+            "the server does not hold the {field}"
+        );
+    }
+    let dump: Vec<Value> = db
+        .projection_dump()
+        .await
+        .unwrap()
+        .iter()
+        .map(|line| {
+            let (table, row) = line.split_once(' ').unwrap();
+            serde_json::json!({"table": table, "row": serde_json::from_str::<Value>(row).unwrap()})
+        })
+        .collect();
+    let participant = id("participant").to_uuid().to_string();
+    let visit = id("accompaniment").to_uuid().to_string();
+    let people = rows(&dump, "participants", "document_id", &participant);
+    assert_eq!(people.len(), 1, "{dump:#?}");
+    assert_eq!(people[0]["display_name"], "Zoë Ångström");
+    let notes = rows(&dump, "notes", "document_id", &participant);
+    assert_eq!(notes.len(), 1, "{notes:#?}");
+    assert_eq!(notes[0]["note_id"], wrote["note"]);
+    assert_eq!(notes[0]["intervention"], wrote["intervention"]);
+    assert_eq!(notes[0]["participant_comment"], wrote["comment"]);
+    assert_eq!(notes[0]["status"], "submitted");
+    assert_eq!(notes[0]["device_id"], wrote["device_id"]);
+    let visits = rows(&dump, "accompaniments", "document_id", &visit);
+    assert_eq!(visits.len(), 1, "{dump:#?}");
+    assert_eq!(visits[0]["outcome"], wrote["outcome"]);
+    assert_eq!(visits[0]["status"], "completed");
+    assert_eq!(visits[0]["participant_id"], wrote["participant"]);
+    assert_eq!(visits[0]["note_id"], wrote["note"]);
+    assert!(!visits[0]["returned_at"].is_null(), "{:#?}", visits[0]);
+    let follow_ups = rows(&dump, "follow_ups", "document_id", &visit);
+    assert_eq!(follow_ups.len(), 1, "{follow_ups:#?}");
+    assert_eq!(follow_ups[0]["done"], true, "{:#?}", follow_ups[0]);
+}
