@@ -32,6 +32,9 @@ mod inputs;
 mod records;
 mod sync;
 
+#[cfg(test)]
+mod tests;
+
 pub use device::AlongsideDevice;
 pub use error::BridgeError;
 pub use inputs::{AccompanimentStep, NewAccompaniment, NewNote, NoteField, TextEdit};
