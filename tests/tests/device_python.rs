@@ -8,8 +8,9 @@
 //! - `python_drives_the_bridge_against_a_real_server`: generates the Python
 //!   bindings beside the built library, starts the server with a peer
 //!   account and runs `mobile-bridge/bindings/python/test_bridge.py`
-//!   (open a store, enrol, work offline, sync, reopen with a wrong and the
-//!   right key), then checks in Postgres that what the script wrote reached
+//!   (open a store, enrol, work offline, sync, a second device enrolled
+//!   with a provisioned token merging a concurrent edit, reopen with a
+//!   wrong and the right key), then checks in Postgres that what the script wrote reached
 //!   the server, merged text and all.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -97,6 +98,7 @@ async fn python_drives_the_bridge_against_a_real_server() {
         .env("ALONGSIDE_SERVER_URL", format!("http://{}", server.addr))
         .env("ALONGSIDE_USERNAME", &pia.username)
         .env("ALONGSIDE_PASSWORD", &pia.password)
+        .env("ALONGSIDE_TOKEN", &pia.token)
         .env("ALONGSIDE_STORE_DIR", &store)
         .stdin(Stdio::null())
         .output()

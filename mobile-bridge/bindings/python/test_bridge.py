@@ -11,6 +11,7 @@ PYTHONPATH and starts the server. Inputs, from the environment:
     ALONGSIDE_SERVER_URL   the server's base URL (http://127.0.0.1:PORT)
     ALONGSIDE_USERNAME     a peer's username
     ALONGSIDE_PASSWORD     their password
+    ALONGSIDE_TOKEN        a device token an administrator provisioned for them
     ALONGSIDE_STORE_DIR    an empty directory for the store file
 
 On success it prints one JSON line (the ids and texts it wrote) for the
@@ -55,7 +56,9 @@ def main():
     server = os.environ["ALONGSIDE_SERVER_URL"]
     username = os.environ["ALONGSIDE_USERNAME"]
     password = os.environ["ALONGSIDE_PASSWORD"]
+    provisioned = os.environ["ALONGSIDE_TOKEN"]
     path = os.path.join(os.environ["ALONGSIDE_STORE_DIR"], "phone.db")
+    tablet_path = os.path.join(os.environ["ALONGSIDE_STORE_DIR"], "tablet.db")
     key = os.urandom(32)
 
     # Open a new store; nothing can be written before enrolment.
@@ -165,6 +168,46 @@ def main():
           f"nothing pending after sync: {status}")
     check(status.last_sync_at is not None, "the sync is recorded")
     synced_at = status.last_sync_at
+
+    # A second device of the same worker, enrolled with a provisioned
+    # token, receives the record; then both edit the note offline and
+    # their edits merge by character.
+    tablet = ab.AlongsideDevice.open(tablet_path, os.urandom(32))
+    expect_error(ab.BridgeError.Unauthorized, tablet.enrol_with_token, server, "als_" + "A" * 43)
+    tablet_identity = tablet.enrol_with_token(server, provisioned)
+    check(tablet_identity.user_id == identity.user_id, f"same user: {tablet_identity}")
+    check(tablet_identity.device_id != identity.device_id, "another device")
+    for _ in range(40):
+        tablet.sync_now()
+        entry = [e for e in tablet.caseload() if e.id == participant]
+        if entry and entry[0].held and entry[0].notes == 1:
+            break
+        time.sleep(0.25)
+    else:
+        raise CheckFailed(f"the tablet never received the record: {tablet.caseload()}")
+    check(tablet.note(participant, note).intervention == intervention, "the tablet has the text")
+    device.edit_note(participant, note, ab.NoteField.INTERVENTION,
+                     ab.TextEdit.SPLICE(at=utf16_len(intervention), delete=0,
+                                        insert=" Phone: she’ll call ☎"))
+    tablet.edit_note(participant, note, ab.NoteField.INTERVENTION,
+                     ab.TextEdit.SPLICE(at=0, delete=0, insert="Tablet 📝: "))
+    intervention = "Tablet 📝: " + intervention + " Phone: she’ll call ☎"
+    merged = None
+    for _ in range(40):
+        device.sync_now()
+        tablet.sync_now()
+        device.sync_now()
+        merged = (device.note(participant, note).intervention,
+                  tablet.note(participant, note).intervention)
+        if merged == (intervention, intervention):
+            break
+        time.sleep(0.25)
+    else:
+        raise CheckFailed(f"the edits never merged: {merged!r}")
+    status = device.status()
+    check(status.pending_changes == 0, f"nothing pending after the merge: {status}")
+    synced_at = status.last_sync_at
+    del tablet
 
     # Close the store, then reopen it: a wrong key is a typed error and
     # changes nothing; the right key finds everything.
