@@ -19,6 +19,7 @@ struct Held {
 #[derive(Debug, Default, Clone)]
 pub struct MemoryStore {
     docs: BTreeMap<DocumentId, Held>,
+    cursor: Option<String>,
 }
 
 impl MemoryStore {
@@ -125,6 +126,25 @@ impl DeviceStore for MemoryStore {
 
     fn purge(&mut self, id: &DocumentId) -> Result<(), StorageError> {
         self.docs.remove(id);
+        Ok(())
+    }
+
+    fn unacknowledged(&self) -> Result<Vec<DocumentId>, StorageError> {
+        let mut ids = Vec::new();
+        for id in self.docs.keys() {
+            if !self.is_acknowledged(id)? {
+                ids.push(*id);
+            }
+        }
+        Ok(ids)
+    }
+
+    fn sync_cursor(&self) -> Result<Option<String>, StorageError> {
+        Ok(self.cursor.clone())
+    }
+
+    fn set_sync_cursor(&mut self, cursor: &str) -> Result<(), StorageError> {
+        self.cursor = Some(cursor.to_owned());
         Ok(())
     }
 }

@@ -24,6 +24,7 @@ mod caseload;
 mod client;
 mod config;
 mod error;
+mod feed;
 mod memory;
 mod report;
 mod server_url;

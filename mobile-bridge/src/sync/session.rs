@@ -490,10 +490,14 @@ impl<S: DeviceStore> Run<S> {
                 Err(e) => self.conn.fatal = Some(SyncError::Storage(e)),
             }
         }
+        // Documents already held are synced when they changed (the plan
+        // says which); only the ones not held are new.
         let new: Vec<DocumentId> = told
             .hold
             .into_iter()
-            .filter(|id| !self.wanted.contains(id) && !self.purged.contains(id))
+            .filter(|id| {
+                !held.contains(id) && !self.wanted.contains(id) && !self.purged.contains(id)
+            })
             .collect();
         for document in new {
             self.wanted.insert(document);

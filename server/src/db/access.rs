@@ -264,6 +264,16 @@ impl Db {
         .bind(owner)
         .execute(&mut *tx)
         .await?;
+        // Access changed: the record and its logs count as changed in the
+        // change feed, so a device that kept a copy syncs it again.
+        sqlx::query(
+            "UPDATE documents SET changed_xid = pg_current_xact_id()
+             WHERE id = $1
+                OR id IN (SELECT document_id FROM document_access WHERE participant = $1)",
+        )
+        .bind(participant)
+        .execute(&mut *tx)
+        .await?;
         let row = DocumentAccessRow {
             document: participant,
             kind: "participant".into(),
