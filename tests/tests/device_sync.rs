@@ -272,6 +272,20 @@ async fn reassignment_purges_the_record_from_the_old_peers_device() {
         &["assign", "--participant", &id.to_string(), "--to", "bob"],
         &database.url,
     );
+    // Alice, offline, types into the record after it was reassigned.
+    alices
+        .store()
+        .lock()
+        .unwrap()
+        .edit(&id, |doc| {
+            replace_text(
+                doc,
+                ParticipantText::DisplayName,
+                "typed after reassignment",
+            )
+            .unwrap();
+        })
+        .unwrap();
 
     // The server stops sharing the record at once and lists it under
     // `purge` in the index a moment later: until then the device keeps it
@@ -292,6 +306,26 @@ async fn reassignment_purges_the_record_from_the_old_peers_device() {
     assert_eq!(purged, vec![id]);
     assert!(!holds(&alices, &id), "the reassigned record is gone");
     assert!(holds(&alices, &kept), "the others stay");
+
+    // What she typed was handed over before the copy went: it is in
+    // quarantine (not merged), and the purge is audited.
+    let rows = db.quarantined(id.to_uuid()).await.unwrap();
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    let data = db.quarantined_data(rows[0].0).await.unwrap().unwrap();
+    let stored = db.load(id.to_uuid()).await.unwrap().unwrap();
+    let mut merged = alongside_server::sync::load_stored(&stored).unwrap();
+    merged.load_incremental(&data).unwrap();
+    assert_eq!(
+        read_text(&merged, ParticipantText::DisplayName).unwrap(),
+        "typed after reassignment"
+    );
+    let server_copy = alongside_server::sync::load_stored(&stored).unwrap();
+    assert_ne!(
+        read_text(&server_copy, ParticipantText::DisplayName).unwrap(),
+        "typed after reassignment",
+        "quarantined, never merged"
+    );
+    stored::audited(&db, Some(alice.user_id), id, "purge_confirmed").await;
 
     // Bob's device fetches it as newly listed.
     sync_until_listed(&bobs, &id).await;

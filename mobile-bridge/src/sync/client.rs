@@ -23,10 +23,10 @@ use tokio::time::Instant;
 
 use super::config::SyncConfig;
 use super::error::SyncError;
-use super::feed;
 use super::report::{SyncIssue, SyncReport};
 use super::session::{Ended, Run, lock};
 use super::transport::{self, Refusal};
+use super::{feed, purge};
 use crate::storage::DeviceStore;
 
 /// Most connections one sync opens (each refused write costs a few).
@@ -138,6 +138,17 @@ impl<S: DeviceStore + 'static> SyncClient<S> {
                 break;
             }
         }
+        for id in std::mem::take(&mut run.to_purge) {
+            match purge::hand_over(&self.config, &self.store, &id).await {
+                Ok(()) => run.report.purged.push(id),
+                Err(e) => run.report.errors.push(SyncIssue::new(
+                    Some(id),
+                    format!("access ended; the copy is kept until its purge can be recorded: {e}"),
+                )),
+            }
+        }
+        // Refused writes stay unacknowledged and unpurged copies stay
+        // listed under purge: both are retried whatever the cursor says.
         let complete = run.remaining().next().is_none() && run.deferred.is_empty();
         if let (true, Some(cursor)) = (complete, &plan.cursor) {
             lock(&self.store)?.set_sync_cursor(cursor)?;

@@ -26,6 +26,7 @@ mod config;
 mod error;
 mod feed;
 mod memory;
+mod purge;
 mod report;
 mod server_url;
 mod session;
