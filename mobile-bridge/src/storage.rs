@@ -44,4 +44,12 @@ pub trait DeviceStore: Send {
     ) -> Result<(), StorageError>;
     /// Deletes document `id` and everything about it (access was lost).
     fn purge(&mut self, id: &DocumentId) -> Result<(), StorageError>;
+    /// Documents holding changes the server has not acknowledged: a
+    /// reconnect offers these whatever the server's change feed says.
+    fn unacknowledged(&self) -> Result<Vec<DocumentId>, StorageError>;
+    /// The server's change-feed cursor as of the last complete sync (`None`:
+    /// never synced completely; the next sync covers every document).
+    fn sync_cursor(&self) -> Result<Option<String>, StorageError>;
+    /// Records the cursor of a sync that completed.
+    fn set_sync_cursor(&mut self, cursor: &str) -> Result<(), StorageError>;
 }

@@ -9,13 +9,15 @@
 //! - [`client`]: a raw protocol client for hostile-input tests;
 //! - [`tls`]: HTTPS and `wss://` clients trusting a test certificate;
 //! - [`interop`]: the unmodified automerge-repo JS clients of `interop/`;
-//! - [`load`]: simulated devices and the `alongside-load` generator.
+//! - [`load`]: simulated devices and the `alongside-load` generator;
+//! - [`memory_device`]: in-process sync-client devices over a memory store.
 
 pub mod accounts;
 pub mod bindings;
 pub mod client;
 pub mod interop;
 pub mod load;
+pub mod memory_device;
 pub mod pg;
 pub mod server;
 pub mod stored;

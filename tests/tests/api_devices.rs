@@ -485,3 +485,77 @@ async fn a_revoked_device_is_told_to_purge_and_other_refusals_are_not() {
             .is_none()
     );
 }
+
+#[tokio::test]
+async fn purge_reports_keep_unsynced_changes_and_refuse_bad_input() {
+    let database = test_database();
+    let server = TestServer::start(SERVER, &database.url, &[]);
+    let alice = Account::peer(&database.url, "alice", "north").await;
+    let auth = format!("Bearer {}", alice.token);
+    let document = DocumentId::from_uuid(uuid::Uuid::new_v4()).to_string();
+    let post = |body: Vec<u8>| {
+        let auth = auth.clone();
+        async move {
+            request(
+                server.addr,
+                "POST",
+                "/api/v1/purges",
+                &[
+                    ("Content-Type", "application/json"),
+                    ("Authorization", &auth),
+                ],
+                &body,
+            )
+            .await
+        }
+    };
+    let mut doc = automerge::AutoCommit::new();
+    automerge::transaction::Transactable::put(&mut doc, automerge::ROOT, "note", "typed").unwrap();
+    let changes = base64::Engine::encode(&base64::engine::general_purpose::STANDARD, doc.save());
+
+    let kept =
+        post(serde_json::to_vec(&json!({"document": document, "unsynced": changes})).unwrap())
+            .await;
+    assert_eq!(kept.status, 200, "{kept:?}");
+    assert!(kept.json()["quarantined"].as_i64().is_some(), "{kept:?}");
+    // A day's typing is larger than the API's usual 16 KiB bodies.
+    let day: String = (0..6_000)
+        .map(|_| uuid::Uuid::new_v4().simple().to_string())
+        .collect();
+    let mut long = automerge::AutoCommit::new();
+    automerge::transaction::Transactable::put(&mut long, automerge::ROOT, "note", day).unwrap();
+    let long = base64::Engine::encode(&base64::engine::general_purpose::STANDARD, long.save());
+    assert!(long.len() > 64 * 1024, "{}", long.len());
+    let big =
+        post(serde_json::to_vec(&json!({"document": document, "unsynced": long})).unwrap()).await;
+    assert_eq!(big.status, 200, "{big:?}");
+    let plain = post(serde_json::to_vec(&json!({"document": document})).unwrap()).await;
+    assert_eq!(plain.status, 200, "{plain:?}");
+    assert!(plain.json()["quarantined"].is_null());
+
+    for (body, why) in [
+        (json!({"document": "nope"}), "a bad id"),
+        (
+            json!({"document": document, "unsynced": "%%%"}),
+            "not base64",
+        ),
+        (
+            json!({"document": document, "unsynced": "aGVsbG8="}),
+            "not automerge",
+        ),
+        (json!({"unsynced": changes}), "no document"),
+    ] {
+        let reply = post(serde_json::to_vec(&body).unwrap()).await;
+        assert_eq!(reply.status, 400, "{why}: {reply:?}");
+        assert_eq!(reply.json()["error"], "bad_request", "{why}");
+    }
+    let huge = vec![b'a'; 9 * 1024 * 1024];
+    assert_eq!(post(huge).await.status, 413);
+    let anonymous = post_json(
+        server.addr,
+        "/api/v1/purges",
+        &json!({"document": document}),
+    )
+    .await;
+    assert_eq!(anonymous.status, 401);
+}

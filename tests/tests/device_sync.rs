@@ -5,23 +5,16 @@
 //! middle of a sync, then a retry that completes (and background sync that
 //! resumes by itself); reassignment purges the old peer's copy; a refused
 //! write is reported; a revoked device stops.
-//!
-//! The `measure_reconnect` test (ignored by default) prints what a
-//! reconnect costs with N documents held:
-//! `cargo test -p alongside-tests --test device_sync measure -- --ignored --nocapture`
-//! (`ALONGSIDE_MEASURE_DOCS` sets N, default 500).
+//! (What a reconnect costs is in `device_reconnect.rs`.)
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::process::Command;
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::sync::Arc;
+use std::time::Duration;
 
 use alongside_mobile_bridge::storage::DeviceStore;
-use alongside_mobile_bridge::sync::{
-    BackgroundSync, Backoff, MemoryStore, Schedule, SyncClient, SyncConfig, SyncError, SyncReport,
-    SyncStatus,
-};
+use alongside_mobile_bridge::sync::{BackgroundSync, Backoff, Schedule, SyncError, SyncStatus};
 use alongside_server::db::Db;
 use alongside_shared::doc::edit::participant::note_ids;
 use alongside_shared::doc::edit::text::{read_text, replace_text};
@@ -29,7 +22,7 @@ use alongside_shared::doc::edit::{NarrativePart, ParticipantText};
 use alongside_shared::doc::read::read_caseload_index;
 use alongside_shared::wire::DocumentId;
 use alongside_tests::accounts::Account;
-use alongside_tests::load::workload::participant;
+use alongside_tests::memory_device::{Device, add_participant, device, holds, sync_ok};
 use alongside_tests::pg::test_database;
 use alongside_tests::server::TestServer;
 use alongside_tests::stored;
@@ -38,54 +31,6 @@ use automerge::transaction::Transactable;
 use uuid::Uuid;
 
 const SERVER: &str = env!("CARGO_BIN_EXE_alongside-server-under-test");
-
-type Device = SyncClient<MemoryStore>;
-
-/// A device of `account` (token `token`) with an empty store.
-async fn device(server: &TestServer, db: &Db, account: &Account, token: &str) -> Device {
-    let index = db
-        .caseload_index_of(account.user_id)
-        .await
-        .unwrap()
-        .expect("the user has an index");
-    let mut config = SyncConfig::new(
-        server.sync_url(),
-        token,
-        format!("{}-{}", account.username, &token[..6]),
-    );
-    config.caseload_index = Some(DocumentId::from_uuid(index));
-    config.timeout = Duration::from_secs(60);
-    let device = SyncClient::new(config, Arc::new(Mutex::new(MemoryStore::new())));
-    // The server learns of a new account through a notification; until
-    // then it shares nothing with it. Wait until the device holds its
-    // (empty) caseload index.
-    let index = DocumentId::from_uuid(index);
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while !holds(&device, &index) {
-        assert!(
-            Instant::now() < deadline,
-            "the server never shared the index"
-        );
-        let _ = device.sync_now().await;
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    device
-}
-
-/// Adds a new participant record (with `notes` notes) to the device's store.
-fn add_participant(device: &Device, notes: usize) -> DocumentId {
-    let mut offline = participant(0, 0, notes).unwrap();
-    device
-        .store()
-        .lock()
-        .unwrap()
-        .insert(offline.id, &mut offline.doc);
-    offline.id
-}
-
-fn holds(device: &Device, id: &DocumentId) -> bool {
-    device.store().lock().unwrap().load(id).unwrap().is_some()
-}
 
 fn acknowledged(device: &Device, id: &DocumentId) -> bool {
     device.store().lock().unwrap().is_acknowledged(id).unwrap()
@@ -102,12 +47,6 @@ fn listed(device: &Device) -> Vec<String> {
         .participants
         .into_keys()
         .collect()
-}
-
-async fn sync_ok(device: &Device) -> SyncReport {
-    let report = device.sync_now().await.expect("sync");
-    assert!(report.errors.is_empty(), "sync errors: {report:#?}");
-    report
 }
 
 /// Syncs until the device's index lists `id` (the server lists a new
@@ -333,6 +272,20 @@ async fn reassignment_purges_the_record_from_the_old_peers_device() {
         &["assign", "--participant", &id.to_string(), "--to", "bob"],
         &database.url,
     );
+    // Alice, offline, types into the record after it was reassigned.
+    alices
+        .store()
+        .lock()
+        .unwrap()
+        .edit(&id, |doc| {
+            replace_text(
+                doc,
+                ParticipantText::DisplayName,
+                "typed after reassignment",
+            )
+            .unwrap();
+        })
+        .unwrap();
 
     // The server stops sharing the record at once and lists it under
     // `purge` in the index a moment later: until then the device keeps it
@@ -353,6 +306,26 @@ async fn reassignment_purges_the_record_from_the_old_peers_device() {
     assert_eq!(purged, vec![id]);
     assert!(!holds(&alices, &id), "the reassigned record is gone");
     assert!(holds(&alices, &kept), "the others stay");
+
+    // What she typed was handed over before the copy went: it is in
+    // quarantine (not merged), and the purge is audited.
+    let rows = db.quarantined(id.to_uuid()).await.unwrap();
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    let data = db.quarantined_data(rows[0].0).await.unwrap().unwrap();
+    let stored = db.load(id.to_uuid()).await.unwrap().unwrap();
+    let mut merged = alongside_server::sync::load_stored(&stored).unwrap();
+    merged.load_incremental(&data).unwrap();
+    assert_eq!(
+        read_text(&merged, ParticipantText::DisplayName).unwrap(),
+        "typed after reassignment"
+    );
+    let server_copy = alongside_server::sync::load_stored(&stored).unwrap();
+    assert_ne!(
+        read_text(&server_copy, ParticipantText::DisplayName).unwrap(),
+        "typed after reassignment",
+        "quarantined, never merged"
+    );
+    stored::audited(&db, Some(alice.user_id), id, "purge_confirmed").await;
 
     // Bob's device fetches it as newly listed.
     sync_until_listed(&bobs, &id).await;
@@ -411,70 +384,4 @@ async fn a_revoked_device_stops() {
         }
         other => panic!("a revoked device must be told to purge: {other:?}"),
     }
-}
-
-/// Syncs, retrying what the server answers "busy" (503) for a while.
-async fn sync_patiently(device: &Device) -> SyncReport {
-    for _ in 0..60 {
-        match device.sync_now().await {
-            Err(SyncError::Http(503)) => tokio::time::sleep(Duration::from_millis(500)).await,
-            other => {
-                let report = other.expect("sync");
-                assert!(report.errors.is_empty(), "{report:#?}");
-                return report;
-            }
-        }
-    }
-    panic!("the server stayed busy");
-}
-
-#[tokio::test(flavor = "multi_thread")]
-#[ignore = "a measurement; run with --ignored --nocapture"]
-async fn measure_reconnect() {
-    let n: usize = std::env::var("ALONGSIDE_MEASURE_DOCS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(500);
-    let database = test_database();
-    let server = TestServer::start(SERVER, &database.url, &[]);
-    let db = Db::connect_lazy(&database.url, 2).unwrap();
-    let alice = Account::peer(&database.url, "alice", "team-a").await;
-    let phone = device(&server, &db, &alice, &alice.token).await;
-    let ids: Vec<DocumentId> = (0..n).map(|_| add_participant(&phone, 3)).collect();
-
-    let print = |what: &str, r: &SyncReport| {
-        println!(
-            "{what:<28} docs={n:<5} sent={:>6} msgs {:>10} B | received={:>6} msgs {:>10} B | docs sent {:>4} received {:>4} | {:>8.1} ms",
-            r.messages_sent,
-            r.bytes_sent,
-            r.messages_received,
-            r.bytes_received,
-            r.documents_sent,
-            r.documents_received,
-            r.duration.as_secs_f64() * 1000.0
-        );
-    };
-    let started = Instant::now();
-    let first = sync_patiently(&phone).await;
-    print("first sync (all new)", &first);
-    // Let the index settle so that the measured runs do not fetch it.
-    for _ in 0..3 {
-        sync_patiently(&phone).await;
-    }
-    let unchanged = sync_patiently(&phone).await;
-    print("reconnect, nothing changed", &unchanged);
-    for id in ids.iter().take(3) {
-        phone
-            .store()
-            .lock()
-            .unwrap()
-            .edit(id, |doc| {
-                replace_text(doc, ParticipantText::DisplayName, "Renamed participant").unwrap();
-            })
-            .unwrap();
-    }
-    let three = sync_patiently(&phone).await;
-    print("reconnect, 3 changed", &three);
-    assert_eq!(three.documents_sent, 3);
-    eprintln!("total {:?}", started.elapsed());
 }

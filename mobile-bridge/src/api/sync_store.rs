@@ -36,4 +36,16 @@ impl DeviceStore for Device {
     fn purge(&mut self, id: &DocumentId) -> Result<(), StorageError> {
         self.store.purge(id)
     }
+
+    fn unacknowledged(&self) -> Result<Vec<DocumentId>, StorageError> {
+        self.store.unacknowledged()
+    }
+
+    fn sync_cursor(&self) -> Result<Option<String>, StorageError> {
+        self.store.sync_cursor()
+    }
+
+    fn set_sync_cursor(&mut self, cursor: &str) -> Result<(), StorageError> {
+        self.store.set_sync_cursor(cursor)
+    }
 }

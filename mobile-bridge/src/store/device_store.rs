@@ -3,7 +3,7 @@
 use alongside_shared::wire::DocumentId;
 use automerge::{AutoCommit, ChangeHash};
 
-use super::SqliteStore;
+use super::{MetaKey, SqliteStore};
 use crate::storage::{DeviceStore, StorageError};
 
 impl DeviceStore for SqliteStore {
@@ -35,5 +35,24 @@ impl DeviceStore for SqliteStore {
 
     fn purge(&mut self, id: &DocumentId) -> Result<(), StorageError> {
         self.purge_document(id)
+    }
+
+    fn unacknowledged(&self) -> Result<Vec<DocumentId>, StorageError> {
+        self.pending()?
+            .into_iter()
+            .map(|status| {
+                status.id.parse().map_err(|_| {
+                    StorageError::Corrupt(format!("pending document id {:?}", status.id))
+                })
+            })
+            .collect()
+    }
+
+    fn sync_cursor(&self) -> Result<Option<String>, StorageError> {
+        self.meta(MetaKey::SyncCursor)
+    }
+
+    fn set_sync_cursor(&mut self, cursor: &str) -> Result<(), StorageError> {
+        self.set_meta(MetaKey::SyncCursor, cursor)
     }
 }

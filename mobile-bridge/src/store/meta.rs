@@ -27,6 +27,8 @@ pub enum MetaKey {
     ServerUrl,
     /// The device token (the sync client's business).
     DeviceToken,
+    /// The server's change-feed cursor after the last complete sync.
+    SyncCursor,
 }
 
 impl MetaKey {
@@ -41,6 +43,7 @@ impl MetaKey {
             MetaKey::UserName => "user_name",
             MetaKey::ServerUrl => "server_url",
             MetaKey::DeviceToken => "device_token",
+            MetaKey::SyncCursor => "sync_cursor",
         }
     }
 }

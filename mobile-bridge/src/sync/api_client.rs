@@ -41,6 +41,14 @@ struct ErrorBody {
 impl ApiClient<'_> {
     /// `GET path`, decoding a JSON answer.
     pub async fn get<T: DeserializeOwned>(&self, path: &str) -> Result<T, SyncError> {
+        Ok(self.call(Method::GET, path, None).await?.0)
+    }
+
+    /// `GET path`, decoding a JSON answer, with the answer's body size.
+    pub async fn get_sized<T: DeserializeOwned>(
+        &self,
+        path: &str,
+    ) -> Result<(T, usize), SyncError> {
         self.call(Method::GET, path, None).await
     }
 
@@ -52,7 +60,7 @@ impl ApiClient<'_> {
     ) -> Result<T, SyncError> {
         let body = serde_json::to_vec(body)
             .map_err(|e| SyncError::Config(format!("cannot encode the request: {e}")))?;
-        self.call(Method::POST, path, Some(body)).await
+        Ok(self.call(Method::POST, path, Some(body)).await?.0)
     }
 
     async fn call<T: DeserializeOwned>(
@@ -60,15 +68,17 @@ impl ApiClient<'_> {
         method: Method,
         path: &str,
         body: Option<Vec<u8>>,
-    ) -> Result<T, SyncError> {
+    ) -> Result<(T, usize), SyncError> {
         let (status, retry_after, revoked, bytes) =
             tokio::time::timeout(REQUEST_TIMEOUT, self.exchange(method, path, body))
                 .await
                 .map_err(|_| SyncError::Connection(format!("{path}: no answer in time")))??;
         if status.is_success() {
-            return serde_json::from_slice(&bytes).map_err(|e| {
-                SyncError::Protocol(format!("{path}: unexpected answer from the server: {e}"))
-            });
+            return serde_json::from_slice(&bytes)
+                .map(|answer| (answer, bytes.len()))
+                .map_err(|e| {
+                    SyncError::Protocol(format!("{path}: unexpected answer from the server: {e}"))
+                });
         }
         let (code, message) = match serde_json::from_slice::<ErrorBody>(&bytes) {
             Ok(body) => (body.error, body.message),

@@ -1,5 +1,7 @@
-//! The sync client: [`SyncClient::sync_now`] connects, syncs every held
-//! document and the caseload index, obeys the index's purge list, fetches
+//! The sync client: [`SyncClient::sync_now`] asks the server's change feed
+//! which held documents changed (see [`super::feed`]), connects, syncs those
+//! and the ones with local changes (every held document when there is no
+//! feed) and the caseload index, obeys the index's purge list, fetches
 //! newly listed documents, and reports what happened.
 //!
 //! A write the server refuses closes the connection (the protocol answers
@@ -24,6 +26,7 @@ use super::error::SyncError;
 use super::report::{SyncIssue, SyncReport};
 use super::session::{Ended, Run, lock};
 use super::transport::{self, Refusal};
+use super::{feed, purge};
 use crate::storage::DeviceStore;
 
 /// Most connections one sync opens (each refused write costs a few).
@@ -66,13 +69,30 @@ impl<S: DeviceStore + 'static> SyncClient<S> {
         };
         let started = Instant::now();
         let deadline = started + self.config.timeout;
-        let held: BTreeSet<DocumentId> = lock(&self.store)?.document_ids()?.into_iter().collect();
+        let (held, unacknowledged, cursor) = {
+            let store = lock(&self.store)?;
+            let held: BTreeSet<DocumentId> = store.document_ids()?.into_iter().collect();
+            (held, store.unacknowledged()?, store.sync_cursor()?)
+        };
+        let plan = match feed::plan(&self.config, cursor.as_deref(), held, unacknowledged).await {
+            Ok(plan) => plan,
+            Err(SyncError::Revoked { .. }) => return Err(self.purge_everything()),
+            Err(e) => return Err(e),
+        };
         let mut run = Run::new(
             self.store.clone(),
             self.config.caseload_index,
             self.config.peer_id.clone(),
-            held,
+            plan.wanted,
         );
+        run.report.narrowed_by_change_feed = plan.narrowed;
+        if let Some((sent, received)) = plan.exchanged {
+            // The feed's request and answer count as one message each way.
+            run.report.messages_sent += 1;
+            run.report.messages_received += 1;
+            run.report.bytes_sent += sent;
+            run.report.bytes_received += received;
+        }
         loop {
             let socket = match transport::connect(&self.config).await {
                 Ok(socket) => socket,
@@ -117,6 +137,21 @@ impl<S: DeviceStore + 'static> SyncClient<S> {
             if run.finished() && run.deferred.is_empty() {
                 break;
             }
+        }
+        for id in std::mem::take(&mut run.to_purge) {
+            match purge::hand_over(&self.config, &self.store, &id).await {
+                Ok(()) => run.report.purged.push(id),
+                Err(e) => run.report.errors.push(SyncIssue::new(
+                    Some(id),
+                    format!("access ended; the copy is kept until its purge can be recorded: {e}"),
+                )),
+            }
+        }
+        // Refused writes stay unacknowledged and unpurged copies stay
+        // listed under purge: both are retried whatever the cursor says.
+        let complete = run.remaining().next().is_none() && run.deferred.is_empty();
+        if let (true, Some(cursor)) = (complete, &plan.cursor) {
+            lock(&self.store)?.set_sync_cursor(cursor)?;
         }
         Ok(finish(run, started))
     }

@@ -22,6 +22,10 @@ pub struct SyncConfig {
     pub peer_id: String,
     /// The longest one sync may take, from connecting to the last document.
     pub timeout: Duration,
+    /// Ask the server's change feed which documents to sync (default);
+    /// `false` syncs every held document, as a plain automerge-repo peer
+    /// does (the reference the reconnect measurement compares against).
+    pub use_change_feed: bool,
 }
 
 impl SyncConfig {
@@ -38,6 +42,7 @@ impl SyncConfig {
             extra_ca_pem: None,
             peer_id: peer_id.into(),
             timeout: Duration::from_secs(60),
+            use_change_feed: true,
         }
     }
 }

@@ -13,12 +13,25 @@ use crate::storage::{DeviceStore, StorageError};
 struct Held {
     chunks: Vec<Vec<u8>>,
     server_heads: Vec<ChangeHash>,
+    /// The document as the chunks load, kept so that reads do not reload.
+    doc: AutoCommit,
+}
+
+impl Held {
+    fn add(&mut self, chunk: Vec<u8>) -> Result<(), StorageError> {
+        self.doc
+            .load_incremental(&chunk)
+            .map_err(|e| StorageError::Corrupt(e.to_string()))?;
+        self.chunks.push(chunk);
+        Ok(())
+    }
 }
 
 /// A [`DeviceStore`] in memory.
 #[derive(Debug, Default, Clone)]
 pub struct MemoryStore {
     docs: BTreeMap<DocumentId, Held>,
+    cursor: Option<String>,
 }
 
 impl MemoryStore {
@@ -29,7 +42,9 @@ impl MemoryStore {
 
     /// Stores all of `doc` as document `id` (a document made on the device).
     pub fn insert(&mut self, id: DocumentId, doc: &mut AutoCommit) {
-        self.docs.entry(id).or_default().chunks.push(doc.save());
+        let held = self.docs.entry(id).or_default();
+        // The bytes come from a live document: they load.
+        let _ = held.add(doc.save());
     }
 
     /// Edits held document `id` as the editing API would: loads it, applies
@@ -65,12 +80,19 @@ impl MemoryStore {
     /// Whether the server's acknowledged heads of `id` cover the local heads
     /// (nothing of it is waiting to be synced).
     pub fn is_acknowledged(&self, id: &DocumentId) -> Result<bool, StorageError> {
-        let Some(mut doc) = self.load(id)? else {
+        let Some(held) = self.docs.get(id) else {
             return Ok(false);
         };
-        let server = self.server_heads(id)?;
+        let mut doc = held.doc.clone();
+        let local = doc.get_heads();
+        // The server's heads cover ours when each of ours is one of them or
+        // an ancestor of them.
+        if local.iter().all(|h| held.server_heads.contains(h)) {
+            return Ok(true);
+        }
+        let server = &held.server_heads;
         let known = server.iter().all(|h| doc.get_change_by_hash(h).is_some());
-        Ok(known && doc.get_changes(&server).is_empty())
+        Ok(known && doc.get_changes(server).is_empty())
     }
 }
 
@@ -80,28 +102,16 @@ impl DeviceStore for MemoryStore {
     }
 
     fn load(&self, id: &DocumentId) -> Result<Option<AutoCommit>, StorageError> {
-        let Some(held) = self.docs.get(id) else {
-            return Ok(None);
-        };
-        let mut doc = AutoCommit::new();
-        for chunk in &held.chunks {
-            doc.load_incremental(chunk)
-                .map_err(|e| StorageError::Corrupt(e.to_string()))?;
-        }
-        Ok(Some(doc))
+        Ok(self.docs.get(id).map(|held| held.doc.clone()))
     }
 
     fn append(&mut self, id: &DocumentId, changes: &[u8]) -> Result<(), StorageError> {
-        // Refuse what would not load, as a real store must.
+        // Refuse what would not load, as a real store must, before keeping
+        // anything of it.
         AutoCommit::new()
             .load_incremental(changes)
             .map_err(|e| StorageError::Corrupt(e.to_string()))?;
-        self.docs
-            .entry(*id)
-            .or_default()
-            .chunks
-            .push(changes.to_vec());
-        Ok(())
+        self.docs.entry(*id).or_default().add(changes.to_vec())
     }
 
     fn server_heads(&self, id: &DocumentId) -> Result<Vec<ChangeHash>, StorageError> {
@@ -125,6 +135,25 @@ impl DeviceStore for MemoryStore {
 
     fn purge(&mut self, id: &DocumentId) -> Result<(), StorageError> {
         self.docs.remove(id);
+        Ok(())
+    }
+
+    fn unacknowledged(&self) -> Result<Vec<DocumentId>, StorageError> {
+        let mut ids = Vec::new();
+        for id in self.docs.keys() {
+            if !self.is_acknowledged(id)? {
+                ids.push(*id);
+            }
+        }
+        Ok(ids)
+    }
+
+    fn sync_cursor(&self) -> Result<Option<String>, StorageError> {
+        Ok(self.cursor.clone())
+    }
+
+    fn set_sync_cursor(&mut self, cursor: &str) -> Result<(), StorageError> {
+        self.cursor = Some(cursor.to_owned());
         Ok(())
     }
 }

@@ -32,6 +32,9 @@ pub struct SyncReport {
     pub connections: u32,
     /// Wall-clock time of the whole sync.
     pub duration: Duration,
+    /// Whether the server's change feed narrowed the sync to what changed
+    /// (false: every held document was synced).
+    pub narrowed_by_change_feed: bool,
 }
 
 /// A problem with one document (or the connection) during a sync.

@@ -83,6 +83,9 @@ pub(crate) struct Run<S> {
     pub deferred: BTreeSet<DocumentId>,
     /// Documents deleted on the index's instruction.
     pub purged: BTreeSet<DocumentId>,
+    /// Held documents the index says to delete: the client records each
+    /// purge with the server (handing over unsynced changes), then deletes.
+    pub to_purge: BTreeSet<DocumentId>,
     /// Documents the device sent changes for.
     pub sent: BTreeSet<DocumentId>,
     /// Documents the device received and stored changes for.
@@ -149,6 +152,7 @@ impl<S: DeviceStore> Run<S> {
             failed: BTreeSet::new(),
             deferred: BTreeSet::new(),
             purged: BTreeSet::new(),
+            to_purge: BTreeSet::new(),
             sent: BTreeSet::new(),
             received: BTreeSet::new(),
             local_heads: HashMap::new(),
@@ -482,18 +486,18 @@ impl<S: DeviceStore> Run<S> {
                 self.purged.insert(id);
                 continue;
             }
-            match lock(&self.store).and_then(|mut s| s.purge(&id)) {
-                Ok(()) => {
-                    self.purged.insert(id);
-                    self.report.purged.push(id);
-                }
-                Err(e) => self.conn.fatal = Some(SyncError::Storage(e)),
-            }
+            // Deleted after the connection, once the purge is recorded.
+            self.purged.insert(id);
+            self.to_purge.insert(id);
         }
+        // Documents already held are synced when they changed (the plan
+        // says which); only the ones not held are new.
         let new: Vec<DocumentId> = told
             .hold
             .into_iter()
-            .filter(|id| !self.wanted.contains(id) && !self.purged.contains(id))
+            .filter(|id| {
+                !held.contains(id) && !self.wanted.contains(id) && !self.purged.contains(id)
+            })
             .collect();
         for document in new {
             self.wanted.insert(document);

@@ -132,10 +132,24 @@ impl AccessTable {
     /// The peer a participant record, or the participant record an
     /// accompaniment log belongs to, is assigned to.
     pub fn participant_owner(&self, document: Uuid) -> Option<Uuid> {
-        match self.docs.get(&document)? {
-            DocClass::Participant { owner } => Some(*owner),
-            DocClass::Accompaniment { participant } => match self.docs.get(participant)? {
-                DocClass::Participant { owner } => Some(*owner),
+        self.owner_in(document, &HashMap::new())
+    }
+
+    /// A document's class: the table's, else `fresh`'s.
+    fn class_in(&self, document: Uuid, fresh: &HashMap<Uuid, DocClass>) -> Option<DocClass> {
+        self.docs
+            .get(&document)
+            .or_else(|| fresh.get(&document))
+            .copied()
+    }
+
+    /// [`Self::participant_owner`], with `fresh` classes for documents the
+    /// table does not know.
+    fn owner_in(&self, document: Uuid, fresh: &HashMap<Uuid, DocClass>) -> Option<Uuid> {
+        match self.class_in(document, fresh)? {
+            DocClass::Participant { owner } => Some(owner),
+            DocClass::Accompaniment { participant } => match self.class_in(participant, fresh)? {
+                DocClass::Participant { owner } => Some(owner),
                 _ => None,
             },
             DocClass::CaseloadIndex { .. } | DocClass::Orphan => None,
@@ -175,17 +189,29 @@ impl AccessTable {
     /// - an administrator reads no participant data;
     /// - anything else is [`Access::Unavailable`].
     pub fn access(&self, principal: &Principal, document: Uuid) -> Access {
+        self.access_with(principal, document, &HashMap::new())
+    }
+
+    /// [`Self::access`], taking the classes of documents the table does not
+    /// know yet from `fresh` (access rows just read from the database,
+    /// whose notices this node has not processed). A document in neither is
+    /// treated as the table treats an unknown one.
+    pub fn access_with(
+        &self,
+        principal: &Principal,
+        document: Uuid,
+        fresh: &HashMap<Uuid, DocClass>,
+    ) -> Access {
         if !self.active(principal) {
             return Access::Unavailable;
         }
-        let class = self.docs.get(&document);
-        match (principal.role, class) {
-            (_, Some(DocClass::CaseloadIndex { owner })) if *owner == principal.user_id => {
+        match (principal.role, self.class_in(document, fresh)) {
+            (_, Some(DocClass::CaseloadIndex { owner })) if owner == principal.user_id => {
                 Access::ReadOnly
             }
             (Role::Peer, None) if principal.device_id.is_some() => Access::ReadWrite,
             (Role::Peer, Some(DocClass::Participant { .. } | DocClass::Accompaniment { .. })) => {
-                if self.participant_owner(document) == Some(principal.user_id) {
+                if self.owner_in(document, fresh) == Some(principal.user_id) {
                     Access::ReadWrite
                 } else {
                     Access::Unavailable
@@ -194,7 +220,7 @@ impl AccessTable {
             (
                 Role::Supervisor,
                 Some(DocClass::Participant { .. } | DocClass::Accompaniment { .. }),
-            ) => match self.participant_owner(document) {
+            ) => match self.owner_in(document, fresh) {
                 Some(owner) if self.supervises(principal.user_id, owner) => Access::ReadOnly,
                 _ => Access::Unavailable,
             },

@@ -212,6 +212,15 @@ impl Db {
         Ok(id)
     }
 
+    /// The bytes kept in quarantine row `id`.
+    pub async fn quarantined_data(&self, id: i64) -> Result<Option<Vec<u8>>, DbError> {
+        let found: Option<(Vec<u8>,)> = sqlx::query_as("SELECT data FROM quarantine WHERE id = $1")
+            .bind(id)
+            .fetch_optional(self.pool())
+            .await?;
+        Ok(found.map(|(data,)| data))
+    }
+
     /// Quarantined writes for a document (id, reason, bytes), oldest first.
     pub async fn quarantined(&self, document: Uuid) -> Result<Vec<(i64, String, usize)>, DbError> {
         let rows: Vec<(i64, String, i32)> = sqlx::query_as(
@@ -262,6 +271,16 @@ impl Db {
         )
         .bind(participant)
         .bind(owner)
+        .execute(&mut *tx)
+        .await?;
+        // Access changed: the record and its logs count as changed in the
+        // change feed, so a device that kept a copy syncs it again.
+        sqlx::query(
+            "UPDATE documents SET changed_xid = pg_current_xact_id()
+             WHERE id = $1
+                OR id IN (SELECT document_id FROM document_access WHERE participant = $1)",
+        )
+        .bind(participant)
         .execute(&mut *tx)
         .await?;
         let row = DocumentAccessRow {

@@ -82,7 +82,8 @@ impl Db {
         sqlx::query(
             "INSERT INTO documents (id, kind) VALUES ($1, $2)
              ON CONFLICT (id) DO UPDATE
-             SET updated_at = now(), kind = COALESCE(documents.kind, EXCLUDED.kind)",
+             SET updated_at = now(), changed_xid = pg_current_xact_id(),
+                 kind = COALESCE(documents.kind, EXCLUDED.kind)",
         )
         .bind(document)
         .bind(chunks.iter().find_map(|c| c.kind.clone()))

@@ -8,6 +8,7 @@
 pub mod access;
 pub mod accounts;
 pub mod audit;
+pub mod changes;
 pub mod documents;
 pub mod notify;
 pub mod projection;

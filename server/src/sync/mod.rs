@@ -17,12 +17,16 @@ mod storage;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use alongside_shared::sync::{ConnId, Limits};
+use std::collections::HashMap;
+
+use alongside_shared::sync::{Access, ConnId, Limits};
 use tokio::sync::{mpsc, oneshot};
+use uuid::Uuid;
 
 pub use policy::{ConnPeer, ServerPolicy};
 pub use storage::{chunk as storage_chunk, fold as fold_stored, load as load_stored};
 
+use crate::access::DocClass;
 use crate::audit::Auditor;
 use crate::auth::Principal;
 use crate::db::Db;
@@ -78,7 +82,16 @@ enum Input {
         conn: ConnId,
     },
     Internal(driver::Internal),
+    Readable(ReadableQuery),
     Shutdown(oneshot::Sender<()>),
+}
+
+/// Which of some documents a principal may read (for the change feed).
+struct ReadableQuery {
+    principal: Principal,
+    documents: Vec<Uuid>,
+    fresh: HashMap<Uuid, DocClass>,
+    reply: oneshot::Sender<Option<Vec<Uuid>>>,
 }
 
 /// A handle on the sync driver.
@@ -130,6 +143,28 @@ impl SyncService {
         }
     }
 
+    /// Which of `documents` `principal` may read, decided with the same
+    /// access table the sync uses; `fresh` gives the classes of documents
+    /// the table may not know yet (rows just read from the database). `None`
+    /// when the table does not know the user yet (a new account, or the
+    /// table is still loading): the caller cannot filter and must not list.
+    pub async fn readable(
+        &self,
+        principal: Principal,
+        documents: Vec<Uuid>,
+        fresh: HashMap<Uuid, DocClass>,
+    ) -> Option<Vec<Uuid>> {
+        let (reply, answer) = oneshot::channel();
+        let query = ReadableQuery {
+            principal,
+            documents,
+            fresh,
+            reply,
+        };
+        self.input.send(Input::Readable(query)).ok()?;
+        answer.await.ok().flatten()
+    }
+
     /// Stops the driver: closes every connection and waits for in-flight
     /// persists to commit.
     pub async fn shutdown(&self) {
@@ -137,6 +172,21 @@ impl SyncService {
         if self.input.send(Input::Shutdown(tx)).is_ok() {
             let _ = rx.await;
         }
+    }
+}
+
+impl ReadableQuery {
+    /// Answers the query from `table`.
+    fn answer(self, table: &crate::access::AccessTable) {
+        let answer = table.knows(self.principal.user_id).then(|| {
+            self.documents
+                .into_iter()
+                .filter(|id| {
+                    table.access_with(&self.principal, *id, &self.fresh) != Access::Unavailable
+                })
+                .collect()
+        });
+        let _ = self.reply.send(answer);
     }
 }
 

@@ -6,7 +6,12 @@
 //!   ([`crate::auth::throttle`]);
 //! - `POST /api/v1/devices/rotate` — the device swaps its token for a new
 //!   one (Bearer);
-//! - `GET /api/v1/me` — who the device's token belongs to (Bearer) ([`me`]).
+//! - `GET /api/v1/me` — who the device's token belongs to (Bearer) ([`me`]);
+//! - `GET /api/v1/changes?since=CURSOR` — which documents the device's user
+//!   may read changed since its last sync (Bearer) ([`changes`]);
+//! - `POST /api/v1/purges` — a device records that it deletes a document it
+//!   lost access to, handing over changes the server never stored, which
+//!   are quarantined (Bearer) ([`purges`]).
 //!
 //! Request bodies are JSON of at most [`MAX_BODY_BYTES`] ([`json`]); every
 //! failure is an [`ApiError`]: a status and `{"error": code, "message":
@@ -14,10 +19,12 @@
 //! no-store` (they carry tokens and account data).
 
 mod bearer;
+mod changes;
 mod devices;
 mod error;
 mod json;
 mod me;
+mod purges;
 
 pub use error::ApiError;
 
@@ -77,6 +84,11 @@ pub(super) fn router() -> Router<AppState> {
         .route("/devices", post(devices::enrol))
         .route("/devices/rotate", post(devices::rotate))
         .route("/me", get(me::me))
+        .route("/changes", get(changes::changes))
+        .route(
+            "/purges",
+            post(purges::report).layer(DefaultBodyLimit::max(purges::MAX_PURGE_BODY_BYTES)),
+        )
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(map_response(no_store))

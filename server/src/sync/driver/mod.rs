@@ -282,6 +282,7 @@ impl Driver {
                 self.handle(Event::Disconnected { conn });
             }
             Input::Internal(internal) => self.internal(internal),
+            Input::Readable(query) => query.answer(&self.hub.policy().table),
             Input::Shutdown(done) => {
                 info!("sync driver shutting down: closing connections, finishing commits");
                 for socket in self.sockets.values() {
