@@ -11,6 +11,7 @@ use tracing_subscriber::EnvFilter;
 use crate::admin::Lifetime;
 use crate::auth::throttle::LoginLimits;
 use crate::config::{Cli, Command, DatabaseArgs, LoginArgs, ProjectionAction};
+use crate::console::ConsoleSettings;
 use crate::db::Db;
 use crate::embedded::Embedded;
 use crate::http::api::ApiState;
@@ -91,7 +92,12 @@ pub fn main() -> anyhow::Result<()> {
                     ..SyncSettings::default()
                 };
                 let api = api_state(&args.login);
-                let result = crate::app::run(db, listener, settings, api, shutdown_signal()).await;
+                let console = ConsoleSettings::with_idle_minutes(
+                    args.console_idle_mins,
+                    matches!(listener, ServeListener::Tls(_)),
+                );
+                let result =
+                    crate::app::run(db, listener, settings, api, console, shutdown_signal()).await;
                 if let Some(cluster) = cluster {
                     cluster.stop().await;
                 }

@@ -16,7 +16,8 @@
 //! - [`metrics`]: counters and gauges in Prometheus text format;
 //! - [`audit`]: the hash-chained audit trail and its batched writer;
 //! - [`admin`]: `admin …` subcommands (the audit trail);
-//! - [`tls`]: HTTPS/WSS with rustls, and development certificates.
+//! - [`tls`]: HTTPS/WSS with rustls, and development certificates;
+//! - [`console`]: the supervisor console (server-rendered pages at `/`).
 
 pub mod access;
 pub mod admin;
@@ -25,6 +26,7 @@ pub mod audit;
 pub mod auth;
 pub mod cli;
 pub mod config;
+pub mod console;
 pub mod db;
 pub mod embedded;
 pub mod http;

@@ -51,7 +51,7 @@ pub struct ApiState {
     pub limits: LoginLimits,
     /// Lifetime of device tokens issued or rotated here.
     pub token_lifetime: Lifetime,
-    password_checks: Arc<Semaphore>,
+    pub(crate) password_checks: Arc<Semaphore>,
 }
 
 impl ApiState {
