@@ -6,12 +6,14 @@
 //! - [`pg`]: a private Postgres per test run and a fresh database per test;
 //! - [`server`]: the real server command line as a child process;
 //! - [`client`]: a raw protocol client for hostile-input tests;
+//! - [`console`]: a cookie-keeping HTTP client for the supervisor console;
 //! - [`tls`]: HTTPS and `wss://` clients trusting a test certificate;
 //! - [`interop`]: the unmodified automerge-repo JS clients of `interop/`;
 //! - [`load`]: simulated devices and the `alongside-load` generator.
 
 pub mod accounts;
 pub mod client;
+pub mod console;
 pub mod interop;
 pub mod load;
 pub mod pg;

@@ -1,0 +1,221 @@
+//! A minimal browser for console tests: plain HTTP/1.1 over loopback with a
+//! cookie jar, GET and form POST, and helpers to sign in and to pick the
+//! CSRF token and hidden fields out of a page. Real browsers drive the
+//! console in the Chromium tests; this one lets the protocol-level tests
+//! send exactly the requests a browser would not (no token, a wrong one).
+
+use std::collections::BTreeMap;
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::time::Duration;
+
+/// An HTTP response.
+#[derive(Debug, Clone)]
+pub struct Page {
+    /// Status code.
+    pub status: u16,
+    /// Headers, names lower-cased, in order.
+    pub headers: Vec<(String, String)>,
+    /// The body as text.
+    pub body: String,
+}
+
+impl Page {
+    /// The first header `name` (lower case).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// Every `Set-Cookie` header.
+    pub fn set_cookies(&self) -> Vec<&str> {
+        self.headers
+            .iter()
+            .filter(|(n, _)| n == "set-cookie")
+            .map(|(_, v)| v.as_str())
+            .collect()
+    }
+
+    /// The value of the first `<input … name="NAME" value="…">`.
+    pub fn input(&self, name: &str) -> Option<String> {
+        let marker = format!("name=\"{name}\"");
+        let at = self.body.find(&marker)?;
+        let tag_start = self.body[..at].rfind('<')?;
+        let tag_end = at + self.body[at..].find('>')?;
+        let tag = &self.body[tag_start..tag_end];
+        let v = tag.find("value=\"")? + "value=\"".len();
+        let end = tag[v..].find('"')?;
+        Some(unescape(&tag[v..v + end]))
+    }
+}
+
+fn unescape(text: &str) -> String {
+    text.replace("&quot;", "\"")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&amp;", "&")
+}
+
+/// Percent-encodes a form value.
+pub fn form_encode(value: &str) -> String {
+    let mut out = String::new();
+    for b in value.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                out.push(b as char);
+            }
+            b' ' => out.push('+'),
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}
+
+/// A client with a cookie jar.
+#[derive(Debug, Clone)]
+pub struct Browser {
+    addr: SocketAddr,
+    /// Cookies by name.
+    pub cookies: BTreeMap<String, String>,
+}
+
+impl Browser {
+    /// A browser for the server at `addr`, with no cookies.
+    pub fn new(addr: SocketAddr) -> Self {
+        Self {
+            addr,
+            cookies: BTreeMap::new(),
+        }
+    }
+
+    /// `GET path`.
+    pub fn get(&mut self, path: &str) -> Page {
+        self.request("GET", path, None)
+    }
+
+    /// `POST path` with `fields` as a form body.
+    pub fn post(&mut self, path: &str, fields: &[(&str, &str)]) -> Page {
+        let body: Vec<String> = fields
+            .iter()
+            .map(|(k, v)| format!("{}={}", form_encode(k), form_encode(v)))
+            .collect();
+        self.request("POST", path, Some(body.join("&")))
+    }
+
+    /// Signs in through the form: `GET /signin` then `POST /signin` with its
+    /// CSRF token. Returns the POST's answer.
+    pub fn sign_in(&mut self, username: &str, password: &str) -> Page {
+        let form = self.get("/signin");
+        let csrf = form
+            .input("csrf")
+            .expect("the sign-in form has a CSRF token");
+        self.post(
+            "/signin",
+            &[
+                ("username", username),
+                ("password", password),
+                ("csrf", &csrf),
+            ],
+        )
+    }
+
+    /// The CSRF token of the forms on `path` (e.g. the sign-out form every
+    /// page carries).
+    pub fn csrf(&mut self, path: &str) -> String {
+        let page = self.get(path);
+        assert_eq!(page.status, 200, "GET {path}: {}", page.body);
+        page.input("csrf").expect("a form with a CSRF token")
+    }
+
+    fn request(&mut self, method: &str, path: &str, body: Option<String>) -> Page {
+        let mut stream =
+            TcpStream::connect_timeout(&self.addr, Duration::from_secs(5)).expect("connect");
+        stream
+            .set_read_timeout(Some(Duration::from_secs(30)))
+            .expect("timeout");
+        let cookie = self
+            .cookies
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join("; ");
+        let mut head = format!(
+            "{method} {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n",
+            self.addr
+        );
+        if !cookie.is_empty() {
+            head.push_str(&format!("Cookie: {cookie}\r\n"));
+        }
+        let body = body.unwrap_or_default();
+        if method == "POST" {
+            head.push_str("Content-Type: application/x-www-form-urlencoded\r\n");
+            head.push_str(&format!("Content-Length: {}\r\n", body.len()));
+        }
+        head.push_str("\r\n");
+        stream.write_all(head.as_bytes()).expect("send");
+        stream.write_all(body.as_bytes()).expect("send");
+        let mut raw = Vec::new();
+        stream.read_to_end(&mut raw).expect("read the response");
+        let page = parse(&raw);
+        for value in page.set_cookies() {
+            let pair = value.split(';').next().unwrap_or_default();
+            if let Some((name, v)) = pair.split_once('=') {
+                let deleted = value.contains("Max-Age=0") || v.is_empty();
+                if deleted {
+                    self.cookies.remove(name.trim());
+                } else {
+                    self.cookies.insert(name.trim().to_owned(), v.to_owned());
+                }
+            }
+        }
+        page
+    }
+}
+
+fn parse(raw: &[u8]) -> Page {
+    let split = raw
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .expect("a complete response head");
+    let head = String::from_utf8_lossy(&raw[..split]).into_owned();
+    let mut lines = head.split("\r\n");
+    let status = lines
+        .next()
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|s| s.parse().ok())
+        .expect("a status line");
+    let headers: Vec<(String, String)> = lines
+        .filter_map(|l| l.split_once(':'))
+        .map(|(n, v)| (n.trim().to_ascii_lowercase(), v.trim().to_owned()))
+        .collect();
+    let mut body = raw[split + 4..].to_vec();
+    let chunked = headers
+        .iter()
+        .any(|(n, v)| n == "transfer-encoding" && v.contains("chunked"));
+    if chunked {
+        body = dechunk(&body);
+    }
+    Page {
+        status,
+        headers,
+        body: String::from_utf8_lossy(&body).into_owned(),
+    }
+}
+
+fn dechunk(mut data: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    while let Some(eol) = data.windows(2).position(|w| w == b"\r\n") {
+        let size_text = String::from_utf8_lossy(&data[..eol]).into_owned();
+        let size = usize::from_str_radix(size_text.split(';').next().unwrap_or("0").trim(), 16)
+            .unwrap_or(0);
+        data = &data[eol + 2..];
+        if size == 0 || data.len() < size {
+            break;
+        }
+        out.extend_from_slice(&data[..size]);
+        data = data.get(size + 2..).unwrap_or_default();
+    }
+    out
+}
