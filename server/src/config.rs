@@ -22,8 +22,11 @@ pub struct Cli {
 /// Subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Serve sync, health and metrics.
+    /// Serve sync, health, metrics, the JSON API and the supervisor console.
     Serve(ServeArgs),
+    /// Like `serve`, after seeding a demo team (once); prints the console's
+    /// URL and the supervisor's credentials.
+    Demo(ServeArgs),
     /// Apply database migrations and exit.
     Migrate(DatabaseArgs),
     /// Administer accounts, assignments and the audit trail (scriptable;

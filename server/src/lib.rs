@@ -17,7 +17,8 @@
 //! - [`audit`]: the hash-chained audit trail and its batched writer;
 //! - [`admin`]: `admin …` subcommands (the audit trail);
 //! - [`tls`]: HTTPS/WSS with rustls, and development certificates;
-//! - [`console`]: the supervisor console (server-rendered pages at `/`).
+//! - [`console`]: the supervisor console (server-rendered pages at `/`);
+//! - [`demo`]: the `demo` command's seeded team.
 
 pub mod access;
 pub mod admin;
@@ -28,6 +29,7 @@ pub mod cli;
 pub mod config;
 pub mod console;
 pub mod db;
+pub mod demo;
 pub mod embedded;
 pub mod http;
 pub mod metrics;

@@ -10,6 +10,7 @@ pub mod access;
 pub mod accounts;
 pub mod audit;
 pub mod console;
+pub mod demo;
 pub mod documents;
 pub mod notify;
 pub mod projection;
