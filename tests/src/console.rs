@@ -3,11 +3,24 @@
 //! CSRF token and hidden fields out of a page. Real browsers drive the
 //! console in the Chromium tests; this one lets the protocol-level tests
 //! send exactly the requests a browser would not (no token, a wrong one).
+//! Also builds the participant records the console tests push as devices.
 
 use std::collections::BTreeMap;
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::time::Duration;
+
+use alongside_shared::doc::edit::participant::{
+    Signing, add_note, create_participant, submit_note,
+};
+use alongside_shared::doc::participant::{Narrative, Note, Profile};
+use alongside_shared::doc::vocab::NoteStatus;
+use alongside_shared::doc::{CalendarDate, Timestamp};
+use automerge::AutoCommit;
+use autosurgeon::Text;
+use uuid::Uuid;
+
+use crate::accounts::Account;
 
 /// An HTTP response.
 #[derive(Debug, Clone)]
@@ -129,7 +142,35 @@ impl Browser {
         page.input("csrf").expect("a form with a CSRF token")
     }
 
+    /// A JSON API request with device token `token` (if any) and a JSON
+    /// body (if any).
+    pub fn api(
+        &mut self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        json: Option<&str>,
+    ) -> Page {
+        let mut extra = Vec::new();
+        if let Some(token) = token {
+            extra.push(format!("Authorization: Bearer {token}"));
+        }
+        if json.is_some() {
+            extra.push("Content-Type: application/json".to_owned());
+        }
+        self.send(method, path, &extra, json.map(str::to_owned))
+    }
+
     fn request(&mut self, method: &str, path: &str, body: Option<String>) -> Page {
+        let extra = if method == "POST" {
+            vec!["Content-Type: application/x-www-form-urlencoded".to_owned()]
+        } else {
+            Vec::new()
+        };
+        self.send(method, path, &extra, body)
+    }
+
+    fn send(&mut self, method: &str, path: &str, extra: &[String], body: Option<String>) -> Page {
         let mut stream =
             TcpStream::connect_timeout(&self.addr, Duration::from_secs(5)).expect("connect");
         stream
@@ -148,9 +189,12 @@ impl Browser {
         if !cookie.is_empty() {
             head.push_str(&format!("Cookie: {cookie}\r\n"));
         }
+        for header in extra {
+            head.push_str(header);
+            head.push_str("\r\n");
+        }
         let body = body.unwrap_or_default();
         if method == "POST" {
-            head.push_str("Content-Type: application/x-www-form-urlencoded\r\n");
             head.push_str(&format!("Content-Length: {}\r\n", body.len()));
         }
         head.push_str("\r\n");
@@ -218,4 +262,62 @@ fn dechunk(mut data: &[u8]) -> Vec<u8> {
         data = data.get(size + 2..).unwrap_or_default();
     }
     out
+}
+
+/// A note by `author` on their enrolled device, `minute` minutes into a
+/// fixed day, not yet submitted.
+pub fn note(author: &Account, intervention: &str, minute: i64) -> Note {
+    let start = 1_795_000_000_000 + minute * 60_000;
+    Note {
+        author_id: author.user_id.to_string(),
+        device_id: author.device_id.to_string(),
+        service_date: CalendarDate::parse("2026-11-20").expect("a date"),
+        encounter_at: Timestamp::from_millis(start),
+        encounter_end_at: Timestamp::from_millis(start + 45 * 60_000),
+        setting: "community".into(),
+        service_code: "H0038".into(),
+        goal_ids: BTreeMap::new(),
+        narrative: Narrative {
+            intervention: Text::with_value(intervention),
+            purpose: Text::with_value("Housing goal"),
+            response: Text::with_value("Engaged, asked questions"),
+            plan: Text::with_value("Meet again Friday"),
+        },
+        status: NoteStatus::Draft,
+        created_at: Timestamp::from_millis(start),
+        author_name: None,
+        credentials: Some("CPRS".into()),
+        participant_comment: None,
+        part2: Some(false),
+        submitted_at: None,
+        signature: None,
+        updated_at: None,
+        accompaniment_id: None,
+    }
+}
+
+/// A participant record (a new document) with `notes.len()` submitted notes.
+pub fn record(name: &str, author: &Account, notes: &[&str]) -> (AutoCommit, Vec<Uuid>) {
+    let mut doc = AutoCommit::new();
+    create_participant(&mut doc, &Profile::new(name)).expect("a valid edit");
+    let mut ids = Vec::new();
+    for (i, text) in notes.iter().enumerate() {
+        let id = Uuid::new_v4();
+        add_note(&mut doc, id, &note(author, text, i as i64 * 60)).expect("a valid edit");
+        let heads = doc.get_heads();
+        let by = author.user_id.to_string();
+        submit_note(
+            &mut doc,
+            id,
+            Signing {
+                by: &by,
+                at: Timestamp::from_millis(1_795_000_000_000),
+                heads: &heads,
+            },
+        )
+        .expect("a valid edit");
+        ids.push(id);
+    }
+    doc.commit();
+    (doc, ids)
 }

@@ -8,87 +8,26 @@
 
 #![allow(clippy::unwrap_used)]
 
-use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use alongside_server::db::Db;
-use alongside_shared::doc::edit::participant::{
-    NoteField, Signing, add_note, create_participant, set_note_field, submit_note,
-};
-use alongside_shared::doc::participant::{Narrative, Note, Profile};
+use alongside_shared::doc::Timestamp;
+use alongside_shared::doc::edit::participant::{NoteField, set_note_field};
 use alongside_shared::doc::read::read_participant;
-use alongside_shared::doc::vocab::{NoteStatus, ReviewState};
-use alongside_shared::doc::{CalendarDate, Timestamp};
+use alongside_shared::doc::vocab::ReviewState;
 use alongside_shared::wire::{DocumentId, Message};
 use alongside_tests::accounts::Account;
 use alongside_tests::client::{RawClient, Reply};
-use alongside_tests::console::{Browser, Page};
+use alongside_tests::console::{Browser, Page, record};
 use alongside_tests::pg::test_database;
 use alongside_tests::server::TestServer;
 use alongside_tests::stored;
 use alongside_tests::syncer::push;
 use automerge::AutoCommit;
 use automerge::sync::{self, SyncDoc};
-use autosurgeon::Text;
 use uuid::Uuid;
 
 const SERVER: &str = env!("CARGO_BIN_EXE_alongside-server-under-test");
-
-fn note(author: &Account, intervention: &str, minute: i64) -> Note {
-    let start = 1_795_000_000_000 + minute * 60_000;
-    Note {
-        author_id: author.user_id.to_string(),
-        device_id: author.device_id.to_string(),
-        service_date: CalendarDate::parse("2026-11-20").unwrap(),
-        encounter_at: Timestamp::from_millis(start),
-        encounter_end_at: Timestamp::from_millis(start + 45 * 60_000),
-        setting: "community".into(),
-        service_code: "H0038".into(),
-        goal_ids: BTreeMap::new(),
-        narrative: Narrative {
-            intervention: Text::with_value(intervention),
-            purpose: Text::with_value("Housing goal"),
-            response: Text::with_value("Engaged, asked questions"),
-            plan: Text::with_value("Meet again Friday"),
-        },
-        status: NoteStatus::Draft,
-        created_at: Timestamp::from_millis(start),
-        author_name: None,
-        credentials: Some("CPRS".into()),
-        participant_comment: None,
-        part2: Some(false),
-        submitted_at: None,
-        signature: None,
-        updated_at: None,
-        accompaniment_id: None,
-    }
-}
-
-/// A participant record with `notes.len()` submitted notes.
-fn record(name: &str, author: &Account, notes: &[&str]) -> (AutoCommit, Vec<Uuid>) {
-    let mut doc = AutoCommit::new();
-    create_participant(&mut doc, &Profile::new(name)).unwrap();
-    let mut ids = Vec::new();
-    for (i, text) in notes.iter().enumerate() {
-        let id = Uuid::new_v4();
-        add_note(&mut doc, id, &note(author, text, i as i64 * 60)).unwrap();
-        let heads = doc.get_heads();
-        let by = author.user_id.to_string();
-        submit_note(
-            &mut doc,
-            id,
-            Signing {
-                by: &by,
-                at: Timestamp::from_millis(1_795_000_000_000),
-                heads: &heads,
-            },
-        )
-        .unwrap();
-        ids.push(id);
-    }
-    doc.commit();
-    (doc, ids)
-}
 
 /// Waits until the projection lists `count` notes for `supervisor`.
 async fn projected(db: &Db, supervisor: Uuid, count: usize) {

@@ -108,7 +108,7 @@ pub async fn page(
     let f = query.parse(time::now_ms())?;
     let peers = state.db.supervised_peers(who.user_id).await?;
     let rows = lines(&state, &who, f).await?;
-    audited::viewed(&state, &who, addr, None, "accompaniment logs");
+    audited::viewed(&state, who.viewer(), addr, None, "accompaniment logs");
     let week = time::date(f.week);
     let csv_href = match f.peer {
         Some(p) => format!("/accompaniments.csv?week={week}&peer={p}"),
@@ -227,7 +227,13 @@ pub async fn csv(
 ) -> Result<Response, ConsoleError> {
     let f = query.parse(time::now_ms())?;
     let rows = lines(&state, &who, f).await?;
-    audited::viewed(&state, &who, addr, None, "accompaniment logs (CSV export)");
+    audited::viewed(
+        &state,
+        who.viewer(),
+        addr,
+        None,
+        "accompaniment logs (CSV export)",
+    );
     let name = format!(
         "attachment; filename=\"accompaniments-{}.csv\"",
         time::date(f.week)

@@ -14,6 +14,8 @@
 //!   behalf through the same persistence path as every other write;
 //! - [`overview`] and [`accompaniments`]: the team overview and the
 //!   accompaniment logs (with CSV export);
+//! - [`api`]: the same data as JSON under `/api/v1` for supervisors'
+//!   devices, described by [`openapi`];
 //! - [`page`]: the layout every page shares and the error pages;
 //! - [`audited`]: the audit events of page views;
 //! - [`form`]: form bodies and their errors; [`assets`]: the stylesheet and
@@ -30,9 +32,11 @@
 //! (`console_view`), and so is a refusal (`access_denied`).
 
 pub mod accompaniments;
+pub mod api;
 pub mod assets;
 pub mod audited;
 pub mod form;
+pub mod openapi;
 pub mod overview;
 pub mod page;
 pub mod participant;

@@ -21,6 +21,7 @@ use maud::{Markup, html};
 use serde::Deserialize;
 use uuid::Uuid;
 
+use super::audited::Viewer;
 use super::page::{ConsoleError, Section, layout, respond};
 use super::queue::ReviewStanding;
 use super::record::{self, ChangeIndex, Conflict, FieldChange};
@@ -50,14 +51,14 @@ pub struct Loaded {
 /// [`ConsoleError::NotFound`] (audited as a denial).
 pub async fn load_visible(
     state: &AppState,
-    who: &Supervisor,
+    who: Viewer<'_>,
     addr: SocketAddr,
     document: Uuid,
     what: &str,
 ) -> Result<Loaded, ConsoleError> {
     if !state
         .db
-        .supervisor_sees_participant(who.user_id, document)
+        .supervisor_sees_participant(who.user, document)
         .await?
     {
         audited::denied(state, who, addr, document, what);
@@ -135,8 +136,14 @@ pub async fn page(
 ) -> Result<Response, ConsoleError> {
     let document = parse_document(&document).ok_or(ConsoleError::NotFound)?;
     let Loaded { mut doc, record } =
-        load_visible(&state, &who, addr, document, "participant record").await?;
-    audited::viewed(&state, &who, addr, Some(document), "participant record");
+        load_visible(&state, who.viewer(), addr, document, "participant record").await?;
+    audited::viewed(
+        &state,
+        who.viewer(),
+        addr,
+        Some(document),
+        "participant record",
+    );
 
     let received: HashMap<Vec<u8>, i64> = state
         .db

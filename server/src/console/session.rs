@@ -61,6 +61,15 @@ impl Supervisor {
         }
     }
 
+    /// This supervisor as the audit trail names them.
+    pub fn viewer(&self) -> super::audited::Viewer<'_> {
+        super::audited::Viewer {
+            user: self.user_id,
+            username: &self.username,
+            device: None,
+        }
+    }
+
     /// The stored hash of this session's id (for sign-out).
     pub fn id_hash(&self) -> &[u8; 32] {
         &self.id_hash

@@ -50,7 +50,10 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))
-        .nest("/api/v1", api::router())
+        .nest(
+            "/api/v1",
+            crate::console::api::router().merge(api::router()),
+        )
         .merge(crate::console::router())
         .with_state(state)
 }

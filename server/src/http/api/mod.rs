@@ -13,10 +13,10 @@
 //! text}`, never internal detail. Every response says `Cache-Control:
 //! no-store` (they carry tokens and account data).
 
-mod bearer;
+pub(crate) mod bearer;
 mod devices;
 mod error;
-mod json;
+pub(crate) mod json;
 mod me;
 
 pub use error::ApiError;
