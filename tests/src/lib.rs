@@ -3,6 +3,7 @@
 //!
 //! - [`accounts`]: users, teams and device tokens, provisioned through the
 //!   server's administration library;
+//! - [`browser`]: headless Chromium driven by playwright-core (console tests);
 //! - [`pg`]: a private Postgres per test run and a fresh database per test;
 //! - [`server`]: the real server command line as a child process;
 //! - [`client`]: a raw protocol client for hostile-input tests;
@@ -12,6 +13,7 @@
 //! - [`load`]: simulated devices and the `alongside-load` generator.
 
 pub mod accounts;
+pub mod browser;
 pub mod client;
 pub mod console;
 pub mod interop;
