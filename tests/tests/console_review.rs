@@ -113,6 +113,8 @@ async fn a_review_written_by_the_console_reaches_the_device_and_the_projection()
     let page = browser.get(&path);
     assert_eq!(page.status, 200, "{}", page.body);
     assert!(page.body.contains("Walked to the housing office"));
+    assert!(page.body.contains("alice-device"), "the device is named");
+    assert!(page.body.contains("Synced"), "the sync time is shown");
     let csrf = page.input("csrf").unwrap();
     let heads = page.input("heads").unwrap();
     let seen: Vec<String> = heads.split(',').map(str::to_owned).collect();

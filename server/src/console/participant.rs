@@ -159,6 +159,18 @@ pub async fn page(
         .into_iter()
         .map(|p| (p.id.to_string(), p.display_name))
         .collect();
+    let device_ids: Vec<Uuid> = record
+        .notes
+        .values()
+        .filter_map(|n| Uuid::parse_str(&n.device_id).ok())
+        .collect();
+    let devices: HashMap<String, String> = state
+        .db
+        .device_names(&device_ids)
+        .await?
+        .into_iter()
+        .map(|(id, name)| (id.to_string(), name))
+        .collect();
     let conflicts = record::conflicts(&doc);
     let heads: Vec<String> = doc.get_heads().iter().map(ToString::to_string).collect();
     let latest = latest_reviews(&record);
@@ -191,6 +203,7 @@ pub async fn page(
             history: &history,
             conflicts: &note_conflicts,
             names: &names,
+            devices: &devices,
             csrf: &who.csrf,
             heads: &heads,
             just_reviewed: query.reviewed.as_deref() == Some(&id.to_string()),
@@ -248,6 +261,7 @@ struct NoteCard<'a> {
     history: &'a [&'a Review],
     conflicts: &'a [&'a Conflict],
     names: &'a HashMap<String, String>,
+    devices: &'a HashMap<String, String>,
     csrf: &'a str,
     heads: &'a [String],
     just_reviewed: bool,
@@ -296,7 +310,13 @@ fn note_card(c: NoteCard<'_>) -> Markup {
             }
             dl.meta {
                 dt { "Author" } dd { (author) @if let Some(cr) = &n.credentials { ", " (cr) } }
-                dt { "Device" } dd { code { (n.device_id) } }
+                dt { "Device" } dd {
+                    @match c.devices.get(&n.device_id) {
+                        Some(name) => { (name) " " },
+                        None => {},
+                    }
+                    code { (n.device_id) }
+                }
                 dt { "Encounter" } dd { (time::date_time(n.encounter_at.millis())) " – " (time::date_time(n.encounter_end_at.millis())) " UTC" }
                 dt { "Synced" } dd { @match c.synced { Some(ms) => { (time::date_time(ms)) " UTC" }, None => "unknown" } }
                 dt { "Status" } dd { (n.status.as_str()) @if let Some(s) = n.submitted_at { " (" (time::date_time(s.millis())) ")" } }

@@ -130,5 +130,31 @@ pub async fn write_review(
     // Compaction is left to the sync driver, which folds the document
     // after its next persist: reviews are rare next to device writes.
     db.persist(WRITER, &[chunk], Some(&rows), &guard).await?;
+    reproject_later(db.clone(), document);
     Ok(id)
+}
+
+/// How long after a review its document is projected again.
+const REPROJECT_AFTER: std::time::Duration = std::time::Duration::from_secs(3);
+
+/// A device write that a node committed before it merged this review
+/// (announced through the database a moment later) carries a projection
+/// without the review. Projecting the stored document again once the
+/// announcement has surely been merged puts the review back in the rows.
+fn reproject_later(db: Db, document: Uuid) {
+    tokio::spawn(async move {
+        tokio::time::sleep(REPROJECT_AFTER).await;
+        if let Err(e) = reproject(&db, document).await {
+            tracing::warn!(%document, error = %e, "re-projecting after a review failed");
+        }
+    });
+}
+
+/// Rewrites `document`'s projection from what is stored.
+pub async fn reproject(db: &Db, document: Uuid) -> Result<(), WriteError> {
+    let stored = db.load(document).await?.ok_or(WriteError::NotFound)?;
+    let doc = load_stored(&stored).map_err(|e| WriteError::Document(e.to_string()))?;
+    db.write_projection(document, &projection::project(&doc))
+        .await?;
+    Ok(())
 }

@@ -323,6 +323,16 @@ impl Db {
         rows.iter().map(queue_row).collect()
     }
 
+    /// The names of the enrolled devices among `ids`.
+    pub async fn device_names(&self, ids: &[Uuid]) -> Result<Vec<(Uuid, String)>, DbError> {
+        Ok(
+            sqlx::query_as("SELECT id, name FROM devices WHERE id = ANY($1)")
+                .bind(ids)
+                .fetch_all(self.pool())
+                .await?,
+        )
+    }
+
     /// When the server received each change of `document`: (hash, ms).
     pub async fn change_received_times(
         &self,
