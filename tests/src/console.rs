@@ -8,6 +8,7 @@
 use std::collections::BTreeMap;
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
+use std::sync::Arc;
 use std::time::Duration;
 
 use alongside_shared::doc::edit::participant::{
@@ -87,9 +88,10 @@ pub fn form_encode(value: &str) -> String {
 }
 
 /// A client with a cookie jar.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Browser {
     addr: SocketAddr,
+    tls: Option<Arc<rustls::ClientConfig>>,
     /// Cookies by name.
     pub cookies: BTreeMap<String, String>,
 }
@@ -99,7 +101,17 @@ impl Browser {
     pub fn new(addr: SocketAddr) -> Self {
         Self {
             addr,
+            tls: None,
             cookies: BTreeMap::new(),
+        }
+    }
+
+    /// A browser speaking HTTPS to `localhost` at `addr`, trusting what
+    /// `config` trusts.
+    pub fn tls(addr: SocketAddr, config: Arc<rustls::ClientConfig>) -> Self {
+        Self {
+            tls: Some(config),
+            ..Self::new(addr)
         }
     }
 
@@ -171,7 +183,7 @@ impl Browser {
     }
 
     fn send(&mut self, method: &str, path: &str, extra: &[String], body: Option<String>) -> Page {
-        let mut stream =
+        let stream =
             TcpStream::connect_timeout(&self.addr, Duration::from_secs(5)).expect("connect");
         stream
             .set_read_timeout(Some(Duration::from_secs(30)))
@@ -198,10 +210,26 @@ impl Browser {
             head.push_str(&format!("Content-Length: {}\r\n", body.len()));
         }
         head.push_str("\r\n");
-        stream.write_all(head.as_bytes()).expect("send");
-        stream.write_all(body.as_bytes()).expect("send");
+        let mut request = head.into_bytes();
+        request.extend_from_slice(body.as_bytes());
         let mut raw = Vec::new();
-        stream.read_to_end(&mut raw).expect("read the response");
+        match &self.tls {
+            None => {
+                let mut stream = stream;
+                stream.write_all(&request).expect("send");
+                stream.read_to_end(&mut raw).expect("read the response");
+            }
+            Some(config) => {
+                let name = rustls::pki_types::ServerName::try_from("localhost").expect("a name");
+                let connection =
+                    rustls::ClientConnection::new(config.clone(), name).expect("a TLS client");
+                let mut tls = rustls::StreamOwned::new(connection, stream);
+                tls.write_all(&request).expect("send");
+                // A peer closing without close_notify still leaves a full
+                // response.
+                let _ = tls.read_to_end(&mut raw);
+            }
+        }
         let page = parse(&raw);
         for value in page.set_cookies() {
             let pair = value.split(';').next().unwrap_or_default();

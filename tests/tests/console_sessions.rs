@@ -2,7 +2,8 @@
 //! HttpOnly, SameSite=Strict), a peer's or an administrator's correct
 //! password does not open the console, forms without the session's CSRF
 //! token are refused with 403 and change nothing, sign-out ends the
-//! session, and an idle session expires (with a 3-second idle flag).
+//! session, an idle session expires (with a 3-second idle flag), and
+//! under TLS the cookie is `Secure` and `__Host-`.
 
 #![allow(clippy::unwrap_used)]
 
@@ -12,6 +13,7 @@ use alongside_tests::accounts::Account;
 use alongside_tests::console::Browser;
 use alongside_tests::pg::test_database;
 use alongside_tests::server::TestServer;
+use alongside_tests::tls::{client_config, https_get};
 
 const SERVER: &str = env!("CARGO_BIN_EXE_alongside-server-under-test");
 
@@ -161,4 +163,81 @@ async fn an_idle_session_expires() {
     // Signing in again works.
     assert_eq!(browser.sign_in(&sup.username, &sup.password).status, 303);
     assert_eq!(browser.get("/queue").status, 200);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn under_tls_the_session_cookie_is_secure_and_host_only() {
+    let database = test_database();
+    let sup = Account::supervisor(&database.url, "sam", "north").await;
+    let dir = tempfile::tempdir().unwrap();
+    let out = std::process::Command::new(SERVER)
+        .args(["dev-cert", "--out"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let (cert, key) = (dir.path().join("cert.pem"), dir.path().join("key.pem"));
+    let config = client_config(&cert);
+    let probe = config.clone();
+    let server = TestServer::start_probed(
+        SERVER,
+        &database.url,
+        &[
+            "--tls-cert",
+            cert.to_str().unwrap(),
+            "--tls-key",
+            key.to_str().unwrap(),
+        ],
+        Box::new(move |addr| matches!(https_get(addr, "/healthz", &probe), Some((200, _)))),
+    );
+    let mut browser = Browser::tls(server.addr, config);
+    let form = browser.get("/signin");
+    assert!(
+        form.set_cookies().iter().all(|c| c.contains("; Secure")),
+        "{:?}",
+        form.set_cookies()
+    );
+    let answer = browser.sign_in(&sup.username, &sup.password);
+    assert_eq!(answer.status, 303, "{}", answer.body);
+    let cookie = answer
+        .set_cookies()
+        .into_iter()
+        .find(|c| c.starts_with("__Host-alongside-session="))
+        .expect("a __Host- session cookie")
+        .to_owned();
+    for attribute in ["HttpOnly", "SameSite=Strict", "Secure", "Path=/"] {
+        assert!(cookie.contains(attribute), "{attribute}: {cookie}");
+    }
+    assert_eq!(browser.get("/overview").status, 200);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn console_sign_ins_share_the_device_sign_in_throttle() {
+    let database = test_database();
+    let sup = Account::supervisor(&database.url, "sam", "north").await;
+    let server = TestServer::start(SERVER, &database.url, &["--login-max-failures", "3"]);
+    let mut browser = Browser::new(server.addr);
+    for _ in 0..3 {
+        assert_eq!(browser.sign_in(&sup.username, "wrong").status, 401);
+    }
+    // Locked: even the right password is refused, with Retry-After.
+    let locked = browser.sign_in(&sup.username, &sup.password);
+    assert_eq!(locked.status, 429, "{}", locked.body);
+    assert!(locked.header("retry-after").is_some());
+    assert!(signed_out(&browser.get("/overview")));
+    // The same lock holds for device enrolment through the API.
+    let body = format!(
+        r#"{{"username":"{}","password":"{}","deviceName":"tablet"}}"#,
+        sup.username, sup.password
+    );
+    assert_eq!(
+        browser
+            .api("POST", "/api/v1/devices", None, Some(&body))
+            .status,
+        429
+    );
 }
