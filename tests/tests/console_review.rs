@@ -4,7 +4,8 @@
 //! reviews reach the still-connected phone as sync messages and land in
 //! the projection; the worker edits the approved note and the console
 //! shows it back in the queue as amended, with what changed. And a
-//! supervisor sees nothing of another team's records.
+//! supervisor sees nothing of another team's records. A projection
+//! written from a copy that lacked a review is repaired from the document.
 
 #![allow(clippy::unwrap_used)]
 
@@ -350,5 +351,49 @@ async fn a_supervisor_sees_only_their_teams() {
         "nothing was written: {dump:?}"
     );
     stored::audited(&db, Some(sam.user_id), south, "access_denied").await;
+    db.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_projection_written_without_the_review_is_repaired_from_the_document() {
+    let database = test_database();
+    let sup = Account::supervisor(&database.url, "sam", "north").await;
+    let alice = Account::peer(&database.url, "alice", "north").await;
+    let server = TestServer::start(SERVER, &database.url, &[]);
+    let db = Db::connect_lazy(&database.url, 2).unwrap();
+    let id = DocumentId::from_uuid(Uuid::new_v4());
+    let (mut doc, notes) = record("Rosa Díaz", &alice, &["Walked to the housing office"]);
+    let mut phone = RawClient::joined(&server.sync_url(), &alice.token, "alice-phone").await;
+    assert_eq!(push(&mut phone, id, &mut doc).await.name(), "synced");
+    projected(&db, sup.user_id, 1).await;
+
+    let mut browser = Browser::new(server.addr);
+    assert_eq!(browser.sign_in(&sup.username, &sup.password).status, 303);
+    let page = browser.get(&format!("/participants/{id}"));
+    let answer = browser.post(
+        &review_path(id, notes[0]),
+        &[
+            ("csrf", &page.input("csrf").unwrap()),
+            ("heads", &page.input("heads").unwrap()),
+            ("decision", "approve"),
+        ],
+    );
+    assert_eq!(answer.status, 303);
+    let reviewed = |rows: &[alongside_server::db::console::QueueRow]| {
+        rows.iter()
+            .any(|r| r.note_id == notes[0] && r.review.is_some())
+    };
+    assert!(reviewed(&db.console_notes(sup.user_id).await.unwrap()));
+    // A node that had not merged the review yet writes the record's rows
+    // from its older copy (the race the repair is for) ...
+    db.write_projection(id.to_uuid(), &alongside_server::projection::project(&doc))
+        .await
+        .unwrap();
+    assert!(!reviewed(&db.console_notes(sup.user_id).await.unwrap()));
+    // ... and projecting the stored document again restores the review.
+    alongside_server::console::write::reproject(&db, id.to_uuid())
+        .await
+        .unwrap();
+    assert!(reviewed(&db.console_notes(sup.user_id).await.unwrap()));
     db.close().await;
 }
