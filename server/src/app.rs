@@ -10,6 +10,7 @@ use axum::serve::ListenerExt;
 use tracing::info;
 
 use crate::audit::{Auditor, AuditorSettings};
+use crate::console::ConsoleSettings;
 use crate::db::{Db, DbError};
 use crate::http::api::ApiState;
 use crate::http::{AppState, router};
@@ -37,6 +38,7 @@ pub async fn run(
     listener: impl Into<ServeListener>,
     settings: SyncSettings,
     api: ApiState,
+    console: ConsoleSettings,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), ServeError> {
     db.migrate().await?;
@@ -46,6 +48,7 @@ pub async fn run(
     let sync = SyncService::start(db.clone(), settings, metrics.clone(), audit.clone());
     let state = AppState {
         api,
+        console,
         sync: sync.clone(),
         db: db.clone(),
         metrics,

@@ -10,7 +10,8 @@ use tracing_subscriber::EnvFilter;
 
 use crate::admin::Lifetime;
 use crate::auth::throttle::LoginLimits;
-use crate::config::{Cli, Command, DatabaseArgs, LoginArgs, ProjectionAction};
+use crate::config::{Cli, Command, DatabaseArgs, LoginArgs, ProjectionAction, ServeArgs};
+use crate::console::ConsoleSettings;
 use crate::db::Db;
 use crate::embedded::Embedded;
 use crate::http::api::ApiState;
@@ -23,7 +24,7 @@ pub fn main() -> anyhow::Result<()> {
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
     // `serve` logs to stdout; one-shot commands log to stderr, keeping stdout
     // for what scripts read (an admin command's last line is its secret).
-    let to_stdout = matches!(cli.command, Command::Serve(_));
+    let to_stdout = matches!(cli.command, Command::Serve(_) | Command::Demo(_));
     let writer = move || -> Box<dyn std::io::Write> {
         if to_stdout {
             Box::new(std::io::stdout())
@@ -46,57 +47,8 @@ pub fn main() -> anyhow::Result<()> {
     let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
     runtime.block_on(async move {
         match cli.command {
-            Command::Serve(args) => {
-                // Refuse a plain non-loopback bind and bad TLS files before
-                // starting anything.
-                let tls = match (&args.tls_cert, &args.tls_key) {
-                    (Some(cert), Some(key)) => {
-                        let mut tls = TlsSettings::from_files(cert, key)?;
-                        tls.handshake_timeout =
-                            Duration::from_secs(args.tls_handshake_timeout_secs.max(1));
-                        Some(tls)
-                    }
-                    _ => {
-                        crate::tls::check_plain_http(args.bind, args.insecure_http)?;
-                        if !args.bind.ip().is_loopback() {
-                            tracing::warn!(
-                                bind = %args.bind,
-                                "serving plain HTTP on a non-loopback address (--insecure-http): \
-                                 TLS must be terminated by a proxy in front of this server"
-                            );
-                        }
-                        None
-                    }
-                };
-                let (url, cluster) = database(&args.database).await?;
-                let db = Db::connect_lazy(&url, args.database.db_max_connections)?;
-                let tcp = tokio::net::TcpListener::bind(args.bind)
-                    .await
-                    .with_context(|| format!("binding {}", args.bind))?;
-                let listener = match tls {
-                    Some(tls) => ServeListener::Tls(TlsListener::new(tcp, tls)?),
-                    None => ServeListener::Plain(tcp),
-                };
-                let mut limits = alongside_shared::sync::Limits {
-                    max_frame_bytes: args.max_frame_bytes,
-                    idle_evict_ms: args.idle_evict_secs.saturating_mul(1000),
-                    ..Default::default()
-                };
-                limits.handshake_timeout_ms = 10_000;
-                let settings = SyncSettings {
-                    node: uuid::Uuid::new_v4().simple().to_string(),
-                    limits,
-                    cache_budget_bytes: args.cache_budget_bytes,
-                    compact_after_chunks: args.compact_after_chunks,
-                    ..SyncSettings::default()
-                };
-                let api = api_state(&args.login);
-                let result = crate::app::run(db, listener, settings, api, shutdown_signal()).await;
-                if let Some(cluster) = cluster {
-                    cluster.stop().await;
-                }
-                result?;
-            }
+            Command::Serve(args) => serve(args, false).await?,
+            Command::Demo(args) => serve(args, true).await?,
             Command::Migrate(args) => {
                 let (url, cluster) = database(&args).await?;
                 let db = Db::connect_lazy(&url, 2)?;
@@ -151,6 +103,89 @@ pub fn main() -> anyhow::Result<()> {
         }
         Ok(())
     })
+}
+
+/// `serve`, or `demo` (which seeds the demo team first and prints how to
+/// sign in).
+async fn serve(args: ServeArgs, demo: bool) -> anyhow::Result<()> {
+    // Refuse a plain non-loopback bind and bad TLS files before
+    // starting anything.
+    let tls = match (&args.tls_cert, &args.tls_key) {
+        (Some(cert), Some(key)) => {
+            let mut tls = TlsSettings::from_files(cert, key)?;
+            tls.handshake_timeout = Duration::from_secs(args.tls_handshake_timeout_secs.max(1));
+            Some(tls)
+        }
+        _ => {
+            crate::tls::check_plain_http(args.bind, args.insecure_http)?;
+            if !args.bind.ip().is_loopback() {
+                tracing::warn!(
+                    bind = %args.bind,
+                    "serving plain HTTP on a non-loopback address (--insecure-http): \
+                     TLS must be terminated by a proxy in front of this server"
+                );
+            }
+            None
+        }
+    };
+    let (url, cluster) = database(&args.database).await?;
+    let db = Db::connect_lazy(&url, args.database.db_max_connections)?;
+    let tcp = tokio::net::TcpListener::bind(args.bind)
+        .await
+        .with_context(|| format!("binding {}", args.bind))?;
+    let local = tcp.local_addr()?;
+    let secure = tls.is_some();
+    let listener = match tls {
+        Some(tls) => ServeListener::Tls(TlsListener::new(tcp, tls)?),
+        None => ServeListener::Plain(tcp),
+    };
+    if demo {
+        let seeded = async {
+            db.migrate().await?;
+            crate::demo::seed(&db, crate::console::time::now_ms())
+                .await
+                .map_err(anyhow::Error::from)
+        }
+        .await;
+        let credentials = match seeded {
+            Ok(c) => c,
+            Err(e) => {
+                if let Some(cluster) = cluster {
+                    cluster.stop().await;
+                }
+                return Err(e.context("seeding the demo team"));
+            }
+        };
+        let scheme = if secure { "https" } else { "http" };
+        let host = if local.ip().is_unspecified() {
+            "localhost".to_owned()
+        } else {
+            local.to_string()
+        };
+        let console_url = format!("{scheme}://{host}/");
+        println!("{}", crate::demo::banner(&console_url, &credentials));
+    }
+    let mut limits = alongside_shared::sync::Limits {
+        max_frame_bytes: args.max_frame_bytes,
+        idle_evict_ms: args.idle_evict_secs.saturating_mul(1000),
+        ..Default::default()
+    };
+    limits.handshake_timeout_ms = 10_000;
+    let settings = SyncSettings {
+        node: uuid::Uuid::new_v4().simple().to_string(),
+        limits,
+        cache_budget_bytes: args.cache_budget_bytes,
+        compact_after_chunks: args.compact_after_chunks,
+        ..SyncSettings::default()
+    };
+    let api = api_state(&args.login);
+    let console = ConsoleSettings::with_idle_minutes(args.console_idle_mins, secure);
+    let result = crate::app::run(db, listener, settings, api, console, shutdown_signal()).await;
+    if let Some(cluster) = cluster {
+        cluster.stop().await;
+    }
+    result?;
+    Ok(())
 }
 
 /// The API's limits from the `serve` flags.

@@ -22,8 +22,11 @@ pub struct Cli {
 /// Subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Serve sync, health and metrics.
+    /// Serve sync, health, metrics, the JSON API and the supervisor console.
     Serve(ServeArgs),
+    /// Like `serve`, after seeding a demo team (once); prints the console's
+    /// URL and the supervisor's credentials.
+    Demo(ServeArgs),
     /// Apply database migrations and exit.
     Migrate(DatabaseArgs),
     /// Administer accounts, assignments and the audit trail (scriptable;
@@ -160,6 +163,28 @@ pub struct ServeArgs {
     /// Fold a document's chunks into its snapshot after this many.
     #[arg(long, env = "ALONGSIDE_COMPACT_AFTER_CHUNKS", default_value_t = 64)]
     pub compact_after_chunks: i64,
+    /// Sign a console session out after this many minutes without a
+    /// request (fractions allowed, e.g. 0.5).
+    #[arg(
+        long,
+        env = "ALONGSIDE_CONSOLE_IDLE_MINS",
+        default_value_t = 15.0,
+        value_parser = positive_minutes
+    )]
+    pub console_idle_mins: f64,
+}
+
+/// A positive, finite number of minutes, at most a day.
+fn positive_minutes(text: &str) -> Result<f64, String> {
+    let minutes: f64 = text
+        .trim()
+        .parse()
+        .map_err(|_| format!("{text:?} is not a number of minutes"))?;
+    if minutes.is_finite() && minutes > 0.0 && minutes <= 24.0 * 60.0 {
+        Ok(minutes)
+    } else {
+        Err("the idle timeout must be more than 0 and at most 1440 minutes".into())
+    }
 }
 
 /// `dev-cert` flags.

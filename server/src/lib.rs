@@ -16,7 +16,9 @@
 //! - [`metrics`]: counters and gauges in Prometheus text format;
 //! - [`audit`]: the hash-chained audit trail and its batched writer;
 //! - [`admin`]: `admin …` subcommands (the audit trail);
-//! - [`tls`]: HTTPS/WSS with rustls, and development certificates.
+//! - [`tls`]: HTTPS/WSS with rustls, and development certificates;
+//! - [`console`]: the supervisor console (server-rendered pages at `/`);
+//! - [`demo`]: the `demo` command's seeded team.
 
 pub mod access;
 pub mod admin;
@@ -25,7 +27,9 @@ pub mod audit;
 pub mod auth;
 pub mod cli;
 pub mod config;
+pub mod console;
 pub mod db;
+pub mod demo;
 pub mod embedded;
 pub mod http;
 pub mod metrics;

@@ -4,9 +4,11 @@
 //! - [`bindings`]: the mobile bridge's built library and generated bindings;
 //! - [`accounts`]: users, teams and device tokens, provisioned through the
 //!   server's administration library;
+//! - [`browser`]: headless Chromium driven by playwright-core (console tests);
 //! - [`pg`]: a private Postgres per test run and a fresh database per test;
 //! - [`server`]: the real server command line as a child process;
 //! - [`client`]: a raw protocol client for hostile-input tests;
+//! - [`console`]: a cookie-keeping HTTP client for the supervisor console;
 //! - [`tls`]: HTTPS and `wss://` clients trusting a test certificate;
 //! - [`interop`]: the unmodified automerge-repo JS clients of `interop/`;
 //! - [`load`]: simulated devices and the `alongside-load` generator;
@@ -14,7 +16,9 @@
 
 pub mod accounts;
 pub mod bindings;
+pub mod browser;
 pub mod client;
+pub mod console;
 pub mod interop;
 pub mod load;
 pub mod memory_device;

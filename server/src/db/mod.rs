@@ -3,12 +3,15 @@
 //! It maps every database error once, into [`DbError`], and offers the
 //! operations the rest of the server needs as plain functions over plain
 //! data: documents ([`documents`]), change notifications between server
-//! nodes ([`notify`]) and the hash-chained audit trail ([`audit`]).
+//! nodes ([`notify`]), the hash-chained audit trail ([`audit`]) and the
+//! supervisor console's sessions and read models ([`console`]).
 
 pub mod access;
 pub mod accounts;
 pub mod audit;
 pub mod changes;
+pub mod console;
+pub mod demo;
 pub mod documents;
 pub mod notify;
 pub mod projection;

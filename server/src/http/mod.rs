@@ -1,10 +1,12 @@
 //! HTTP routes: `/sync` (automerge-repo WebSocket), `/healthz`, `/readyz`,
-//! `/metrics`, and the JSON API under `/api/v1` ([`api`]). Thin: the
+//! `/metrics`, the JSON API under `/api/v1` ([`api`]) and the supervisor
+//! console at `/` ([`crate::console`]). Thin: the
 //! WebSocket handler only moves frames between the socket and the sync
 //! driver.
 
 pub mod api;
 pub(crate) mod audited;
+pub(crate) mod sign_in;
 mod ws;
 
 use std::sync::Arc;
@@ -37,6 +39,8 @@ pub struct AppState {
     pub audit: Auditor,
     /// The JSON API's limits and settings.
     pub api: api::ApiState,
+    /// The supervisor console's settings.
+    pub console: crate::console::ConsoleSettings,
 }
 
 /// The router.
@@ -46,7 +50,11 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))
-        .nest("/api/v1", api::router())
+        .nest(
+            "/api/v1",
+            crate::console::api::router().merge(api::router()),
+        )
+        .merge(crate::console::router())
         .with_state(state)
 }
 

@@ -13,6 +13,8 @@
 //! 4. success clears the account's failures; an admin is then refused with
 //!    403 (admins do not sync notes), anyone else gets a new device.
 //!
+//! Steps 2–4 are [`crate::http::sign_in`], shared with the console.
+//!
 //! `POST /api/v1/devices/rotate` (Bearer): the device's token is replaced
 //! in one statement, so the old one stops working at once; `200 {token,
 //! expiresAt}`.
@@ -30,7 +32,8 @@ use super::bearer::Device;
 use super::json::ApiJson;
 use crate::admin::{self, AdminError};
 use crate::audit::AuditAction;
-use crate::auth::{Role, password, throttle};
+use crate::auth::Role;
+use crate::http::sign_in::{self, SignInRefused};
 use crate::http::{AppState, audited};
 
 /// Longest username accepted (as `admin user add`).
@@ -88,55 +91,15 @@ pub(super) async fn enrol(
     admin::check_name("device name", &device_name, 100)?;
 
     let db = &state.db;
-    let account_key = throttle::account_key(&username);
-    let keys = [account_key.clone(), throttle::address_key(addr.ip())];
-    if let Some(retry_after_secs) = throttle::locked_for(db, &keys).await? {
-        tracing::info!(%username, %addr, "sign-in refused: locked");
-        audited::sign_in(&state, addr, None, &username, Err("locked"));
-        return Err(ApiError::TooManyAttempts { retry_after_secs });
-    }
-
-    let login = db.login_row(&username).await?;
-    let stored = login.as_ref().map(|l| l.password_hash.clone());
-    let matches = {
-        let _permit = state
-            .api
-            .password_checks
-            .acquire()
-            .await
-            .map_err(|e| ApiError::Internal(format!("password check gate: {e}")))?;
-        tokio::task::spawn_blocking(move || password::verify(&password, stored.as_deref()))
-            .await
-            .map_err(|e| ApiError::Internal(format!("password check: {e}")))?
-    };
-    let login = match login {
-        Some(login) if matches => login,
-        _ => {
-            throttle::record_failure(db, &state.api.limits, &keys[0], &keys[1]).await?;
-            tracing::info!(%username, %addr, "sign-in refused: wrong username or password");
-            audited::sign_in(
-                &state,
-                addr,
-                None,
-                &username,
-                Err("wrong username or password"),
-            );
-            return Err(ApiError::InvalidCredentials);
+    let login = match sign_in::check_password(&state, addr, &username, password).await {
+        Ok(login) => login,
+        Err(SignInRefused::Locked(retry_after_secs)) => {
+            return Err(ApiError::TooManyAttempts { retry_after_secs });
         }
+        Err(SignInRefused::Invalid) => return Err(ApiError::InvalidCredentials),
+        Err(SignInRefused::Db(e)) => return Err(e.into()),
+        Err(SignInRefused::Internal(e)) => return Err(ApiError::Internal(e)),
     };
-    if login.disabled {
-        tracing::info!(%username, %addr, "sign-in refused: user disabled");
-        audited::sign_in(
-            &state,
-            addr,
-            Some((login.id, &username)),
-            &username,
-            Err("disabled"),
-        );
-        return Err(ApiError::InvalidCredentials);
-    }
-    throttle::record_success(db, &account_key).await?;
-    audited::sign_in(&state, addr, Some((login.id, &username)), &username, Ok(()));
     match Role::parse(&login.role) {
         Some(Role::Peer | Role::Supervisor) => {}
         Some(Role::Admin) => {

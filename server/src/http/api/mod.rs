@@ -18,11 +18,11 @@
 //! text}`, never internal detail. Every response says `Cache-Control:
 //! no-store` (they carry tokens and account data).
 
-mod bearer;
+pub(crate) mod bearer;
 mod changes;
 mod devices;
 mod error;
-mod json;
+pub(crate) mod json;
 mod me;
 mod purges;
 
@@ -58,7 +58,7 @@ pub struct ApiState {
     pub limits: LoginLimits,
     /// Lifetime of device tokens issued or rotated here.
     pub token_lifetime: Lifetime,
-    password_checks: Arc<Semaphore>,
+    pub(crate) password_checks: Arc<Semaphore>,
 }
 
 impl ApiState {

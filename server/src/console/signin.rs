@@ -1,0 +1,199 @@
+//! `GET /signin`, `POST /signin` and `POST /signout`.
+//!
+//! The password check is the device enrolment's
+//! ([`crate::http::sign_in::check_password`]: throttled per account and
+//! address, Argon2id, audited). Only a supervisor gets a session; a peer's
+//! or an administrator's correct password is refused with 403 and no
+//! session. The sign-in form is protected against login CSRF by a
+//! double-submit cookie ([`session::SIGNIN_COOKIE`]).
+
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use maud::{Markup, html};
+use serde::Deserialize;
+
+use super::form::{ConsoleForm, non_blank};
+use super::page::{ConsoleError, Section, layout, respond};
+use super::session::{self, Supervisor};
+use crate::auth::{Role, password, token};
+use crate::http::AppState;
+use crate::http::sign_in::{SignInRefused, check_password};
+
+/// Longest username accepted.
+const MAX_USERNAME_CHARS: usize = 64;
+
+/// The sign-in form's fields.
+#[derive(Debug, Default, Deserialize)]
+pub struct SignInForm {
+    username: Option<String>,
+    password: Option<String>,
+    csrf: Option<String>,
+}
+
+/// The sign-out form's fields.
+#[derive(Debug, Default, Deserialize)]
+pub struct SignOutForm {
+    csrf: Option<String>,
+}
+
+fn form_markup(csrf: &str, username: &str, error: Option<&str>) -> Markup {
+    let body = html! {
+        @if let Some(error) = error {
+            p.error role="alert" { (error) }
+        }
+        form.card method="post" action="/signin" hx-boost="false" {
+            input type="hidden" name="csrf" value=(csrf);
+            p {
+                label for="username" { "Username" }
+                input #username name="username" type="text" autocomplete="username"
+                    required value=(username) autofocus;
+            }
+            p {
+                label for="password" { "Password" }
+                input #password name="password" type="password"
+                    autocomplete="current-password" required;
+            }
+            button type="submit" { "Sign in" }
+        }
+        p { "The console is for supervisors. Peer workers use the Alongside app." }
+    };
+    layout("Sign in", None, Section::SignIn, body)
+}
+
+/// A page with the sign-in form and a fresh double-submit cookie.
+fn form_response(
+    state: &AppState,
+    status: StatusCode,
+    username: &str,
+    error: Option<&str>,
+) -> Response {
+    let secret = token::generate().secret;
+    let cookie = session::set_cookie(&state.console, session::SIGNIN_COOKIE, &secret, None);
+    let mut response = (status, respond(form_markup(&secret, username, error))).into_response();
+    if let Ok(value) = HeaderValue::from_str(&cookie) {
+        response.headers_mut().append(header::SET_COOKIE, value);
+    }
+    response
+}
+
+/// `GET /signin`.
+pub async fn form(State(state): State<AppState>) -> Response {
+    form_response(&state, StatusCode::OK, "", None)
+}
+
+/// `POST /signin`.
+pub async fn submit(
+    State(state): State<AppState>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    ConsoleForm(form): ConsoleForm<SignInForm>,
+) -> Result<Response, ConsoleError> {
+    let expected = session::cookie(&headers, session::SIGNIN_COOKIE);
+    match (expected, form.csrf.as_deref()) {
+        (Some(e), Some(p))
+            if token::well_formed(e) && session::constant_time_eq(e.as_bytes(), p.as_bytes()) => {}
+        _ => return Err(ConsoleError::Csrf),
+    }
+    let username = non_blank(form.username.as_deref())
+        .unwrap_or_default()
+        .to_owned();
+    let pass = form.password.unwrap_or_default();
+    if username.is_empty() || pass.is_empty() {
+        return Ok(form_response(
+            &state,
+            StatusCode::BAD_REQUEST,
+            &username,
+            Some("Enter your username and password."),
+        ));
+    }
+    if username.chars().count() > MAX_USERNAME_CHARS || pass.len() > password::MAX_PASSWORD_BYTES {
+        return Ok(form_response(
+            &state,
+            StatusCode::BAD_REQUEST,
+            "",
+            Some("That username or password is too long."),
+        ));
+    }
+    let login = match check_password(&state, addr, &username, pass).await {
+        Ok(login) => login,
+        Err(SignInRefused::Locked(secs)) => {
+            let minutes = secs.div_ceil(60);
+            let mut response = form_response(
+                &state,
+                StatusCode::TOO_MANY_REQUESTS,
+                &username,
+                Some(&format!(
+                    "Too many failed sign-ins. Try again in {minutes} minute(s), or ask an administrator to unlock the account."
+                )),
+            );
+            if let Ok(v) = HeaderValue::from_str(&secs.to_string()) {
+                response.headers_mut().insert(header::RETRY_AFTER, v);
+            }
+            return Ok(response);
+        }
+        Err(SignInRefused::Invalid) => {
+            return Ok(form_response(
+                &state,
+                StatusCode::UNAUTHORIZED,
+                &username,
+                Some("Wrong username or password."),
+            ));
+        }
+        Err(SignInRefused::Db(e)) => return Err(e.into()),
+        Err(SignInRefused::Internal(e)) => return Err(ConsoleError::Internal(e)),
+    };
+    if Role::parse(&login.role) != Some(Role::Supervisor) {
+        tracing::info!(%username, %addr, role = %login.role, "console sign-in refused: not a supervisor");
+        return Ok(form_response(
+            &state,
+            StatusCode::FORBIDDEN,
+            "",
+            Some("This account cannot use the supervisor console."),
+        ));
+    }
+    let session = token::generate();
+    state
+        .db
+        .create_console_session(
+            &session.hash,
+            login.id,
+            state.console.lifetime_secs,
+            Some(&addr.ip().to_string()),
+        )
+        .await?;
+    tracing::info!(%username, %addr, "console session started");
+    let mut response = Redirect::to("/overview").into_response();
+    let name = session::cookie_name(&state.console);
+    let cookies = [
+        session::set_cookie(&state.console, name, &session.secret, None),
+        session::set_cookie(&state.console, session::SIGNIN_COOKIE, "", Some(0)),
+    ];
+    for cookie in cookies {
+        if let Ok(value) = HeaderValue::from_str(&cookie) {
+            response.headers_mut().append(header::SET_COOKIE, value);
+        }
+    }
+    Ok(response)
+}
+
+/// `POST /signout`.
+pub async fn sign_out(
+    State(state): State<AppState>,
+    who: Supervisor,
+    ConsoleForm(form): ConsoleForm<SignOutForm>,
+) -> Result<Response, ConsoleError> {
+    who.check_csrf(form.csrf.as_deref())?;
+    state.db.end_console_session(who.id_hash()).await?;
+    tracing::info!(username = %who.username, "console session ended");
+    let mut response = Redirect::to("/signin").into_response();
+    let name = session::cookie_name(&state.console);
+    if let Ok(value) =
+        HeaderValue::from_str(&session::set_cookie(&state.console, name, "", Some(0)))
+    {
+        response.headers_mut().append(header::SET_COOKIE, value);
+    }
+    Ok(response)
+}

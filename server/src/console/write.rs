@@ -1,0 +1,160 @@
+//! Writing a supervisor's review into a participant document, on the
+//! supervisor's behalf, the way the server writes caseload indexes
+//! ([`crate::access::caseload`]): load the stored document, make the edit
+//! with a fresh actor, validate the whole document, and append the change
+//! with [`crate::db::Db::persist`] — the persistence path every device
+//! write takes, with the projection rewritten and the audit event
+//! committed in the same transaction. The commit is announced under the
+//! node name [`WRITER`], which no server node uses, so every node
+//! (including this one) merges it into its copy and syncs it to the
+//! worker's connected devices.
+
+use alongside_shared::doc::edit::participant::add_review;
+use alongside_shared::doc::ids::heads_from_hex;
+use alongside_shared::doc::participant::Review;
+use alongside_shared::doc::read::read_note;
+use alongside_shared::doc::vocab::ReviewState;
+use alongside_shared::doc::{DocKind, Timestamp};
+use alongside_shared::sync::ChangeMeta;
+use automerge::ActorId;
+use autosurgeon::Text;
+use uuid::Uuid;
+
+use crate::audit::AuditRecord;
+use crate::db::access::WriteGuard;
+use crate::db::{Db, DbError};
+use crate::projection;
+use crate::sync::{load_stored, storage_chunk};
+
+/// The node name under which console writes are announced.
+pub const WRITER: &str = "console";
+
+/// A review to write.
+#[derive(Debug, Clone)]
+pub struct NewReview {
+    /// The reviewed note.
+    pub note: Uuid,
+    /// Approve or request changes.
+    pub state: ReviewState,
+    /// The comment (may be empty for an approval).
+    pub comment: String,
+    /// The supervisor.
+    pub reviewer: Uuid,
+    /// Their name, as the worker will read it.
+    pub reviewer_name: String,
+    /// The heads of the document the supervisor saw (hex), recorded in the
+    /// review.
+    pub seen_heads: Vec<String>,
+    /// When, ms since the Unix epoch.
+    pub at: i64,
+}
+
+/// Why a review could not be written. Nothing was stored in any case.
+#[derive(Debug, thiserror::Error)]
+pub enum WriteError {
+    /// The database failed.
+    #[error(transparent)]
+    Db(#[from] DbError),
+    /// No such document or note.
+    #[error("no such note")]
+    NotFound,
+    /// The page's heads are not heads of this document.
+    #[error("the heads seen are not this document's")]
+    UnknownHeads,
+    /// The stored document does not load or would not validate.
+    #[error("document: {0}")]
+    Document(String),
+}
+
+/// Writes `review` into participant record `document`; returns the new
+/// review's id. `audit` is committed with the write.
+pub async fn write_review(
+    db: &Db,
+    document: Uuid,
+    review: &NewReview,
+    audit: AuditRecord,
+) -> Result<Uuid, WriteError> {
+    let stored = db.load(document).await?.ok_or(WriteError::NotFound)?;
+    let mut doc = load_stored(&stored).map_err(|e| WriteError::Document(e.to_string()))?;
+    let heads = heads_from_hex(&review.seen_heads).ok_or(WriteError::UnknownHeads)?;
+    if heads.is_empty() || heads.iter().any(|h| doc.get_change_by_hash(h).is_none()) {
+        return Err(WriteError::UnknownHeads);
+    }
+    if read_note(&doc, review.note).is_err() {
+        return Err(WriteError::NotFound);
+    }
+    let before = doc.get_heads();
+    doc.set_actor(ActorId::random());
+    let id = Uuid::new_v4();
+    let entry = Review {
+        note_id: review.note,
+        state: review.state,
+        comment: Text::with_value(review.comment.as_str()),
+        reviewer_id: review.reviewer.to_string(),
+        at: Timestamp::from_millis(review.at),
+        heads: review.seen_heads.clone(),
+        reviewer_name: Some(review.reviewer_name.clone()),
+    };
+    add_review(&mut doc, id, &entry).map_err(|e| WriteError::Document(e.to_string()))?;
+    doc.commit();
+    match alongside_shared::doc::validate(&doc) {
+        Ok(DocKind::Participant) => {}
+        Ok(other) => {
+            return Err(WriteError::Document(format!(
+                "not a participant record: {other:?}"
+            )));
+        }
+        Err(problems) => {
+            return Err(WriteError::Document(format!(
+                "does not validate: {problems:?}"
+            )));
+        }
+    }
+    let metas = ChangeMeta::since(&mut doc, &before);
+    let guard = WriteGuard {
+        claim: None,
+        bindings: metas
+            .iter()
+            .map(|m| (m.actor.to_bytes().to_vec(), None))
+            .collect(),
+        audit: vec![audit],
+    };
+    let chunk = storage_chunk(
+        document,
+        Some(DocKind::Participant.type_name().to_owned()),
+        doc.save_after(&before),
+        &metas,
+        None,
+    );
+    let rows = projection::project(&doc);
+    // Compaction is left to the sync driver, which folds the document
+    // after its next persist: reviews are rare next to device writes.
+    db.persist(WRITER, &[chunk], Some(&rows), &guard).await?;
+    reproject_later(db.clone(), document);
+    Ok(id)
+}
+
+/// How long after a review its document is projected again.
+const REPROJECT_AFTER: std::time::Duration = std::time::Duration::from_secs(3);
+
+/// A device write that a node committed before it merged this review
+/// (announced through the database a moment later) carries a projection
+/// without the review. Projecting the stored document again once the
+/// announcement has surely been merged puts the review back in the rows.
+fn reproject_later(db: Db, document: Uuid) {
+    tokio::spawn(async move {
+        tokio::time::sleep(REPROJECT_AFTER).await;
+        if let Err(e) = reproject(&db, document).await {
+            tracing::warn!(%document, error = %e, "re-projecting after a review failed");
+        }
+    });
+}
+
+/// Rewrites `document`'s projection from what is stored.
+pub async fn reproject(db: &Db, document: Uuid) -> Result<(), WriteError> {
+    let stored = db.load(document).await?.ok_or(WriteError::NotFound)?;
+    let doc = load_stored(&stored).map_err(|e| WriteError::Document(e.to_string()))?;
+    db.write_projection(document, &projection::project(&doc))
+        .await?;
+    Ok(())
+}
