@@ -1,5 +1,6 @@
 //! Drives the `alongside-device` binary through a small day offline and
-//! checks its `--json` output, then the key file and a wrong key.
+//! checks its `--json` output (and that online commands refuse to run
+//! unenrolled), then the key file and a wrong key.
 
 use std::path::Path;
 use std::process::Command;
@@ -64,6 +65,19 @@ fn a_day_offline() {
             .fails(&["participant", "add", "--name", "X"])
             .contains("not enrolled")
     );
+    // Online commands without an enrolment say what to do, with their own
+    // exit code and a `kind` for scripts.
+    let out = phone.command(&["sync"]).output().expect("run");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not enrolled with a server"));
+    let json: Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(json["kind"], "not_enrolled");
+    let out = phone
+        .command(&["enroll", "--token", "als_x"])
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--server"));
     phone.ok(&[
         "identity",
         "set",
@@ -180,6 +194,8 @@ fn a_day_offline() {
     assert_eq!(status["documents"], 2);
     assert_eq!(status["pending"].as_array().map(Vec::len), Some(2));
     assert_eq!(status["last_sync_at"], Value::Null);
+    assert_eq!(status["enrolled"], false);
+    assert_eq!(status["user_id"], "peer-a");
 
     // Refusals are errors, not panics.
     assert!(

@@ -9,6 +9,7 @@
 //! - [`server`]: the real server command line as a child process;
 //! - [`client`]: a raw protocol client for hostile-input tests;
 //! - [`console`]: a cookie-keeping HTTP client for the supervisor console;
+//! - [`device_cli`]: the `alongside-device` command line as a child process;
 //! - [`tls`]: HTTPS and `wss://` clients trusting a test certificate;
 //! - [`interop`]: the unmodified automerge-repo JS clients of `interop/`;
 //! - [`load`]: simulated devices and the `alongside-load` generator;
@@ -19,6 +20,7 @@ pub mod bindings;
 pub mod browser;
 pub mod client;
 pub mod console;
+pub mod device_cli;
 pub mod interop;
 pub mod load;
 pub mod memory_device;

@@ -25,10 +25,26 @@ pub enum MetaKey {
     UserName,
     /// The server's URL (the sync client's business).
     ServerUrl,
-    /// The device token (the sync client's business).
+    /// The device token (the sync client's business). Secret: shown only
+    /// when asked for.
     DeviceToken,
     /// The server's change-feed cursor after the last complete sync.
     SyncCursor,
+    /// The user's sign-in name (from enrolment).
+    Username,
+    /// The user's role, `peer` or `supervisor` (from enrolment).
+    Role,
+    /// When the device token expires (RFC 3339), when the server said.
+    TokenExpiresAt,
+    /// When the last sync was attempted, ms since the epoch (whatever its
+    /// outcome).
+    LastSyncAttemptAt,
+    /// The outcome of the last sync attempt: a JSON object written by the
+    /// device CLI (`ok`, the report or the error).
+    LastSyncResult,
+    /// When the server said this device was revoked, ms since the epoch.
+    /// A revoked store never syncs again.
+    RevokedAt,
 }
 
 impl MetaKey {
@@ -44,6 +60,12 @@ impl MetaKey {
             MetaKey::ServerUrl => "server_url",
             MetaKey::DeviceToken => "device_token",
             MetaKey::SyncCursor => "sync_cursor",
+            MetaKey::Username => "username",
+            MetaKey::Role => "role",
+            MetaKey::TokenExpiresAt => "token_expires_at",
+            MetaKey::LastSyncAttemptAt => "last_sync_attempt_at",
+            MetaKey::LastSyncResult => "last_sync_result",
+            MetaKey::RevokedAt => "revoked_at",
         }
     }
 }

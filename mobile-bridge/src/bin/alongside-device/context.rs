@@ -29,6 +29,15 @@ pub struct Global {
         default_value = "device.key"
     )]
     pub key_file: PathBuf,
+    /// The server (`https://host[:port]`) to enroll with; other online
+    /// commands use the one the device enrolled with, and refuse another.
+    #[arg(long, env = "ALONGSIDE_DEVICE_SERVER", global = true)]
+    pub server: Option<String>,
+    /// A PEM certificate to trust besides the public roots, for a
+    /// development server with a self-signed certificate. Not stored:
+    /// give it to each online command.
+    #[arg(long, env = "ALONGSIDE_DEVICE_CA_FILE", global = true)]
+    pub ca_file: Option<PathBuf>,
     /// Print one JSON value instead of text.
     #[arg(long, global = true)]
     pub json: bool,
@@ -43,6 +52,10 @@ pub struct Ctx {
     pub device: Device,
     /// Print JSON.
     pub json: bool,
+    /// `--server`, if given.
+    pub server: Option<String>,
+    /// `--ca-file`, if given.
+    pub ca_file: Option<PathBuf>,
 }
 
 impl Ctx {
@@ -58,6 +71,8 @@ impl Ctx {
         Ok(Self {
             device,
             json: g.json,
+            server: g.server.clone(),
+            ca_file: g.ca_file.clone(),
         })
     }
 
@@ -67,8 +82,17 @@ impl Ctx {
         value: &T,
         text: impl FnOnce() -> String,
     ) -> anyhow::Result<()> {
+        Self::print_with(self.json, value, text)
+    }
+
+    /// Prints `value` as JSON when `json`, else `text` for a person.
+    pub fn print_with<T: Serialize>(
+        json: bool,
+        value: &T,
+        text: impl FnOnce() -> String,
+    ) -> anyhow::Result<()> {
         let mut out = std::io::stdout().lock();
-        if self.json {
+        if json {
             serde_json::to_writer(&mut out, value)?;
             writeln!(out)?;
         } else {

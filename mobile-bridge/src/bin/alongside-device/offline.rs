@@ -1,11 +1,10 @@
-//! Top-level offline commands: `caseload`, `participant add`, `status`.
+//! Top-level offline commands: `caseload`, `participant add`.
 
 use std::fmt::Write;
 
 use clap::Subcommand;
 use serde_json::json;
 
-use crate::args::fmt_opt;
 use crate::context::Ctx;
 
 /// Offline commands without a group of their own.
@@ -16,8 +15,6 @@ pub enum Cmd {
     /// Participant records.
     #[command(subcommand)]
     Participant(Participant),
-    /// What is waiting to sync, and the last sync.
-    Status,
 }
 
 /// `participant ...`.
@@ -59,28 +56,6 @@ pub fn run(cmd: Cmd, ctx: &mut Ctx) -> anyhow::Result<()> {
         Cmd::Participant(Participant::Add { name }) => {
             let id = ctx.device.create_participant(&name)?;
             ctx.print(&json!({ "id": id }), || format!("participant {id} created"))
-        }
-        Cmd::Status => {
-            let status = ctx.device.status()?;
-            ctx.print(&status, || {
-                let mut s = format!(
-                    "{} documents held; {} with {} change(s) not yet synced; last sync: {}",
-                    status.documents,
-                    status.pending.len(),
-                    status.pending_changes,
-                    fmt_opt(status.last_sync_at)
-                );
-                for d in &status.pending {
-                    let _ = write!(
-                        s,
-                        "\n  {} {} ({} change(s))",
-                        d.id,
-                        d.kind.as_deref().unwrap_or("?"),
-                        d.pending_changes
-                    );
-                }
-                s
-            })
         }
     }
 }

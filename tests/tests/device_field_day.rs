@@ -1,0 +1,508 @@
+//! A field day, all through the `alongside-device` command line against
+//! the real server process and Postgres.
+//!
+//! Peer A (alice) has a phone and a tablet; peer B (bob) covers for her in
+//! the afternoon. Only the peer a participant is assigned to may write its
+//! record (`server/src/access/table.rs`), so covering is the real access
+//! path: an administrator runs `admin assign --to bob` at midday and
+//! `admin assign --to alice` at the end of the day.
+//!
+//! 1. Morning, online: the phone creates a participant, a note, an
+//!    accompaniment log and a follow-up and syncs; the tablet (enrolled
+//!    with a provisioned token) fetches them through the caseload index.
+//! 2. In the field, offline: phone and tablet both type marker words into
+//!    the same note body and the same accompaniment outcome at random word
+//!    boundaries, stamp steps of the log and tick the same follow-up.
+//! 3. Syncs in a random order (seeded, printed; `ALONGSIDE_FIELD_DAY_SEED`
+//!    replays one), some device processes killed mid-sync, the server
+//!    restarted while a device syncs; then both converge.
+//! 4. Midday handover to bob (alice's devices have nothing pending: a
+//!    reassignment purges the old peer's copy). Bob's phone fetches the
+//!    record, types its own words offline, syncs with a kill mid-sync.
+//! 5. Handback: alice's devices fetch the record again, bob's phone drops
+//!    it. Alice's phone, tablet and the server hold the same heads; every
+//!    word typed on any of the three devices is in the note and the
+//!    outcome on both devices, on the server and in the Postgres projection.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::process::Child;
+use std::time::Duration;
+
+use alongside_server::db::Db;
+use alongside_server::sync::load_stored;
+use alongside_shared::doc::edit::text::read_text;
+use alongside_shared::doc::edit::{AccompanimentText, NarrativePart, ParticipantText};
+use alongside_shared::wire::DocumentId;
+use alongside_tests::accounts::Account;
+use alongside_tests::device_cli::{Phone, sorted};
+use alongside_tests::pg::test_database;
+use alongside_tests::server::{TestServer, admin_command};
+use alongside_tests::stored;
+use automerge::AutoCommit;
+use rand::rngs::StdRng;
+use rand::seq::SliceRandom;
+use rand::{Rng, SeedableRng};
+use serde_json::Value;
+use uuid::Uuid;
+
+const SERVER: &str = env!("CARGO_BIN_EXE_alongside-server-under-test");
+const DEVICE: &str = env!("CARGO_BIN_EXE_alongside-device-under-test");
+
+/// Marker words each device types into the note and into the outcome.
+const WORDS: usize = 4;
+/// Rounds of random syncs before the devices are left to settle.
+const ROUNDS: usize = 4;
+
+fn seed() -> u64 {
+    std::env::var("ALONGSIDE_FIELD_DAY_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(rand::random)
+}
+
+/// The record, note, log and follow-up of the day.
+struct Ids {
+    participant: String,
+    note: String,
+    log: String,
+    follow_up: String,
+}
+
+impl Ids {
+    fn docs(&self) -> [DocumentId; 2] {
+        [self.participant.parse().unwrap(), self.log.parse().unwrap()]
+    }
+}
+
+struct Day {
+    rng: StdRng,
+    server: TestServer,
+    db: Db,
+    database_url: String,
+    restarted: bool,
+}
+
+/// The UTF-16 offset of a random word boundary of `text` (its start, or
+/// just after a space).
+fn boundary(rng: &mut StdRng, text: &str) -> usize {
+    let mut starts = vec![0];
+    starts.extend(
+        text.char_indices()
+            .filter(|(_, c)| *c == ' ')
+            .map(|(i, _)| i + 1),
+    );
+    let at = starts[rng.random_range(0..starts.len())];
+    text[..at].encode_utf16().count()
+}
+
+fn id_of(v: &Value) -> String {
+    v["id"].as_str().unwrap().to_owned()
+}
+
+impl Day {
+    /// Types `word` into the note body at a random word boundary.
+    fn type_in_note(&mut self, phone: &Phone, ids: &Ids, word: &str) {
+        let note = phone.ok(&[
+            "note",
+            "show",
+            "--participant",
+            &ids.participant,
+            "--note",
+            &ids.note,
+        ]);
+        let at = boundary(&mut self.rng, note["intervention"].as_str().unwrap());
+        phone.ok(&[
+            "note",
+            "edit",
+            "--participant",
+            &ids.participant,
+            "--note",
+            &ids.note,
+            "--field",
+            "intervention",
+            "--splice",
+            &format!("{at},0,{word} "),
+        ]);
+    }
+
+    /// Types `word` into the outcome (the whole new text is given; the
+    /// device applies the difference).
+    fn type_in_outcome(&mut self, phone: &Phone, ids: &Ids, word: &str) {
+        let log = phone.ok(&["accompany", "show", "--id", &ids.log]);
+        let text = log["outcome"].as_str().unwrap().to_owned();
+        let units: Vec<u16> = text.encode_utf16().collect();
+        let at = boundary(&mut self.rng, &text);
+        let new = format!(
+            "{}{word} {}",
+            String::from_utf16(&units[..at]).unwrap(),
+            String::from_utf16(&units[at..]).unwrap()
+        );
+        phone.ok(&["accompany", "outcome", "--id", &ids.log, "--text", &new]);
+    }
+
+    /// A sync that is killed after a random moment (or finishes first).
+    fn killed_sync(&mut self, phone: &Phone) {
+        let mut child = phone.spawn(&["sync"]);
+        let after = Duration::from_millis(self.rng.random_range(0..400));
+        std::thread::sleep(after);
+        let finished = matches!(child.try_wait(), Ok(Some(_)));
+        let _ = child.kill();
+        let _ = child.wait();
+        eprintln!(
+            "  {}: sync {} after {after:?}",
+            phone.name,
+            if finished {
+                "finished before the kill"
+            } else {
+                "killed"
+            }
+        );
+    }
+
+    /// The server killed and started again while `phone` syncs.
+    fn restart_during_sync(&mut self, phone: &Phone) {
+        let child: Child = phone.spawn(&["sync"]);
+        std::thread::sleep(Duration::from_millis(self.rng.random_range(0..300)));
+        self.server.restart();
+        let out = child.wait_with_output().unwrap();
+        eprintln!(
+            "  {}: server restarted during its sync (exit {:?})",
+            phone.name,
+            out.status.code()
+        );
+        self.restarted = true;
+    }
+
+    /// Random syncs: killed, cut by a server restart (once, when
+    /// `restart`), or left to finish.
+    fn storm(&mut self, phones: &[&Phone], restart: bool) {
+        let restart_round = self.rng.random_range(0..ROUNDS);
+        for round in 0..ROUNDS {
+            let mut order: Vec<&Phone> = phones.to_vec();
+            order.shuffle(&mut self.rng);
+            eprintln!(
+                " round {round}: {:?}",
+                order.iter().map(|p| &p.name).collect::<Vec<_>>()
+            );
+            for (i, phone) in order.into_iter().enumerate() {
+                if restart && round == restart_round && i == 0 {
+                    self.restart_during_sync(phone);
+                } else if (round == 0 && i == 0) || self.rng.random_bool(0.4) {
+                    self.killed_sync(phone);
+                } else {
+                    let out = phone.sync();
+                    eprintln!("  {}: sync exit {:?}", phone.name, out.code);
+                    assert!(
+                        matches!(out.code, Some(0 | 3 | 4)),
+                        "{}: {out:?}",
+                        phone.name
+                    );
+                }
+            }
+        }
+    }
+
+    /// Syncs `phones` until each has nothing pending and all hold the
+    /// server's heads of `docs`.
+    async fn settle(&mut self, phones: &[&Phone], docs: &[DocumentId]) {
+        for pass in 0..20 {
+            for phone in phones {
+                phone.sync_until("has nothing pending", |p| {
+                    p.status()["pending"] == Value::Array(vec![])
+                });
+            }
+            let mut same = true;
+            for doc in docs {
+                let server = sorted(stored::heads(&self.db, *doc).await);
+                same &= !server.is_empty() && phones.iter().all(|p| p.heads(doc) == server);
+            }
+            if same {
+                eprintln!(" settled after {} pass(es)", pass + 1);
+                return;
+            }
+        }
+        panic!("the devices never converged with the server");
+    }
+
+    fn assign(&self, participant: &str, to: &str) {
+        let out = admin_command(
+            SERVER,
+            &[
+                "assign",
+                "--participant",
+                participant,
+                "--to",
+                to,
+                "--database-url",
+                &self.database_url,
+            ],
+            None,
+        );
+        assert!(out.status.success(), "assign to {to}: {out:?}");
+    }
+
+    async fn server_doc(&self, id: DocumentId) -> AutoCommit {
+        let stored = self.db.load(id.to_uuid()).await.unwrap().unwrap();
+        load_stored(&stored).unwrap()
+    }
+}
+
+/// The note body and outcome as a device shows them.
+fn texts_on(phone: &Phone, ids: &Ids) -> (String, String, Value) {
+    let note = phone.ok(&[
+        "note",
+        "show",
+        "--participant",
+        &ids.participant,
+        "--note",
+        &ids.note,
+    ]);
+    let log = phone.ok(&["accompany", "show", "--id", &ids.log]);
+    (
+        note["intervention"].as_str().unwrap().to_owned(),
+        log["outcome"].as_str().unwrap().to_owned(),
+        log,
+    )
+}
+
+fn assert_all_words(where_: &str, text: &str, words: &[String]) {
+    let have: Vec<&str> = text.split_whitespace().collect();
+    for word in words {
+        assert!(
+            have.contains(&word.as_str()),
+            "{where_}: {word} lost from {text:?}"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_field_day_of_three_devices_converges_without_losing_a_word() {
+    let seed = seed();
+    eprintln!("ALONGSIDE_FIELD_DAY_SEED={seed}");
+    let database = test_database();
+    let server = TestServer::start(SERVER, &database.url, &[]);
+    let db = Db::connect_lazy(&database.url, 2).unwrap();
+    let alice = Account::peer(&database.url, "alice", "north").await;
+    let bob = Account::peer(&database.url, "bob", "north").await;
+    let (_, tablet_token) = alice
+        .enroll(&database.url, "alice tablet", Default::default())
+        .await;
+    let mut day = Day {
+        rng: StdRng::seed_from_u64(seed),
+        server,
+        db,
+        database_url: database.url.clone(),
+        restarted: false,
+    };
+    let url = format!("http://{}", day.server.addr);
+    let dir = tempfile::tempdir().unwrap();
+    let a_phone = Phone::new(DEVICE, dir.path(), "a-phone");
+    let a_tablet = Phone::new(DEVICE, dir.path(), "a-tablet");
+    let b_phone = Phone::new(DEVICE, dir.path(), "b-phone");
+    let out = a_phone.enroll_with_password(&url, "alice", &alice.password);
+    assert!(out.success(), "{out:?}");
+    let out = a_tablet.enroll_with_token(&url, &tablet_token);
+    assert!(out.success(), "{out:?}");
+    let out = b_phone.enroll_with_password(&url, "bob", &bob.password);
+    assert!(out.success(), "{out:?}");
+
+    // 1. Morning, online.
+    let participant = id_of(&a_phone.ok(&["participant", "add", "--name", "Rosa Diaz"]));
+    let note = id_of(&a_phone.ok(&[
+        "note",
+        "add",
+        "--participant",
+        &participant,
+        "--intervention",
+        "Met Rosa at the library and walked to the clinic together.",
+    ]));
+    a_phone.sync_until("synced the record", |p| {
+        p.status()["pending"] == Value::Array(vec![])
+    });
+    let log = id_of(&a_phone.ok(&[
+        "accompany",
+        "start",
+        "--participant",
+        &participant,
+        "--kind",
+        "medical",
+        "--place",
+        "Riverside clinic",
+        "--purpose",
+        "Medication review",
+    ]));
+    a_phone.ok(&[
+        "accompany",
+        "outcome",
+        "--id",
+        &log,
+        "--text",
+        "Dose reviewed with the nurse.",
+    ]);
+    let follow_up = id_of(&a_phone.ok(&[
+        "followup",
+        "add",
+        "--accompaniment",
+        &log,
+        "--text",
+        "Collect the new prescription",
+    ]));
+    let ids = Ids {
+        participant,
+        note,
+        log,
+        follow_up,
+    };
+    let docs = ids.docs();
+    a_phone.sync_until("synced the log", |p| {
+        p.status()["pending"] == Value::Array(vec![])
+    });
+    a_tablet.sync_until("fetched the record and the log", |t| {
+        let held = t.held();
+        docs.iter().all(|d| held.contains(d))
+    });
+
+    // 2. In the field, offline: the same note body, the same outcome, the
+    // same follow-up, on both of alice's devices.
+    let mut typed: Vec<String> = Vec::new();
+    let mut typed_outcome: Vec<String> = Vec::new();
+    for i in 1..=WORDS {
+        for (phone, tag) in [(&a_phone, "aphone"), (&a_tablet, "atablet")] {
+            let word = format!("{tag}n{i}");
+            day.type_in_note(phone, &ids, &word);
+            typed.push(word);
+            let word = format!("{tag}o{i}");
+            day.type_in_outcome(phone, &ids, &word);
+            typed_outcome.push(word);
+        }
+    }
+    a_phone.ok(&["accompany", "arrive", "--id", &ids.log]);
+    a_tablet.ok(&["accompany", "seen", "--id", &ids.log]);
+    for phone in [&a_phone, &a_tablet] {
+        let log = phone.ok(&[
+            "followup",
+            "done",
+            "--accompaniment",
+            &ids.log,
+            "--id",
+            &ids.follow_up,
+        ]);
+        assert_eq!(log["follow_ups"][0]["done"], true);
+    }
+    for phone in [&a_phone, &a_tablet] {
+        let pending = phone.status()["pending"].as_array().unwrap().len();
+        assert_eq!(pending, 2, "{}: both documents wait to sync", phone.name);
+    }
+
+    // 3. Back in signal: random syncs, kills, a server restart.
+    eprintln!("morning syncs");
+    day.storm(&[&a_phone, &a_tablet], true);
+    assert!(day.restarted, "the server was restarted during a sync");
+    day.settle(&[&a_phone, &a_tablet], &docs).await;
+    let (note_a, outcome_a, _) = texts_on(&a_phone, &ids);
+    assert_all_words("alice's phone, midday", &note_a, &typed);
+    assert_all_words("alice's phone, midday", &outcome_a, &typed_outcome);
+
+    // 4. Midday handover: bob covers. Alice's devices have nothing pending
+    // (checked by `settle`), so nothing of hers is lost when they drop it.
+    day.assign(&ids.participant, "bob");
+    b_phone.sync_until("fetched the record and the log", |b| {
+        let held = b.held();
+        docs.iter().all(|d| held.contains(d))
+    });
+    for phone in [&a_phone, &a_tablet] {
+        phone.sync_until("dropped the reassigned record", |p| {
+            let held = p.held();
+            docs.iter().all(|d| !held.contains(d))
+        });
+    }
+    for i in 1..=WORDS {
+        let word = format!("bphonen{i}");
+        day.type_in_note(&b_phone, &ids, &word);
+        typed.push(word);
+        let word = format!("bphoneo{i}");
+        day.type_in_outcome(&b_phone, &ids, &word);
+        typed_outcome.push(word);
+    }
+    b_phone.ok(&["accompany", "end", "--id", &ids.log]);
+    b_phone.ok(&["accompany", "return", "--id", &ids.log]);
+    eprintln!("afternoon syncs");
+    day.killed_sync(&b_phone);
+    day.settle(&[&b_phone], &docs).await;
+
+    // 5. Handback at the end of the day.
+    day.assign(&ids.participant, "alice");
+    b_phone.sync_until("dropped the record", |b| {
+        let held = b.held();
+        docs.iter().all(|d| !held.contains(d))
+    });
+    for phone in [&a_phone, &a_tablet] {
+        phone.sync_until("fetched the record again", |p| {
+            let held = p.held();
+            docs.iter().all(|d| held.contains(d))
+        });
+    }
+    day.settle(&[&a_phone, &a_tablet], &docs).await;
+
+    // Same documents everywhere alice's record lives.
+    for doc in &docs {
+        let server = sorted(stored::heads(&day.db, *doc).await);
+        assert_eq!(a_phone.heads(doc), server, "alice's phone, {doc}");
+        assert_eq!(a_tablet.heads(doc), server, "alice's tablet, {doc}");
+    }
+    // Every word, on each device and on the server.
+    let note_id: Uuid = ids.note.parse().unwrap();
+    let record = day.server_doc(docs[0]).await;
+    let on_server_note = read_text(
+        &record,
+        ParticipantText::Narrative(note_id, NarrativePart::Intervention),
+    )
+    .unwrap();
+    let log_doc = day.server_doc(docs[1]).await;
+    let on_server_outcome = read_text(&log_doc, AccompanimentText::Outcome).unwrap();
+    assert_all_words("server note", &on_server_note, &typed);
+    assert_all_words("server outcome", &on_server_outcome, &typed_outcome);
+    for phone in [&a_phone, &a_tablet] {
+        let (note, outcome, log) = texts_on(phone, &ids);
+        assert_eq!(note, on_server_note, "{}", phone.name);
+        assert_eq!(outcome, on_server_outcome, "{}", phone.name);
+        assert_eq!(log["follow_ups"][0]["done"], true, "{}", phone.name);
+        assert_eq!(log["status"], "completed", "{}: {log}", phone.name);
+        assert!(
+            log["arrived_at"].is_i64() && log["seen_at"].is_i64(),
+            "{log}"
+        );
+    }
+    for phone in [&a_phone, &a_tablet, &b_phone] {
+        assert_eq!(
+            phone.status()["pending"],
+            Value::Array(vec![]),
+            "{}",
+            phone.name
+        );
+    }
+
+    // The Postgres projection shows the merged text.
+    let rows = day.db.projection_dump().await.unwrap();
+    let row = |table: &str, key: &str, value: &str| -> Value {
+        rows.iter()
+            .filter_map(|r| r.strip_prefix(&format!("{table} ")))
+            .map(|r| serde_json::from_str::<Value>(r).unwrap())
+            .find(|r| r[key] == value)
+            .unwrap_or_else(|| panic!("no {table} row with {key} = {value}"))
+    };
+    let projected_note = row("notes", "note_id", &ids.note);
+    assert_eq!(projected_note["intervention"], on_server_note.as_str());
+    assert_all_words(
+        "projected note",
+        projected_note["intervention"].as_str().unwrap(),
+        &typed,
+    );
+    let log_uuid = docs[1].to_uuid().to_string();
+    let projected_log = row("accompaniments", "document_id", &log_uuid);
+    assert_eq!(projected_log["outcome"], on_server_outcome.as_str());
+    assert_eq!(projected_log["status"], "completed");
+    let projected_follow_up = row("follow_ups", "follow_up_id", &ids.follow_up);
+    assert_eq!(projected_follow_up["done"], true);
+}
