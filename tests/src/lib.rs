@@ -10,6 +10,7 @@
 //! - [`client`]: a raw protocol client for hostile-input tests;
 //! - [`console`]: a cookie-keeping HTTP client for the supervisor console;
 //! - [`device_cli`]: the `alongside-device` command line as a child process;
+//! - [`cut_proxy`]: a TCP relay that cuts or stalls connections mid-sync;
 //! - [`tls`]: HTTPS and `wss://` clients trusting a test certificate;
 //! - [`interop`]: the unmodified automerge-repo JS clients of `interop/`;
 //! - [`load`]: simulated devices and the `alongside-load` generator;
@@ -20,6 +21,7 @@ pub mod bindings;
 pub mod browser;
 pub mod client;
 pub mod console;
+pub mod cut_proxy;
 pub mod device_cli;
 pub mod interop;
 pub mod load;

@@ -1,5 +1,7 @@
 //! Access that changes or is abused: reassignment moves a participant to
-//! another peer and tells the old peer's devices to purge it; a device
+//! another peer and tells the old peer's devices to purge it; a covering
+//! colleague writes a record (and logs it) besides its assigned peer until
+//! the cover ends; a device
 //! writing under another device's actor is refused, both when the server
 //! has the binding in memory and when only the database knows it.
 
@@ -9,11 +11,15 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use alongside_server::db::Db;
+use alongside_shared::doc::Timestamp;
+use alongside_shared::doc::accompaniment::{Accompaniment, Appointment};
 use alongside_shared::doc::edit::ParticipantText;
+use alongside_shared::doc::edit::accompaniment::create_accompaniment;
 use alongside_shared::doc::edit::participant::create_participant;
 use alongside_shared::doc::edit::text::replace_text;
 use alongside_shared::doc::participant::Profile;
 use alongside_shared::doc::read::read_caseload_index;
+use alongside_shared::doc::vocab::AppointmentKind;
 use alongside_shared::wire::{DocumentId, Message};
 use alongside_tests::accounts::Account;
 use alongside_tests::client::{RawClient, Reply};
@@ -102,6 +108,178 @@ async fn reassignment_moves_access_and_tells_the_old_devices_to_purge() {
     assert_eq!(find(&mut tablet, id).await.name(), "unavailable");
     let mut bobs = RawClient::joined(&url, &bob.token, "bob-phone").await;
     assert_eq!(find(&mut bobs, id).await.name(), "synced");
+    db.close().await;
+}
+
+fn admin(database_url: &str, args: &[&str]) -> std::process::Output {
+    Command::new(SERVER)
+        .arg("admin")
+        .args(args)
+        .args(["--database-url", database_url])
+        .output()
+        .unwrap()
+}
+
+fn accompaniment_of(participant: DocumentId) -> AutoCommit {
+    let mut doc = AutoCommit::new();
+    let appointment = Appointment {
+        kind: AppointmentKind::Housing,
+        place: "Housing office".into(),
+        provider: "Ms Adeyemi".into(),
+        scheduled_at: None,
+    };
+    let log = Accompaniment::planned(
+        &participant.to_string(),
+        "peer",
+        appointment,
+        Timestamp::from_millis(1_700_000_000_000),
+    );
+    create_accompaniment(&mut doc, &log).unwrap();
+    doc.commit();
+    doc
+}
+
+/// Waits for `doc-unavailable` for `id` on `client`'s connection.
+async fn told_unavailable(client: &mut RawClient, id: DocumentId) {
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        match client.next(Duration::from_secs(15)).await {
+            Reply::Message(Message::DocUnavailable { document_id, .. }) if document_id == id => {
+                return;
+            }
+            Reply::Message(_) => {}
+            other => panic!("expected doc-unavailable, got {other:?}"),
+        }
+        assert!(Instant::now() < deadline, "no doc-unavailable");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_covering_colleague_writes_beside_the_owner_until_the_cover_ends() {
+    let database = test_database();
+    let server = TestServer::start(SERVER, &database.url, &[]);
+    let url = server.sync_url();
+    let db = Db::connect_lazy(&database.url, 2).unwrap();
+    let alice = Account::peer(&database.url, "alice", "team-a").await;
+    let bob = Account::peer(&database.url, "bob", "team-b").await;
+    Account::supervisor(&database.url, "sam", "team-a").await;
+
+    let id = DocumentId::from_uuid(Uuid::new_v4());
+    let key = id.to_string();
+    let mut phone = RawClient::joined(&url, &alice.token, "alice-phone").await;
+    let mut doc = participant("Pat", None);
+    assert_eq!(push(&mut phone, id, &mut doc).await.name(), "synced");
+    let mut bobs = RawClient::joined(&url, &bob.token, "bob-phone").await;
+    assert_eq!(find(&mut bobs, id).await.name(), "unavailable");
+
+    // Refused covers change nothing and say why.
+    let refused = [
+        (vec!["--by", "alice"], "assigned to this peer already"),
+        (vec!["--by", "sam"], "only peers cover"),
+        (vec!["--by", "nobody"], "no user named"),
+    ];
+    for (who, why) in refused {
+        let mut args = vec!["cover", "--participant", &key];
+        args.extend(who);
+        let out = admin(&database.url, &args);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            !out.status.success() && stderr.contains(why),
+            "{args:?}: {stderr}"
+        );
+    }
+    let nowhere = DocumentId::from_uuid(Uuid::new_v4()).to_string();
+    let out = admin(
+        &database.url,
+        &["cover", "--participant", &nowhere, "--by", "bob"],
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !out.status.success() && stderr.contains("no such participant record"),
+        "{stderr}"
+    );
+
+    // Granted: bob's index lists it, bob reads and writes it, alice keeps it.
+    let out = admin(
+        &database.url,
+        &["cover", "--participant", &key, "--by", "bob"],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let event = stored::audited(&db, None, id, "cover_granted").await;
+    assert!(event.detail.contains("cover by bob"), "{}", event.detail);
+    stored::until_index(&db, bob.user_id, "lists the covered record", |d| {
+        read_caseload_index(d)
+            .unwrap()
+            .participants
+            .contains_key(&key)
+    })
+    .await;
+    let mut bobs = RawClient::joined(&url, &bob.token, "bob-phone").await;
+    let mut bobs_copy = doc.fork();
+    replace_text(
+        &mut bobs_copy,
+        ParticipantText::DisplayName,
+        "Pat (covered)",
+    )
+    .unwrap();
+    bobs_copy.commit();
+    assert_eq!(push(&mut bobs, id, &mut bobs_copy).await.name(), "synced");
+    let heads = stored::heads(&db, id).await;
+    assert!(
+        heads.contains(&bobs_copy.get_heads()[0]),
+        "bob's edit is stored"
+    );
+
+    // A log bob starts for the record is listed for both of them.
+    let log = DocumentId::from_uuid(Uuid::new_v4());
+    let log_key = log.to_string();
+    let mut log_doc = accompaniment_of(id);
+    assert_eq!(push(&mut bobs, log, &mut log_doc).await.name(), "synced");
+    for user in [alice.user_id, bob.user_id] {
+        stored::until_index(&db, user, "lists bob's new log", |d| {
+            read_caseload_index(d)
+                .unwrap()
+                .accompaniments
+                .contains_key(&log_key)
+        })
+        .await;
+    }
+
+    // The cover ends while bob's phone is connected: told at once, told to
+    // purge; alice keeps the record and bob's edit.
+    let out = admin(
+        &database.url,
+        &["cover", "--participant", &key, "--by", "bob", "--end"],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    stored::audited(&db, None, id, "cover_ended").await;
+    told_unavailable(&mut bobs, id).await;
+    stored::until_index(&db, bob.user_id, "purges the record and the log", |d| {
+        let index = read_caseload_index(d).unwrap();
+        index.purge.contains_key(&key)
+            && index.purge.contains_key(&log_key)
+            && !index.participants.contains_key(&key)
+    })
+    .await;
+    let mut bobs = RawClient::joined(&url, &bob.token, "bob-tablet").await;
+    assert_eq!(find(&mut bobs, id).await.name(), "unavailable");
+    assert_eq!(find(&mut bobs, log).await.name(), "unavailable");
+    let mut tablet = RawClient::joined(&url, &alice.token, "alice-tablet").await;
+    assert_eq!(find(&mut tablet, id).await.name(), "synced");
+    assert_eq!(find(&mut tablet, log).await.name(), "synced");
+    let out = admin(
+        &database.url,
+        &["cover", "--participant", &key, "--by", "bob", "--end"],
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("did not cover"));
     db.close().await;
 }
 

@@ -1,28 +1,29 @@
 //! A field day, all through the `alongside-device` command line against
 //! the real server process and Postgres.
 //!
-//! Peer A (alice) has a phone and a tablet; peer B (bob) covers for her in
-//! the afternoon. Only the peer a participant is assigned to may write its
-//! record (`server/src/access/table.rs`), so covering is the real access
-//! path: an administrator runs `admin assign --to bob` at midday and
-//! `admin assign --to alice` at the end of the day.
+//! Peer A (alice) has a phone and a tablet; peer B (bob) covers for her
+//! while she is in clinic (`admin cover`: bob writes her participant's
+//! record besides her, DESIGN.md §1 "a covering colleague").
 //!
-//! 1. Morning, online: the phone creates a participant, a note, an
+//! 1. Morning, online: alice's phone creates a participant, a note, an
 //!    accompaniment log and a follow-up and syncs; the tablet (enrolled
-//!    with a provisioned token) fetches them through the caseload index.
-//! 2. In the field, offline: phone and tablet both type marker words into
+//!    with a provisioned token) fetches them through the caseload index;
+//!    an administrator lets bob cover the record and bob's phone fetches it
+//!    the same way.
+//! 2. In the field, all three offline: each device types marker words into
 //!    the same note body and the same accompaniment outcome at random word
-//!    boundaries, stamp steps of the log and tick the same follow-up.
-//! 3. Syncs in a random order (seeded, printed; `ALONGSIDE_FIELD_DAY_SEED`
-//!    replays one), some device processes killed mid-sync, the server
-//!    restarted while a device syncs; then both converge.
-//! 4. Midday handover to bob (alice's devices have nothing pending: a
-//!    reassignment purges the old peer's copy). Bob's phone fetches the
-//!    record, types its own words offline, syncs with a kill mid-sync.
-//! 5. Handback: alice's devices fetch the record again, bob's phone drops
-//!    it. Alice's phone, tablet and the server hold the same heads; every
-//!    word typed on any of the three devices is in the note and the
-//!    outcome on both devices, on the server and in the Postgres projection.
+//!    boundaries; the log's steps are stamped on different devices and all
+//!    three tick the same follow-up.
+//! 3. Back in signal: syncs in a random order (seeded, printed;
+//!    `ALONGSIDE_FIELD_DAY_SEED` replays one), some device processes
+//!    killed mid-sync (the connection cut), the server killed and started
+//!    again while a device syncs; then every device syncs until nothing is
+//!    pending and all hold the server's heads.
+//! 4. The cover ends: bob's phone drops the record (it had nothing
+//!    unsynced). The three devices showed the same documents as the
+//!    server, and every word typed on any of them is in the note and the
+//!    outcome on alice's devices, on the server and in the Postgres
+//!    projection.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -35,6 +36,7 @@ use alongside_shared::doc::edit::text::read_text;
 use alongside_shared::doc::edit::{AccompanimentText, NarrativePart, ParticipantText};
 use alongside_shared::wire::DocumentId;
 use alongside_tests::accounts::Account;
+use alongside_tests::cut_proxy::{CutProxy, Mode};
 use alongside_tests::device_cli::{Phone, sorted};
 use alongside_tests::pg::test_database;
 use alongside_tests::server::{TestServer, admin_command};
@@ -78,6 +80,8 @@ impl Ids {
 struct Day {
     rng: StdRng,
     server: TestServer,
+    /// Every device reaches the server through it.
+    proxy: CutProxy,
     db: Db,
     database_url: String,
     restarted: bool,
@@ -141,10 +145,24 @@ impl Day {
         phone.ok(&["accompany", "outcome", "--id", &ids.log, "--text", &new]);
     }
 
-    /// A sync that is killed after a random moment (or finishes first).
+    /// A sync whose connections are cut after a random number of bytes.
+    fn cut_sync(&mut self, phone: &Phone, most: u64) {
+        let bytes = self.rng.random_range(100..most);
+        self.proxy.set_mode(Mode::CutAfter(bytes));
+        let out = phone.sync();
+        self.proxy.set_mode(Mode::Pass);
+        eprintln!(
+            "  {}: connections cut after {bytes} B (exit {:?})",
+            phone.name, out.code
+        );
+        assert!(matches!(out.code, Some(0 | 4)), "{}: {out:?}", phone.name);
+    }
+
+    /// A sync whose process is killed after a random moment (or finishes
+    /// first).
     fn killed_sync(&mut self, phone: &Phone) {
         let mut child = phone.spawn(&["sync"]);
-        let after = Duration::from_millis(self.rng.random_range(0..400));
+        let after = Duration::from_millis(self.rng.random_range(0..200));
         std::thread::sleep(after);
         let finished = matches!(child.try_wait(), Ok(Some(_)));
         let _ = child.kill();
@@ -160,22 +178,36 @@ impl Day {
         );
     }
 
-    /// The server killed and started again while `phone` syncs.
+    /// The server killed and started again while `phone` is in the middle
+    /// of a sync: its connection is held part-way until the new server is
+    /// up.
     fn restart_during_sync(&mut self, phone: &Phone) {
+        let bytes = self.rng.random_range(100..1500);
+        self.proxy.set_mode(Mode::StallAfter(bytes));
         let child: Child = phone.spawn(&["sync"]);
-        std::thread::sleep(Duration::from_millis(self.rng.random_range(0..300)));
+        assert!(
+            self.proxy.wait_stalled(Duration::from_secs(20)),
+            "{}: the sync never reached {bytes} B",
+            phone.name
+        );
         self.server.restart();
+        self.proxy.release();
         let out = child.wait_with_output().unwrap();
         eprintln!(
-            "  {}: server restarted during its sync (exit {:?})",
+            "  {}: server restarted {bytes} B into its sync (exit {:?})",
             phone.name,
             out.status.code()
+        );
+        assert!(
+            matches!(out.status.code(), Some(0 | 4)),
+            "{}: {out:?}",
+            phone.name
         );
         self.restarted = true;
     }
 
-    /// Random syncs: killed, cut by a server restart (once, when
-    /// `restart`), or left to finish.
+    /// Random syncs: connections cut, processes killed, the server
+    /// restarted (once, when `restart`) mid-sync, or left to finish.
     fn storm(&mut self, phones: &[&Phone], restart: bool) {
         let restart_round = self.rng.random_range(0..ROUNDS);
         for round in 0..ROUNDS {
@@ -188,16 +220,23 @@ impl Day {
             for (i, phone) in order.into_iter().enumerate() {
                 if restart && round == restart_round && i == 0 {
                     self.restart_during_sync(phone);
-                } else if (round == 0 && i == 0) || self.rng.random_bool(0.4) {
-                    self.killed_sync(phone);
+                } else if round == 0 && i == 0 {
+                    // At least one sync is certainly cut part-way.
+                    self.cut_sync(phone, 1000);
                 } else {
-                    let out = phone.sync();
-                    eprintln!("  {}: sync exit {:?}", phone.name, out.code);
-                    assert!(
-                        matches!(out.code, Some(0 | 3 | 4)),
-                        "{}: {out:?}",
-                        phone.name
-                    );
+                    match self.rng.random_range(0..3) {
+                        0 => self.cut_sync(phone, 8000),
+                        1 => self.killed_sync(phone),
+                        _ => {
+                            let out = phone.sync();
+                            eprintln!("  {}: sync exit {:?}", phone.name, out.code);
+                            assert!(
+                                matches!(out.code, Some(0 | 3 | 4)),
+                                "{}: {out:?}",
+                                phone.name
+                            );
+                        }
+                    }
                 }
             }
         }
@@ -225,21 +264,22 @@ impl Day {
         panic!("the devices never converged with the server");
     }
 
-    fn assign(&self, participant: &str, to: &str) {
-        let out = admin_command(
-            SERVER,
-            &[
-                "assign",
-                "--participant",
-                participant,
-                "--to",
-                to,
-                "--database-url",
-                &self.database_url,
-            ],
-            None,
-        );
-        assert!(out.status.success(), "assign to {to}: {out:?}");
+    /// `admin cover` (or with `end`, `admin cover --end`).
+    fn cover(&self, participant: &str, by: &str, end: bool) {
+        let mut args = vec![
+            "cover",
+            "--participant",
+            participant,
+            "--by",
+            by,
+            "--database-url",
+            &self.database_url,
+        ];
+        if end {
+            args.push("--end");
+        }
+        let out = admin_command(SERVER, &args, None);
+        assert!(out.status.success(), "cover by {by} (end: {end}): {out:?}");
     }
 
     async fn server_doc(&self, id: DocumentId) -> AutoCommit {
@@ -288,14 +328,16 @@ async fn a_field_day_of_three_devices_converges_without_losing_a_word() {
     let (_, tablet_token) = alice
         .enroll(&database.url, "alice tablet", Default::default())
         .await;
+    let proxy = CutProxy::start(server.addr);
     let mut day = Day {
         rng: StdRng::seed_from_u64(seed),
         server,
+        proxy,
         db,
         database_url: database.url.clone(),
         restarted: false,
     };
-    let url = format!("http://{}", day.server.addr);
+    let url = format!("http://{}", day.proxy.addr);
     let dir = tempfile::tempdir().unwrap();
     let a_phone = Phone::new(DEVICE, dir.path(), "a-phone");
     let a_tablet = Phone::new(DEVICE, dir.path(), "a-tablet");
@@ -358,17 +400,26 @@ async fn a_field_day_of_three_devices_converges_without_losing_a_word() {
     a_phone.sync_until("synced the log", |p| {
         p.status()["pending"] == Value::Array(vec![])
     });
-    a_tablet.sync_until("fetched the record and the log", |t| {
-        let held = t.held();
+    let holds_the_day = |p: &Phone| {
+        let held = p.held();
         docs.iter().all(|d| held.contains(d))
-    });
+    };
+    a_tablet.sync_until("fetched the record and the log", holds_the_day);
+    // Before the cover, bob's phone gets nothing of alice's.
+    let out = b_phone.sync();
+    assert!(out.success(), "{out:?}");
+    assert!(b_phone.held().iter().all(|d| !docs.contains(d)));
+    day.cover(&ids.participant, "bob", false);
+    b_phone.sync_until("fetched the covered record and its log", holds_the_day);
 
-    // 2. In the field, offline: the same note body, the same outcome, the
-    // same follow-up, on both of alice's devices.
+    // 2. In the field, all offline: the same note body, the same outcome,
+    // the same follow-up, on all three devices.
+    let phones = [&a_phone, &a_tablet, &b_phone];
     let mut typed: Vec<String> = Vec::new();
     let mut typed_outcome: Vec<String> = Vec::new();
     for i in 1..=WORDS {
-        for (phone, tag) in [(&a_phone, "aphone"), (&a_tablet, "atablet")] {
+        for phone in phones {
+            let tag = phone.name.replace('-', "");
             let word = format!("{tag}n{i}");
             day.type_in_note(phone, &ids, &word);
             typed.push(word);
@@ -379,7 +430,9 @@ async fn a_field_day_of_three_devices_converges_without_losing_a_word() {
     }
     a_phone.ok(&["accompany", "arrive", "--id", &ids.log]);
     a_tablet.ok(&["accompany", "seen", "--id", &ids.log]);
-    for phone in [&a_phone, &a_tablet] {
+    b_phone.ok(&["accompany", "end", "--id", &ids.log]);
+    b_phone.ok(&["accompany", "return", "--id", &ids.log]);
+    for phone in phones {
         let log = phone.ok(&[
             "followup",
             "done",
@@ -389,68 +442,48 @@ async fn a_field_day_of_three_devices_converges_without_losing_a_word() {
             &ids.follow_up,
         ]);
         assert_eq!(log["follow_ups"][0]["done"], true);
-    }
-    for phone in [&a_phone, &a_tablet] {
         let pending = phone.status()["pending"].as_array().unwrap().len();
         assert_eq!(pending, 2, "{}: both documents wait to sync", phone.name);
     }
 
     // 3. Back in signal: random syncs, kills, a server restart.
-    eprintln!("morning syncs");
-    day.storm(&[&a_phone, &a_tablet], true);
+    day.storm(&phones, true);
     assert!(day.restarted, "the server was restarted during a sync");
-    day.settle(&[&a_phone, &a_tablet], &docs).await;
-    let (note_a, outcome_a, _) = texts_on(&a_phone, &ids);
-    assert_all_words("alice's phone, midday", &note_a, &typed);
-    assert_all_words("alice's phone, midday", &outcome_a, &typed_outcome);
+    assert!(day.proxy.cuts() >= 1, "no connection was cut mid-sync");
+    assert!(
+        day.proxy.stalls() >= 1,
+        "no sync was held across the restart"
+    );
+    day.settle(&phones, &docs).await;
 
-    // 4. Midday handover: bob covers. Alice's devices have nothing pending
-    // (checked by `settle`), so nothing of hers is lost when they drop it.
-    day.assign(&ids.participant, "bob");
-    b_phone.sync_until("fetched the record and the log", |b| {
-        let held = b.held();
-        docs.iter().all(|d| held.contains(d))
-    });
-    for phone in [&a_phone, &a_tablet] {
-        phone.sync_until("dropped the reassigned record", |p| {
-            let held = p.held();
-            docs.iter().all(|d| !held.contains(d))
-        });
+    // Same documents on every device and the server.
+    for doc in &docs {
+        let server = sorted(stored::heads(&day.db, *doc).await);
+        for phone in phones {
+            assert_eq!(phone.heads(doc), server, "{}, {doc}", phone.name);
+        }
     }
-    for i in 1..=WORDS {
-        let word = format!("bphonen{i}");
-        day.type_in_note(&b_phone, &ids, &word);
-        typed.push(word);
-        let word = format!("bphoneo{i}");
-        day.type_in_outcome(&b_phone, &ids, &word);
-        typed_outcome.push(word);
-    }
-    b_phone.ok(&["accompany", "end", "--id", &ids.log]);
-    b_phone.ok(&["accompany", "return", "--id", &ids.log]);
-    eprintln!("afternoon syncs");
-    day.killed_sync(&b_phone);
-    day.settle(&[&b_phone], &docs).await;
+    let (note_b, outcome_b, _) = texts_on(&b_phone, &ids);
 
-    // 5. Handback at the end of the day.
-    day.assign(&ids.participant, "alice");
+    // 4. The cover ends: bob's phone drops the record and its log.
+    day.cover(&ids.participant, "bob", true);
     b_phone.sync_until("dropped the record", |b| {
         let held = b.held();
         docs.iter().all(|d| !held.contains(d))
     });
-    for phone in [&a_phone, &a_tablet] {
-        phone.sync_until("fetched the record again", |p| {
-            let held = p.held();
-            docs.iter().all(|d| held.contains(d))
-        });
-    }
-    day.settle(&[&a_phone, &a_tablet], &docs).await;
+    let out = b_phone.run(
+        &[
+            "note",
+            "show",
+            "--participant",
+            &ids.participant,
+            "--note",
+            &ids.note,
+        ],
+        None,
+    );
+    assert!(!out.success(), "bob's phone still shows the note: {out:?}");
 
-    // Same documents everywhere alice's record lives.
-    for doc in &docs {
-        let server = sorted(stored::heads(&day.db, *doc).await);
-        assert_eq!(a_phone.heads(doc), server, "alice's phone, {doc}");
-        assert_eq!(a_tablet.heads(doc), server, "alice's tablet, {doc}");
-    }
     // Every word, on each device and on the server.
     let note_id: Uuid = ids.note.parse().unwrap();
     let record = day.server_doc(docs[0]).await;
@@ -463,6 +496,11 @@ async fn a_field_day_of_three_devices_converges_without_losing_a_word() {
     let on_server_outcome = read_text(&log_doc, AccompanimentText::Outcome).unwrap();
     assert_all_words("server note", &on_server_note, &typed);
     assert_all_words("server outcome", &on_server_outcome, &typed_outcome);
+    assert_eq!(note_b, on_server_note, "bob's phone before the cover ended");
+    assert_eq!(
+        outcome_b, on_server_outcome,
+        "bob's phone before the cover ended"
+    );
     for phone in [&a_phone, &a_tablet] {
         let (note, outcome, log) = texts_on(phone, &ids);
         assert_eq!(note, on_server_note, "{}", phone.name);
@@ -474,7 +512,7 @@ async fn a_field_day_of_three_devices_converges_without_losing_a_word() {
             "{log}"
         );
     }
-    for phone in [&a_phone, &a_tablet, &b_phone] {
+    for phone in phones {
         assert_eq!(
             phone.status()["pending"],
             Value::Array(vec![]),

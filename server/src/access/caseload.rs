@@ -1,4 +1,4 @@
-//! The caseload index documents (DESIGN.md §3) and assignment.
+//! The caseload index documents (DESIGN.md §3), assignment and covers.
 //!
 //! Each user has one `alongside/caseload-index` document listing what their
 //! devices should hold, and what they must purge. Only the server writes
@@ -230,6 +230,47 @@ pub async fn assign(
         previous,
         accompaniments,
     })
+}
+
+/// Lists participant record `participant` and its accompaniment logs in
+/// `peer`'s index and lets them write it besides its assigned peer.
+/// Returns the logs listed (empty too when the cover already existed).
+pub async fn cover(
+    db: &Db,
+    participant: Uuid,
+    peer: Uuid,
+    display_name: &str,
+) -> Result<Vec<Uuid>, CaseloadError> {
+    db.grant_cover(participant, peer).await?;
+    let accompaniments = db.accompaniments_of(participant).await?;
+    let mut listed = vec![IndexEdit::Participant {
+        document: participant,
+        display_name: display_name.to_owned(),
+    }];
+    listed.extend(accompaniments.iter().map(|a| IndexEdit::Accompaniment {
+        document: *a,
+        participant,
+    }));
+    update(db, peer, &listed).await?;
+    Ok(accompaniments)
+}
+
+/// Ends `peer`'s cover of `participant`: their devices lose access at once
+/// and are told to purge the record and its logs (handing over what they
+/// had not synced first). Returns whether there was a cover.
+pub async fn end_cover(db: &Db, participant: Uuid, peer: Uuid) -> Result<bool, CaseloadError> {
+    if !db.end_cover(participant, peer).await? {
+        return Ok(false);
+    }
+    let purged: Vec<IndexEdit> = std::iter::once(participant)
+        .chain(db.accompaniments_of(participant).await?)
+        .map(|document| IndexEdit::Purge {
+            document,
+            reason: "cover ended".into(),
+        })
+        .collect();
+    update(db, peer, &purged).await?;
+    Ok(true)
 }
 
 #[cfg(test)]

@@ -1,7 +1,8 @@
 //! The access table: for each user their role and teams, for each stored
 //! document its class (whose participant record, which participant an
-//! accompaniment log belongs to, whose caseload index). Read access is a
-//! pure function of this table and the principal.
+//! accompaniment log belongs to, whose caseload index), and which
+//! colleagues cover which participant records. Read access is a pure
+//! function of this table and the principal.
 
 use std::collections::HashMap;
 
@@ -63,11 +64,14 @@ struct User {
     teams: Vec<Uuid>,
 }
 
-/// Users, teams and document classes, as the access rules need them.
+/// Users, teams, document classes and covers, as the access rules need
+/// them.
 #[derive(Clone, Debug, Default)]
 pub struct AccessTable {
     users: HashMap<Uuid, User>,
     docs: HashMap<Uuid, DocClass>,
+    /// Participant record → the peers covering it besides its owner.
+    covers: HashMap<Uuid, Vec<Uuid>>,
 }
 
 impl AccessTable {
@@ -96,13 +100,23 @@ impl AccessTable {
             .iter()
             .map(|row| (row.document, DocClass::from_row(row)))
             .collect();
-        Self { users, docs }
+        let mut covers: HashMap<Uuid, Vec<Uuid>> = HashMap::new();
+        for (participant, peer) in &snapshot.coverage {
+            covers.entry(*participant).or_default().push(*peer);
+        }
+        Self {
+            users,
+            docs,
+            covers,
+        }
     }
 
-    /// Replaces the users and teams, keeping the documents (after an account
-    /// change).
+    /// Replaces the users, teams and covers, keeping the documents (after
+    /// an accounts or cover change).
     pub fn replace_users(&mut self, snapshot: &AccessSnapshot) {
-        self.users = Self::from_snapshot(snapshot).users;
+        let fresh = Self::from_snapshot(snapshot);
+        self.users = fresh.users;
+        self.covers = fresh.covers;
     }
 
     /// The class of a document, if the table knows it.
@@ -146,14 +160,48 @@ impl AccessTable {
     /// [`Self::participant_owner`], with `fresh` classes for documents the
     /// table does not know.
     fn owner_in(&self, document: Uuid, fresh: &HashMap<Uuid, DocClass>) -> Option<Uuid> {
-        match self.class_in(document, fresh)? {
+        let record = self.record_in(document, fresh)?;
+        match self.class_in(record, fresh)? {
             DocClass::Participant { owner } => Some(owner),
-            DocClass::Accompaniment { participant } => match self.class_in(participant, fresh)? {
-                DocClass::Participant { owner } => Some(owner),
-                _ => None,
-            },
+            _ => None,
+        }
+    }
+
+    /// The participant record a participant record or accompaniment log
+    /// belongs to (itself, or the log's record).
+    fn record_in(&self, document: Uuid, fresh: &HashMap<Uuid, DocClass>) -> Option<Uuid> {
+        match self.class_in(document, fresh)? {
+            DocClass::Participant { .. } => Some(document),
+            DocClass::Accompaniment { participant } => Some(participant),
             DocClass::CaseloadIndex { .. } | DocClass::Orphan => None,
         }
+    }
+
+    /// Whether `user` may write `document` (a participant record or log):
+    /// the record is assigned to them, or they cover it.
+    fn writes_in(&self, user: Uuid, document: Uuid, fresh: &HashMap<Uuid, DocClass>) -> bool {
+        if self.owner_in(document, fresh) == Some(user) {
+            return true;
+        }
+        self.record_in(document, fresh)
+            .and_then(|record| self.covers.get(&record))
+            .is_some_and(|peers| peers.contains(&user))
+    }
+
+    /// The peers who write `document` (a participant record or log): its
+    /// owner, then the colleagues covering it. Their caseload indexes list
+    /// it.
+    pub fn writers_of(&self, document: Uuid) -> Vec<Uuid> {
+        let none = HashMap::new();
+        let owner = self.owner_in(document, &none);
+        let covering = self
+            .record_in(document, &none)
+            .and_then(|record| self.covers.get(&record))
+            .into_iter()
+            .flatten()
+            .filter(|p| Some(**p) != owner)
+            .copied();
+        owner.into_iter().chain(covering).collect()
     }
 
     /// Whether `supervisor` supervises a team `peer` is in.
@@ -182,8 +230,9 @@ impl AccessTable {
     /// What `principal` may do with `document` over sync.
     ///
     /// - a peer reads and writes the participant records assigned to them
-    ///   and the accompaniment logs of those participants, and may create a
-    ///   document the table does not know (the write rules then decide);
+    ///   or that they cover, and the accompaniment logs of those
+    ///   participants, and may create a document the table does not know
+    ///   (the write rules then decide);
     /// - a supervisor reads the records of the peers in their teams;
     /// - every user reads their own caseload index;
     /// - an administrator reads no participant data;
@@ -211,7 +260,7 @@ impl AccessTable {
             }
             (Role::Peer, None) if principal.device_id.is_some() => Access::ReadWrite,
             (Role::Peer, Some(DocClass::Participant { .. } | DocClass::Accompaniment { .. })) => {
-                if self.owner_in(document, fresh) == Some(principal.user_id) {
+                if self.writes_in(principal.user_id, document, fresh) {
                     Access::ReadWrite
                 } else {
                     Access::Unavailable
@@ -285,6 +334,7 @@ pub(crate) mod tests {
                 row(index_a, "caseload-index", Some(peer_a.user_id), None),
             ],
             dead_devices: Vec::new(),
+            coverage: Vec::new(),
         };
         World {
             table: AccessTable::from_snapshot(&snapshot),
@@ -323,6 +373,46 @@ pub(crate) mod tests {
         for (who, doc, expected) in cases {
             assert_eq!(t.access(who, doc), expected, "{} on {doc}", who.role);
         }
+    }
+
+    #[test]
+    fn a_covering_colleague_writes_the_record_and_its_logs_until_the_cover_ends() {
+        let mut w = world();
+        let snapshot = |coverage| AccessSnapshot {
+            users: [&w.peer_a, &w.peer_b, &w.sup_a, &w.admin]
+                .iter()
+                .map(|p| UserRow {
+                    id: p.user_id,
+                    role: p.role.as_str().into(),
+                    disabled: false,
+                })
+                .collect(),
+            members: Vec::new(),
+            documents: Vec::new(),
+            dead_devices: Vec::new(),
+            coverage,
+        };
+        let covered = snapshot(vec![(w.doc_a, w.peer_b.user_id)]);
+        w.table.replace_users(&covered);
+        assert_eq!(w.table.access(&w.peer_b, w.doc_a), Access::ReadWrite);
+        assert_eq!(w.table.access(&w.peer_b, w.acc_a), Access::ReadWrite);
+        assert_eq!(w.table.access(&w.peer_a, w.doc_a), Access::ReadWrite);
+        // Covering gives the record, not the owner's index.
+        assert_eq!(w.table.access(&w.peer_b, w.index_a), Access::Unavailable);
+        assert_eq!(
+            w.table.writers_of(w.acc_a),
+            vec![w.peer_a.user_id, w.peer_b.user_id]
+        );
+        // A cover of the admin's or a supervisor's gives them nothing to
+        // write: only peers write records.
+        let odd = snapshot(vec![(w.doc_a, w.admin.user_id)]);
+        w.table.replace_users(&odd);
+        assert_eq!(w.table.access(&w.admin, w.doc_a), Access::Unavailable);
+        // The cover ends: access ends with it.
+        w.table.replace_users(&snapshot(Vec::new()));
+        assert_eq!(w.table.access(&w.peer_b, w.doc_a), Access::Unavailable);
+        assert_eq!(w.table.access(&w.peer_b, w.acc_a), Access::Unavailable);
+        assert_eq!(w.table.writers_of(w.doc_a), vec![w.peer_a.user_id]);
     }
 
     #[test]

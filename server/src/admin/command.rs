@@ -1,5 +1,5 @@
 //! The `admin` command line: `alongside-server admin
-//! user|team|device|assign|unlock …`.
+//! user|team|device|assign|cover|unlock …`.
 //!
 //! [`AdminCommand`] is the clap subcommand tree and [`run`] carries a parsed
 //! command out against a migrated database, printing for a human and for
@@ -56,6 +56,20 @@ pub enum AdminCommand {
         /// The peer's username.
         #[arg(long)]
         to: String,
+    },
+    /// Let a colleague (a peer) write a participant record and its logs
+    /// besides its assigned peer, while that peer is away; `--end` ends
+    /// it and the colleague's devices are told to purge them.
+    Cover {
+        /// The participant record (document id or automerge: URL).
+        #[arg(long)]
+        participant: String,
+        /// The covering peer's username.
+        #[arg(long)]
+        by: String,
+        /// End the cover instead of granting it.
+        #[arg(long)]
+        end: bool,
     },
     /// Clear a sign-in lockout of an account or a client address.
     Unlock(UnlockArgs),
@@ -223,6 +237,19 @@ fn audit_entry(command: &AdminCommand) -> Option<AuditRecord> {
             format!("assign to {to}"),
             super::assign::parse_document(participant).ok(),
         ),
+        AdminCommand::Cover {
+            participant,
+            by,
+            end,
+        } => (
+            if *end {
+                AuditAction::CoverEnded
+            } else {
+                AuditAction::CoverGranted
+            },
+            format!("{} by {by}", if *end { "end cover" } else { "cover" }),
+            super::assign::parse_document(participant).ok(),
+        ),
     };
     let operator = std::env::var("USER").unwrap_or_else(|_| "unknown".into());
     let mut record = AuditRecord::new(action, AuditOutcome::Allowed)
@@ -263,6 +290,25 @@ async fn execute(db: &Db, command: AdminCommand) -> Result<(), AdminError> {
                     "assigned {participant} to {to}, with {} accompaniment log(s)",
                     done.accompaniments.len()
                 ),
+            }
+            Ok(())
+        }
+        AdminCommand::Cover {
+            participant,
+            by,
+            end,
+        } => {
+            let id = super::assign::parse_document(&participant)?;
+            match super::cover::cover(db, id, &by, end).await? {
+                super::cover::CoverChange::Granted { accompaniments } => println!(
+                    "{by} covers {participant} (with {accompaniments} accompaniment log(s)) besides its assigned peer"
+                ),
+                super::cover::CoverChange::Ended => {
+                    println!("{by} no longer covers {participant}; their devices purge it")
+                }
+                super::cover::CoverChange::NoCover => {
+                    println!("{by} did not cover {participant}; nothing changed")
+                }
             }
             Ok(())
         }

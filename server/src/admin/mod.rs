@@ -5,13 +5,15 @@
 //! One file per job: [`users`] (add a user), [`teams`] (add a team),
 //! [`enroll`] (enrol a device and hand out its token), [`devices`] (list and
 //! revoke devices), [`rotate`] (replace a device's token), [`assign`]
-//! (give a participant record to a peer), [`unlock`] (clear a sign-in
+//! (give a participant record to a peer), [`cover`] (let a colleague
+//! write it too, or end that), [`unlock`] (clear a sign-in
 //! lockout). [`command`] is the
 //! `admin` command line that drives them.
 
 pub mod assign;
 pub mod audit;
 pub mod command;
+pub mod cover;
 pub mod devices;
 pub mod enroll;
 pub mod rotate;

@@ -46,6 +46,11 @@ pub enum AuditAction {
     AccountChanged,
     /// A participant was assigned or reassigned.
     Assigned,
+    /// A colleague was allowed to write a participant's record besides its
+    /// assigned peer.
+    CoverGranted,
+    /// A colleague's cover of a participant's record ended.
+    CoverEnded,
     /// A device was told to purge a document.
     PurgeInstructed,
     /// A device reported that it purged a document.
@@ -58,7 +63,7 @@ pub enum AuditAction {
 
 impl AuditAction {
     /// Every action, in declaration order.
-    pub const ALL: [AuditAction; 17] = [
+    pub const ALL: [AuditAction; 19] = [
         AuditAction::DocumentRead,
         AuditAction::WriteAccepted,
         AuditAction::WriteRefused,
@@ -72,6 +77,8 @@ impl AuditAction {
         AuditAction::TokenRejected,
         AuditAction::AccountChanged,
         AuditAction::Assigned,
+        AuditAction::CoverGranted,
+        AuditAction::CoverEnded,
         AuditAction::PurgeInstructed,
         AuditAction::PurgeConfirmed,
         AuditAction::ConsoleView,
@@ -94,6 +101,8 @@ impl AuditAction {
             AuditAction::TokenRejected => "token_rejected",
             AuditAction::AccountChanged => "account_changed",
             AuditAction::Assigned => "assigned",
+            AuditAction::CoverGranted => "cover_granted",
+            AuditAction::CoverEnded => "cover_ended",
             AuditAction::PurgeInstructed => "purge_instructed",
             AuditAction::PurgeConfirmed => "purge_confirmed",
             AuditAction::ConsoleView => "console_view",

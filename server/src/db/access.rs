@@ -83,6 +83,9 @@ pub struct AccessSnapshot {
     pub members: Vec<(Uuid, Uuid)>,
     /// Every document's access row (empty for an accounts-only snapshot).
     pub documents: Vec<DocumentAccessRow>,
+    /// (participant record, covering peer): colleagues who may write a
+    /// record besides its assigned peer (always loaded).
+    pub coverage: Vec<(Uuid, Uuid)>,
     /// Devices revoked or expired: their live connections are closed.
     pub dead_devices: Vec<Uuid>,
 }
@@ -150,6 +153,10 @@ impl Db {
         } else {
             Vec::new()
         };
+        let coverage: Vec<(Uuid, Uuid)> =
+            sqlx::query_as("SELECT participant, peer_id FROM coverage")
+                .fetch_all(self.pool())
+                .await?;
         let dead: Vec<(Uuid,)> = sqlx::query_as(
             "SELECT id FROM devices WHERE revoked_at IS NOT NULL OR expires_at <= now()",
         )
@@ -163,6 +170,7 @@ impl Db {
                 .collect(),
             members,
             documents,
+            coverage,
         })
     }
 
@@ -273,16 +281,7 @@ impl Db {
         .bind(owner)
         .execute(&mut *tx)
         .await?;
-        // Access changed: the record and its logs count as changed in the
-        // change feed, so a device that kept a copy syncs it again.
-        sqlx::query(
-            "UPDATE documents SET changed_xid = pg_current_xact_id()
-             WHERE id = $1
-                OR id IN (SELECT document_id FROM document_access WHERE participant = $1)",
-        )
-        .bind(participant)
-        .execute(&mut *tx)
-        .await?;
+        bump_record(&mut tx, participant).await?;
         let row = DocumentAccessRow {
             document: participant,
             kind: "participant".into(),
@@ -290,6 +289,15 @@ impl Db {
             participant: None,
         };
         notify_access(&mut tx, &row.to_payload()).await?;
+        // The new owner no longer needs to cover the record.
+        let uncovered = sqlx::query("DELETE FROM coverage WHERE participant = $1 AND peer_id = $2")
+            .bind(participant)
+            .bind(owner)
+            .execute(&mut *tx)
+            .await?;
+        if uncovered.rows_affected() > 0 {
+            notify_access(&mut tx, "*").await?;
+        }
         tx.commit().await?;
         Ok(previous)
     }
@@ -348,7 +356,28 @@ impl Db {
     }
 }
 
-async fn notify_access(tx: &mut Transaction<'_, Postgres>, payload: &str) -> Result<(), DbError> {
+/// Marks participant record `participant` and its accompaniment logs as
+/// changed in the change feed (access to them changed), so that a device
+/// that keeps a copy syncs it again.
+pub(super) async fn bump_record(
+    tx: &mut Transaction<'_, Postgres>,
+    participant: Uuid,
+) -> Result<(), DbError> {
+    sqlx::query(
+        "UPDATE documents SET changed_xid = pg_current_xact_id()
+         WHERE id = $1
+            OR id IN (SELECT document_id FROM document_access WHERE participant = $1)",
+    )
+    .bind(participant)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+pub(super) async fn notify_access(
+    tx: &mut Transaction<'_, Postgres>,
+    payload: &str,
+) -> Result<(), DbError> {
     sqlx::query("SELECT pg_notify($1, $2)")
         .bind(ACCESS_CHANNEL)
         .bind(payload)

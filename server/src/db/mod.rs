@@ -11,6 +11,7 @@ pub mod accounts;
 pub mod audit;
 pub mod changes;
 pub mod console;
+pub mod coverage;
 pub mod demo;
 pub mod documents;
 pub mod notify;

@@ -78,23 +78,25 @@ pub(super) fn notice_input(notice: Notice) -> Internal {
 
 impl Driver {
     /// A persist committed: its bindings are known, and a new document is
-    /// listed in its owner's caseload index.
+    /// listed in the caseload index of each peer who writes it.
     pub(super) fn committed(&mut self, document: DocumentId, batch: Batch) {
         self.hub.policy_mut().actors.learn(batch.guard.bindings);
         let Some(claim) = batch.claim else {
             return;
         };
         let id = document.to_uuid();
-        let (owner, edit) = match claim {
+        // A new log is listed for everyone who writes its record: the
+        // assigned peer and the colleagues covering it.
+        let (writers, edit) = match claim {
             DocClass::Participant { owner } => (
-                Some(owner),
+                vec![owner],
                 IndexEdit::Participant {
                     document: id,
                     display_name: batch.display_name.unwrap_or_default(),
                 },
             ),
             DocClass::Accompaniment { participant } => (
-                self.hub.policy().table.participant_owner(id),
+                self.hub.policy().table.writers_of(id),
                 IndexEdit::Accompaniment {
                     document: id,
                     participant,
@@ -102,10 +104,9 @@ impl Driver {
             ),
             DocClass::CaseloadIndex { .. } | DocClass::Orphan => return,
         };
-        let Some(owner) = owner else {
-            return;
-        };
-        self.index_writer.queue(owner, edit);
+        for writer in writers {
+            self.index_writer.queue(writer, edit.clone());
+        }
     }
 
     /// Storage refused a batch (actor bound elsewhere, document claimed
