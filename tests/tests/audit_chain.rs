@@ -352,12 +352,30 @@ fn admin_audit_list_shows_a_documents_events_newest_first() {
     assert_eq!(columns[7], documents[2].to_string());
     assert!(columns[9].contains("tab\\there"), "{stdout}");
 
+    // Reading the trail is itself audited: the list above is event 5.
     let out = admin(&database.url, &["list", "--limit", "2"]);
     let stdout = String::from_utf8_lossy(&out.stdout);
-    let seqs: Vec<&str> = stdout
+    let rows: Vec<Vec<&str>> = stdout
         .lines()
         .skip(1)
-        .map(|l| l.split('\t').next().unwrap())
+        .map(|l| l.split('\t').collect())
         .collect();
-    assert_eq!(seqs, ["4", "3"]);
+    let seqs: Vec<&str> = rows.iter().map(|r| r[0]).collect();
+    assert_eq!(seqs, ["5", "4"]);
+    assert_eq!(rows[0][2], "audit_read", "{stdout}");
+    assert_eq!(rows[0][7], documents[2].to_string(), "{stdout}");
+    assert!(rows[0][9].contains("audit list --document"), "{stdout}");
+    // So is a verification, even of a broken chain.
+    tamper(
+        &database.url,
+        "UPDATE audit_events SET detail = 'x' WHERE seq = 2",
+    );
+    let out = admin(&database.url, &["verify"]);
+    assert!(!out.status.success(), "{}", text(&out));
+    let out = admin(&database.url, &["list", "--limit", "1"]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("audit_read") && stdout.contains("audit verify"),
+        "{stdout}"
+    );
 }

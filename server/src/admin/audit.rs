@@ -47,6 +47,27 @@ pub enum Outcome {
     Broken(String),
 }
 
+/// What `command` reads, for its own audit event.
+pub fn describe(command: &AuditCommand) -> String {
+    match command {
+        AuditCommand::Verify => "audit verify".into(),
+        AuditCommand::List(args) => {
+            let mut text = String::from("audit list");
+            if let Some(document) = args.document {
+                let _ = write!(text, " --document {document}");
+            }
+            if let Some(user) = args.user {
+                let _ = write!(text, " --user {user}");
+            }
+            if let Some(before) = args.before {
+                let _ = write!(text, " --before {before}");
+            }
+            let _ = write!(text, " --limit {}", args.limit);
+            text
+        }
+    }
+}
+
 /// Runs `command` against `db` (migrated), printing to stdout.
 pub async fn run(db: &Db, command: &AuditCommand) -> Result<Outcome, DbError> {
     match command {

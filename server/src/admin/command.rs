@@ -173,15 +173,21 @@ fn parse_role(name: &str) -> Result<Role, String> {
 /// stdout.
 pub async fn run(db: &Db, command: AdminCommand) -> Result<(), AdminError> {
     let audited = audit_entry(&command);
-    execute(db, command).await?;
-    if let Some(record) = audited {
+    // Reading the trail is audited whatever it found (a broken chain was
+    // still read); a change only when it was made.
+    let read = matches!(command, AdminCommand::Audit { .. });
+    let result = execute(db, command).await;
+    if let Some(record) = audited
+        && (result.is_ok() || read)
+    {
         db.append_audit(&[record]).await?;
     }
-    Ok(())
+    result
 }
 
-/// The audit event a successful command leaves (no secrets in it). Reading
-/// the audit trail or listing devices changes nothing and leaves none.
+/// The audit event a command leaves (no secrets in it): every change, and
+/// every read of the audit trail (which names who touched which record).
+/// Listing devices shows no participant data and leaves none.
 fn audit_entry(command: &AdminCommand) -> Option<AuditRecord> {
     let (action, detail, document) = match command {
         AdminCommand::User {
@@ -220,7 +226,14 @@ fn audit_entry(command: &AdminCommand) -> Option<AuditRecord> {
             ),
             DeviceAction::List { .. } => return None,
         },
-        AdminCommand::Audit { .. } => return None,
+        AdminCommand::Audit { action } => (
+            AuditAction::AuditRead,
+            super::audit::describe(action),
+            match action {
+                super::audit::AuditCommand::List(args) => args.document,
+                super::audit::AuditCommand::Verify => None,
+            },
+        ),
         AdminCommand::Unlock(args) => (
             AuditAction::AccountChanged,
             format!(
