@@ -14,14 +14,17 @@ use uuid::Uuid;
 /// How long to wait for something the server does after answering.
 const PATIENCE: Duration = Duration::from_secs(15);
 
+/// A stored document (empty if it is not stored).
+pub async fn document(db: &Db, id: DocumentId) -> AutoCommit {
+    match db.load(id.to_uuid()).await.expect("load") {
+        Some(stored) => load_stored(&stored).expect("stored document loads"),
+        None => AutoCommit::new(),
+    }
+}
+
 /// Heads of a stored document (empty if it is not stored).
 pub async fn heads(db: &Db, id: DocumentId) -> Vec<ChangeHash> {
-    match db.load(id.to_uuid()).await.expect("load") {
-        Some(stored) => load_stored(&stored)
-            .expect("stored document loads")
-            .get_heads(),
-        None => Vec::new(),
-    }
+    document(db, id).await.get_heads()
 }
 
 /// Waits until a refused write to `id` is in quarantine (stored right
