@@ -15,6 +15,7 @@ use crate::console::ConsoleSettings;
 use crate::db::Db;
 use crate::embedded::Embedded;
 use crate::http::api::ApiState;
+use crate::http::client_addr::TrustedProxies;
 use crate::sync::SyncSettings;
 use crate::tls::{ServeListener, TlsListener, TlsSettings};
 
@@ -190,7 +191,7 @@ async fn serve(args: ServeArgs, demo: bool) -> anyhow::Result<()> {
 
 /// The API's limits from the `serve` flags.
 fn api_state(args: &LoginArgs) -> ApiState {
-    ApiState::new(
+    let mut api = ApiState::new(
         LoginLimits {
             account_max_failures: args.login_max_failures,
             address_max_failures: args.login_address_max_failures,
@@ -198,7 +199,9 @@ fn api_state(args: &LoginArgs) -> ApiState {
             lockout_secs: args.login_lockout_secs,
         },
         Lifetime::days(args.device_token_days),
-    )
+    );
+    api.trusted_proxies = TrustedProxies(args.trusted_proxies.clone());
+    api
 }
 
 /// The configured database, or the private cluster under the data dir:

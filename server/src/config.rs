@@ -118,6 +118,16 @@ pub struct LoginArgs {
     /// Days a device token issued or rotated through the API lives.
     #[arg(long, env = "ALONGSIDE_DEVICE_TOKEN_DAYS", default_value_t = 90)]
     pub device_token_days: i64,
+    /// A reverse proxy (address or network, e.g. 10.0.0.0/8; repeatable,
+    /// comma-separated in the environment) whose `X-Forwarded-For` names
+    /// the client, for sign-in throttling and the audit trail.
+    #[arg(
+        long = "trusted-proxy",
+        env = "ALONGSIDE_TRUSTED_PROXIES",
+        value_name = "CIDR",
+        value_delimiter = ','
+    )]
+    pub trusted_proxies: Vec<crate::http::client_addr::Cidr>,
 }
 
 /// `serve` flags.

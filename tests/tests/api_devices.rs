@@ -15,6 +15,7 @@ use std::time::Duration;
 use alongside_server::admin::Lifetime;
 use alongside_server::auth::token;
 use alongside_server::db::Db;
+use alongside_server::db::audit::AuditFilter;
 use alongside_shared::wire::DocumentId;
 use alongside_tests::accounts::Account;
 use alongside_tests::client::RawClient;
@@ -320,6 +321,111 @@ async fn failures_across_usernames_lock_the_address() {
     admin(&["unlock", "--address", "127.0.0.1"], &database.url);
     let reply = sign_in(server.addr, "bob", &bob.password, "phone").await;
     assert_eq!(reply.status, 201, "{reply:?}");
+}
+
+async fn sign_in_via(
+    addr: SocketAddr,
+    forwarded_for: &str,
+    username: &str,
+    password: &str,
+) -> Reply {
+    let body = serde_json::to_vec(
+        &json!({"username": username, "password": password, "deviceName": "phone"}),
+    )
+    .unwrap();
+    request(
+        addr,
+        "POST",
+        "/api/v1/devices",
+        &[
+            ("Content-Type", "application/json"),
+            ("X-Forwarded-For", forwarded_for),
+        ],
+        &body,
+    )
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn behind_a_trusted_proxy_the_forwarded_client_is_throttled_and_audited() {
+    let database = test_database();
+    let db = Db::connect_lazy(&database.url, 2).unwrap();
+    let bob = Account::peer(&database.url, "bob", "team-a").await;
+
+    // The tests connect from 127.0.0.1: here that is the trusted proxy.
+    let server = TestServer::start(
+        SERVER,
+        &database.url,
+        &[
+            "--login-address-max-failures",
+            "3",
+            "--trusted-proxy",
+            "127.0.0.1/32",
+        ],
+    );
+    for _ in 0..3 {
+        let reply = sign_in_via(server.addr, "203.0.113.7", "ann", "wrong").await;
+        assert_eq!(reply.status, 401, "{reply:?}");
+    }
+    // That client is locked out; another client behind the same proxy is
+    // not, nor is the client the proxy's own address would stand for.
+    assert_locked(
+        &sign_in_via(server.addr, "203.0.113.7", "bob", &bob.password).await,
+        "the forwarded client is locked",
+    );
+    let reply = sign_in_via(
+        server.addr,
+        "198.51.100.1, 203.0.113.9",
+        "bob",
+        &bob.password,
+    )
+    .await;
+    assert_eq!(reply.status, 201, "another client: {reply:?}");
+    // A client cannot dodge the lock by writing its own header entry: the
+    // proxy appends the address it saw, which is the one that counts.
+    assert_locked(
+        &sign_in_via(
+            server.addr,
+            "192.0.2.200, 203.0.113.7",
+            "bob",
+            &bob.password,
+        )
+        .await,
+        "a forged leftmost entry changes nothing",
+    );
+    // The audit trail names the client, not the proxy.
+    let failures: Vec<_> = db
+        .audit_events(&AuditFilter::default())
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.action == "sign_in_failed")
+        .collect();
+    assert!(!failures.is_empty());
+    assert!(
+        failures
+            .iter()
+            .all(|e| e.address.as_deref() == Some("203.0.113.7")),
+        "{:?}",
+        failures.iter().map(|e| &e.address).collect::<Vec<_>>()
+    );
+    drop(server);
+
+    // Without --trusted-proxy the header is ignored: the TCP peer counts.
+    let server = TestServer::start(
+        SERVER,
+        &database.url,
+        &["--login-address-max-failures", "3"],
+    );
+    for forwarded in ["192.0.2.1", "192.0.2.2", "192.0.2.3"] {
+        let reply = sign_in_via(server.addr, forwarded, "cat", "wrong").await;
+        assert_eq!(reply.status, 401, "{reply:?}");
+    }
+    assert_locked(
+        &sign_in_via(server.addr, "192.0.2.99", "bob", &bob.password).await,
+        "the header does not split an untrusted peer",
+    );
+    db.close().await;
 }
 
 #[tokio::test(flavor = "multi_thread")]

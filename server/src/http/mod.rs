@@ -6,6 +6,7 @@
 
 pub mod api;
 pub(crate) mod audited;
+pub mod client_addr;
 pub(crate) mod sign_in;
 mod ws;
 
@@ -55,6 +56,10 @@ pub fn router(state: AppState) -> Router {
             crate::console::api::router().merge(api::router()),
         )
         .merge(crate::console::router())
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            client_addr::rewrite,
+        ))
         .with_state(state)
 }
 

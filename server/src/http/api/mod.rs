@@ -58,6 +58,9 @@ pub struct ApiState {
     pub limits: LoginLimits,
     /// Lifetime of device tokens issued or rotated here.
     pub token_lifetime: Lifetime,
+    /// Proxies whose `X-Forwarded-For` names the client (for the
+    /// throttle and the audit trail; see [`crate::http::client_addr`]).
+    pub trusted_proxies: crate::http::client_addr::TrustedProxies,
     pub(crate) password_checks: Arc<Semaphore>,
 }
 
@@ -67,6 +70,7 @@ impl ApiState {
         Self {
             limits,
             token_lifetime,
+            trusted_proxies: Default::default(),
             password_checks: Arc::new(Semaphore::new(CONCURRENT_PASSWORD_CHECKS)),
         }
     }
