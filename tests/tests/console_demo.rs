@@ -13,16 +13,20 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use alongside_tests::console::Browser;
+use alongside_tests::device_cli::Phone;
 use alongside_tests::pg::test_database;
 use alongside_tests::server::{free_port, http_get};
 
 const SERVER: &str = env!("CARGO_BIN_EXE_alongside-server-under-test");
+const DEVICE: &str = env!("CARGO_BIN_EXE_alongside-device-under-test");
 
 struct Demo {
     child: Child,
     addr: SocketAddr,
     username: String,
     password: String,
+    /// The peer the banner offers for a device in a terminal.
+    peer: (String, String),
     banner: String,
 }
 
@@ -51,8 +55,9 @@ fn start_demo(database_url: &str) -> Demo {
         .unwrap();
     let stdout = child.stdout.take().unwrap();
     let mut lines = BufReader::new(stdout).lines();
-    let (mut username, mut banner) = (String::new(), String::new());
-    let password = loop {
+    let (mut username, mut password, mut banner) = (String::new(), String::new(), String::new());
+    let mut peer = (String::new(), String::new());
+    loop {
         let line = lines
             .next()
             .expect("the demo prints its credentials")
@@ -63,9 +68,17 @@ fn start_demo(database_url: &str) -> Demo {
             username = u.trim().to_owned();
         }
         if let Some(p) = line.strip_prefix("password: ") {
-            break p.trim().to_owned();
+            password = p.trim().to_owned();
         }
-    };
+        // "A peer's phone in a terminal (peer NAME, password PW):"
+        if let Some(rest) = line.split("(peer ").nth(1) {
+            let (name, pw) = rest.split_once(", password ").unwrap();
+            peer = (name.to_owned(), pw.trim_end_matches("):").to_owned());
+        }
+        if line.contains("target/debug/") {
+            break;
+        }
+    }
     // Keep draining stdout so the server never blocks on a full pipe.
     std::thread::spawn(move || for _ in lines {});
     let deadline = Instant::now() + Duration::from_secs(60);
@@ -78,6 +91,7 @@ fn start_demo(database_url: &str) -> Demo {
         addr,
         username,
         password,
+        peer,
         banner,
     }
 }
@@ -92,6 +106,23 @@ fn the_demo_seeds_a_team_the_console_shows() {
         demo.banner
     );
     assert_eq!(demo.username, "dana");
+    assert!(
+        demo.banner
+            .contains("enroll --username amir --password-stdin"),
+        "{}",
+        demo.banner
+    );
+
+    // The peer the banner names enrols a device in a terminal and gets
+    // their seeded caseload.
+    let dir = tempfile::tempdir().unwrap();
+    let phone = Phone::new(DEVICE, dir.path(), "amir-phone");
+    let (peer, peer_password) = &demo.peer;
+    let out = phone.enroll_with_password(&format!("http://{}", demo.addr), peer, peer_password);
+    assert!(out.success(), "{out:?}");
+    phone.sync_until("received the caseload", |p| {
+        p.ok(&["caseload"]).to_string().contains("Rosa Díaz")
+    });
     let mut browser = Browser::new(demo.addr);
     assert_eq!(browser.sign_in(&demo.username, &demo.password).status, 303);
 

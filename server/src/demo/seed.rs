@@ -45,6 +45,8 @@ use crate::sync::storage_chunk;
 
 /// The supervisor's username.
 pub const SUPERVISOR: &str = "dana";
+/// The peer whose password the demo prints (a device in a terminal).
+pub const PEER: &str = "amir";
 /// The demo team.
 pub const TEAM: &str = "riverside";
 
@@ -81,6 +83,10 @@ pub struct Credentials {
     pub username: String,
     /// Their password (new on every run).
     pub password: String,
+    /// A peer's username, to enrol a device in a terminal.
+    pub peer_username: String,
+    /// The peer's password (new on every run).
+    pub peer_password: String,
     /// Whether the team was seeded now (false: it was already there).
     pub seeded: bool,
 }
@@ -445,21 +451,38 @@ async fn peer(db: &Db, username: &str, display: &str) -> Result<Peer, SeedError>
 /// supervisor a new password and returns the credentials.
 pub async fn seed(db: &Db, now: i64) -> Result<Credentials, SeedError> {
     let password = password::generate();
-    if db.login_row(SUPERVISOR).await?.is_some() {
-        let hash = {
-            let p = password.clone();
-            tokio::task::spawn_blocking(move || password::hash(&p))
-                .await
-                .map_err(|e| SeedError::Doc(e.to_string()))?
-                .map_err(AdminError::from)?
-        };
-        db.set_password_hash(SUPERVISOR, &hash).await?;
-        return Ok(Credentials {
-            username: SUPERVISOR.into(),
-            password,
-            seeded: false,
-        });
+    let seeded = db.login_row(SUPERVISOR).await?.is_none();
+    if seeded {
+        seed_team(db, now, &password).await?;
+    } else {
+        set_password(db, SUPERVISOR, &password).await?;
     }
+    let peer_password = password::generate();
+    set_password(db, PEER, &peer_password).await?;
+    Ok(Credentials {
+        username: SUPERVISOR.into(),
+        password,
+        peer_username: PEER.into(),
+        peer_password,
+        seeded,
+    })
+}
+
+/// Gives `username` a new password.
+async fn set_password(db: &Db, username: &str, new: &str) -> Result<(), SeedError> {
+    let hash = {
+        let p = new.to_owned();
+        tokio::task::spawn_blocking(move || password::hash(&p))
+            .await
+            .map_err(|e| SeedError::Doc(e.to_string()))?
+            .map_err(AdminError::from)?
+    };
+    db.set_password_hash(username, &hash).await?;
+    Ok(())
+}
+
+/// Adds the team, its accounts and devices, and their caseloads.
+async fn seed_team(db: &Db, now: i64, password: &str) -> Result<(), SeedError> {
     match admin::add_team(db, TEAM).await {
         Ok(_) | Err(AdminError::TeamExists(_)) => {}
         Err(e) => return Err(e.into()),
@@ -469,11 +492,11 @@ pub async fn seed(db: &Db, now: i64) -> Result<Credentials, SeedError> {
         SUPERVISOR,
         "Dana Okafor",
         Role::Supervisor,
-        Some(password.clone()),
+        Some(password.to_owned()),
     )
     .await?;
     let sup = (dana, "Dana Okafor");
-    let amir = peer(db, "amir", "Amir Haddad").await?;
+    let amir = peer(db, PEER, "Amir Haddad").await?;
     let bea = peer(db, "bea", "Bea Lindqvist").await?;
     let carlos = peer(db, "carlos", "Carlos Mendes").await?;
     // Carlos's tablet has not synced for three days.
@@ -759,9 +782,5 @@ pub async fn seed(db: &Db, now: i64) -> Result<Credentials, SeedError> {
     )
     .await?;
 
-    Ok(Credentials {
-        username: SUPERVISOR.into(),
-        password,
-        seeded: true,
-    })
+    Ok(())
 }
