@@ -12,6 +12,8 @@ use std::time::{Duration, Instant};
 use alongside_mobile_bridge::storage::DeviceStore;
 use alongside_mobile_bridge::sync::{MemoryStore, SyncClient, SyncConfig, SyncError, SyncReport};
 use alongside_server::db::Db;
+use alongside_shared::doc::edit::ParticipantText;
+use alongside_shared::doc::edit::text::replace_text;
 use alongside_shared::wire::DocumentId;
 
 use crate::accounts::Account;
@@ -90,4 +92,36 @@ pub async fn sync_patiently(device: &Device) -> SyncReport {
         }
     }
     panic!("the server stayed busy");
+}
+
+/// Renames participant `id` on `device` (a local edit).
+pub fn rename(device: &Device, id: &DocumentId, name: &str) {
+    device
+        .store()
+        .lock()
+        .expect("store lock")
+        .edit(id, |doc| {
+            replace_text(doc, ParticipantText::DisplayName, name).expect("rename");
+        })
+        .expect("edit")
+        .expect("held");
+}
+
+/// A device like `device` but syncing every held document (the reference).
+pub fn without_feed(device: &Device) -> Device {
+    let mut config = device.config().clone();
+    config.use_change_feed = false;
+    SyncClient::new(config, device.store().clone())
+}
+
+/// Syncs until a sync changes nothing on either side (the server updates
+/// the caseload index just after new records arrive).
+pub async fn settle(device: &Device) {
+    for _ in 0..10 {
+        let report = sync_patiently(device).await;
+        if report.documents_sent == 0 && report.documents_received == 0 {
+            return;
+        }
+    }
+    panic!("the device never settled");
 }

@@ -4,24 +4,21 @@
 //! document held; the feed lists only what the user may read; bad cursors
 //! are refused or answered with "sync everything".
 //!
-//! `measure_reconnect` (ignored by default) prints the cost with N
-//! documents held, the feed against the plain full sync as the reference,
-//! in the same run:
-//! `cargo test -p alongside-tests --test device_reconnect measure -- --ignored --nocapture`
-//! (`ALONGSIDE_MEASURE_DOCS` sets N, default 500).
+//! The figures (messages, bytes, time with N documents held, against the
+//! plain full sync measured in the same run) come from the benchmark
+//! `cargo bench -p alongside-tests --bench reconnect`.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::time::Instant;
-
 use alongside_mobile_bridge::storage::DeviceStore;
-use alongside_mobile_bridge::sync::{SyncClient, SyncReport};
 use alongside_server::db::Db;
 use alongside_shared::doc::edit::ParticipantText;
-use alongside_shared::doc::edit::text::{read_text, replace_text};
+use alongside_shared::doc::edit::text::read_text;
 use alongside_shared::wire::DocumentId;
 use alongside_tests::accounts::Account;
-use alongside_tests::memory_device::{Device, add_participant, device, sync_ok, sync_patiently};
+use alongside_tests::memory_device::{
+    Device, add_participant, device, rename, settle, sync_ok, sync_patiently, without_feed,
+};
 use alongside_tests::pg::test_database;
 use alongside_tests::server::{TestServer, admin_command, http_get_with};
 use alongside_tests::stored;
@@ -29,41 +26,9 @@ use serde_json::Value;
 
 const SERVER: &str = env!("CARGO_BIN_EXE_alongside-server-under-test");
 
-/// Renames participant `id` on `device` (a local edit).
-fn rename(device: &Device, id: &DocumentId, name: &str) {
-    device
-        .store()
-        .lock()
-        .unwrap()
-        .edit(id, |doc| {
-            replace_text(doc, ParticipantText::DisplayName, name).unwrap();
-        })
-        .unwrap()
-        .expect("held");
-}
-
 fn name_on(device: &Device, id: &DocumentId) -> String {
     let doc = device.store().lock().unwrap().load(id).unwrap().unwrap();
     read_text(&doc, ParticipantText::DisplayName).unwrap()
-}
-
-/// A device like `device` but syncing every held document (the reference).
-fn without_feed(device: &Device) -> Device {
-    let mut config = device.config().clone();
-    config.use_change_feed = false;
-    SyncClient::new(config, device.store().clone())
-}
-
-/// Syncs until a sync changes nothing on either side (the server updates
-/// the caseload index just after new records arrive).
-async fn settle(device: &Device) {
-    for _ in 0..10 {
-        let report = sync_patiently(device).await;
-        if report.documents_sent == 0 && report.documents_received == 0 {
-            return;
-        }
-    }
-    panic!("the device never settled");
 }
 
 /// `GET /api/v1/changes?since=…` with `token`: status and JSON body.
@@ -228,78 +193,4 @@ async fn the_feed_lists_only_what_the_user_may_read_and_refuses_bad_cursors() {
     // No token, no feed.
     let (status, _) = http_get_with(server.addr, "/api/v1/changes", &[]).unwrap();
     assert_eq!(status, 401);
-}
-
-fn print(what: &str, n: usize, r: &SyncReport) {
-    println!(
-        "{what:<34} held={n:<4} sent {:>5} msgs {:>9} B | received {:>5} msgs {:>9} B | docs up {:>3} down {:>3} | {:>8.1} ms",
-        r.messages_sent,
-        r.bytes_sent,
-        r.messages_received,
-        r.bytes_received,
-        r.documents_sent,
-        r.documents_received,
-        r.duration.as_secs_f64() * 1000.0
-    );
-}
-
-#[tokio::test(flavor = "multi_thread")]
-#[ignore = "a measurement; run with --ignored --nocapture"]
-async fn measure_reconnect() {
-    let n: usize = std::env::var("ALONGSIDE_MEASURE_DOCS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(500);
-    let database = test_database();
-    let server = TestServer::start(SERVER, &database.url, &[]);
-    let db = Db::connect_lazy(&database.url, 2).unwrap();
-    let alice = Account::peer(&database.url, "alice", "team-a").await;
-    let (_, tablet_token) = alice
-        .enroll(&database.url, "alice-tablet", Default::default())
-        .await;
-    let phone = device(&server, &db, &alice, &alice.token).await;
-    let ids: Vec<DocumentId> = (0..n).map(|_| add_participant(&phone, 3)).collect();
-    let started = Instant::now();
-    print("first sync (all new)", n, &sync_patiently(&phone).await);
-    settle(&phone).await;
-    let tablet = device(&server, &db, &alice, &tablet_token).await;
-    settle(&tablet).await;
-    let reference = without_feed(&phone);
-
-    print("reference: nothing changed", n, &sync_ok(&reference).await);
-    print("feed: nothing changed", n, &sync_ok(&phone).await);
-
-    for (round, (label, feed_label)) in [
-        ("reference: 3 changed here", "feed: 3 changed here"),
-        (
-            "reference: 3 changed elsewhere",
-            "feed: 3 changed elsewhere",
-        ),
-    ]
-    .into_iter()
-    .enumerate()
-    {
-        for (client, what) in [(&reference, label), (&phone, feed_label)] {
-            let changed = &ids[round * 6 + usize::from(what.starts_with("feed")) * 3..][..3];
-            for id in changed {
-                if round == 0 {
-                    rename(&phone, id, what);
-                } else {
-                    rename(&tablet, id, what);
-                }
-            }
-            if round == 1 {
-                sync_ok(&tablet).await;
-            }
-            let report = sync_ok(client).await;
-            let moved = if round == 0 {
-                report.documents_sent
-            } else {
-                report.documents_received
-            };
-            assert_eq!(moved, 3, "{what}: {report:?}");
-            print(what, n, &report);
-        }
-    }
-    eprintln!("total {:?}", started.elapsed());
 }
