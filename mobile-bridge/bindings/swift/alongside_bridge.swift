@@ -1329,8 +1329,9 @@ public func FfiConverterTypeAlongsideDevice_lower(_ value: AlongsideDevice) -> U
 
 /**
  * What the app implements to follow background sync (a Kotlin interface,
- * a Swift protocol, a Python class). See the [module
- * documentation](self) for the thread the calls arrive on.
+ * a Swift protocol, a Python class). Calls arrive one at a time, in
+ * order, on the bridge's own `alongside-sync-listener` thread, never on
+ * the UI thread; a listener may call back into the device.
  */
 public protocol SyncListener: AnyObject, Sendable {
     
@@ -1354,8 +1355,9 @@ public protocol SyncListener: AnyObject, Sendable {
 }
 /**
  * What the app implements to follow background sync (a Kotlin interface,
- * a Swift protocol, a Python class). See the [module
- * documentation](self) for the thread the calls arrive on.
+ * a Swift protocol, a Python class). Calls arrive one at a time, in
+ * order, on the bridge's own `alongside-sync-listener` thread, never on
+ * the UI thread; a listener may call back into the device.
  */
 open class SyncListenerImpl: SyncListener, @unchecked Sendable {
     fileprivate let handle: UInt64

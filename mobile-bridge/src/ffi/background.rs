@@ -42,8 +42,9 @@ use crate::sync::{BackgroundSync, Backoff, Schedule, StopReason, SyncEvent, Sync
 const MAX_INTERVAL_SECS: u64 = 24 * 60 * 60;
 
 /// What the app implements to follow background sync (a Kotlin interface,
-/// a Swift protocol, a Python class). See the [module
-/// documentation](self) for the thread the calls arrive on.
+/// a Swift protocol, a Python class). Calls arrive one at a time, in
+/// order, on the bridge's own `alongside-sync-listener` thread, never on
+/// the UI thread; a listener may call back into the device.
 #[uniffi::export(with_foreign)]
 pub trait SyncListener: Send + Sync {
     /// A sync completed (the device's `last_sync_at` is already updated).

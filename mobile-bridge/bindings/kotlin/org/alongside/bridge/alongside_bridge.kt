@@ -2542,8 +2542,9 @@ public object FfiConverterTypeAlongsideDevice: FfiConverter<AlongsideDevice, Lon
 
 /**
  * What the app implements to follow background sync (a Kotlin interface,
- * a Swift protocol, a Python class). See the [module
- * documentation](self) for the thread the calls arrive on.
+ * a Swift protocol, a Python class). Calls arrive one at a time, in
+ * order, on the bridge's own `alongside-sync-listener` thread, never on
+ * the UI thread; a listener may call back into the device.
  */
 public interface SyncListener {
     
@@ -2569,8 +2570,9 @@ public interface SyncListener {
 
 /**
  * What the app implements to follow background sync (a Kotlin interface,
- * a Swift protocol, a Python class). See the [module
- * documentation](self) for the thread the calls arrive on.
+ * a Swift protocol, a Python class). Calls arrive one at a time, in
+ * order, on the bridge's own `alongside-sync-listener` thread, never on
+ * the UI thread; a listener may call back into the device.
  */
 open class SyncListenerImpl: Disposable, AutoCloseable, SyncListener
 {
