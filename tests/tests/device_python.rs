@@ -6,17 +6,19 @@
 //!   generates from the library built now (regenerate them with
 //!   `mobile-bridge/bindings/generate.sh`);
 //! - `python_drives_the_bridge_against_a_real_server`: generates the Python
-//!   bindings beside the built library, starts the server with a peer
-//!   account and runs `mobile-bridge/bindings/python/test_bridge.py`
-//!   (open a store, enrol, work offline, sync, a second device enrolled
-//!   with a provisioned token merging a concurrent edit, reopen with a
-//!   wrong and the right key), then checks in Postgres that what the script wrote reached
-//!   the server, merged text and all.
+//!   bindings beside the built library, starts the server over TLS with a
+//!   certificate from `alongside-server dev-cert` and a peer account, and
+//!   runs `mobile-bridge/bindings/python/test_bridge.py` (open a store,
+//!   enrolment refused until the certificate is trusted, enrol, work
+//!   offline, sync, a second device enrolled with a provisioned token
+//!   merging a concurrent edit, reopen with a wrong and the right key,
+//!   background sync with a Python listener), then checks in Postgres that
+//!   what the script wrote reached the server, merged text and all.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::path::Path;
-use std::process::Stdio;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
 
 use alongside_shared::wire::DocumentId;
 use alongside_tests::accounts::{Account, admin_db};
@@ -24,6 +26,7 @@ use alongside_tests::bindings::{LIBRARY_FILE, bindings_dir, bridge_library, diff
 use alongside_tests::pg::test_database;
 use alongside_tests::server::TestServer;
 use alongside_tests::stored;
+use alongside_tests::tls::{client_config, https_get};
 use serde_json::Value;
 use uniffi::{GenerateOptions, TargetLanguage};
 
@@ -67,6 +70,21 @@ fn committed_bindings_match_the_library() {
     }
 }
 
+/// `alongside-server dev-cert --out DIR`: the certificate and key files.
+fn dev_cert(dir: &Path) -> (PathBuf, PathBuf) {
+    let out = Command::new(SERVER)
+        .args(["dev-cert", "--out"])
+        .arg(dir)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (dir.join("cert.pem"), dir.join("key.pem"))
+}
+
 /// Every projection row of `table` (as JSON) whose `key` column is `id`.
 fn rows<'a>(dump: &'a [Value], table: &str, key: &str, id: &str) -> Vec<&'a Value> {
     dump.iter()
@@ -78,10 +96,22 @@ fn rows<'a>(dump: &'a [Value], table: &str, key: &str, id: &str) -> Vec<&'a Valu
 #[tokio::test(flavor = "multi_thread")]
 async fn python_drives_the_bridge_against_a_real_server() {
     let db = test_database();
-    let server = TestServer::start(SERVER, &db.url, &[]);
+    let scratch = tempfile::tempdir().unwrap();
+    let (cert, key) = dev_cert(scratch.path());
+    let probe = client_config(&cert);
+    let server = TestServer::start_probed(
+        SERVER,
+        &db.url,
+        &[
+            "--tls-cert",
+            &cert.display().to_string(),
+            "--tls-key",
+            &key.display().to_string(),
+        ],
+        Box::new(move |addr| matches!(https_get(addr, "/healthz", &probe), Some((200, _)))),
+    );
     let pia = Account::peer(&db.url, "pia", "north").await;
 
-    let scratch = tempfile::tempdir().unwrap();
     let python = scratch.path().join("python");
     let store = scratch.path().join("store");
     std::fs::create_dir_all(&store).unwrap();
@@ -95,7 +125,11 @@ async fn python_drives_the_bridge_against_a_real_server() {
         .arg(&script)
         .env("PYTHONPATH", &python)
         .env("PYTHONDONTWRITEBYTECODE", "1")
-        .env("ALONGSIDE_SERVER_URL", format!("http://{}", server.addr))
+        .env(
+            "ALONGSIDE_SERVER_URL",
+            format!("https://127.0.0.1:{}", server.addr.port()),
+        )
+        .env("ALONGSIDE_CA_FILE", &cert)
         .env("ALONGSIDE_USERNAME", &pia.username)
         .env("ALONGSIDE_PASSWORD", &pia.password)
         .env("ALONGSIDE_TOKEN", &pia.token)

@@ -1,14 +1,17 @@
 """Drives the mobile bridge through its generated Python bindings, as a
-phone app would: open an encrypted store, enrol with a real server, work
+phone app would: open an encrypted store, enrol with a real server over
+TLS (refused until the server's self-signed certificate is trusted), work
 offline (a participant, a note with non-ASCII text edited by UTF-16
 positions, an accompanied appointment step by step), sync, then reopen the
-store with a wrong key (a typed error) and the right one (data intact).
+store with a wrong key (a typed error) and the right one (data intact, the
+certificate still trusted), and run background sync with a listener.
 
 Run by tests/tests/device_python.rs, which generates the bindings (module
 `alongside_bridge`, beside the built library) into a directory on
 PYTHONPATH and starts the server. Inputs, from the environment:
 
-    ALONGSIDE_SERVER_URL   the server's base URL (http://127.0.0.1:PORT)
+    ALONGSIDE_SERVER_URL   the server's base URL (https://127.0.0.1:PORT)
+    ALONGSIDE_CA_FILE      the server's self-signed certificate (PEM)
     ALONGSIDE_USERNAME     a peer's username
     ALONGSIDE_PASSWORD     their password
     ALONGSIDE_TOKEN        a device token an administrator provisioned for them
@@ -22,6 +25,7 @@ and exits non-zero. Standard library only.
 import gc
 import json
 import os
+import queue
 import sys
 import time
 
@@ -47,6 +51,29 @@ def expect_error(kind, call, *args):
     raise CheckFailed(f"expected {kind.__name__}, the call succeeded")
 
 
+class Listener(ab.SyncListener):
+    """Background sync's listener: puts every call on a queue, for the
+    main thread to wait on (calls arrive on the bridge's listener thread)."""
+
+    def __init__(self):
+        self.events = queue.Queue()
+
+    def on_synced(self, report):
+        self.events.put(("synced", report))
+
+    def on_failed(self, error, failures, retry_in_secs):
+        self.events.put(("failed", (error, failures, retry_in_secs)))
+
+    def on_stopped(self, reason):
+        self.events.put(("stopped", reason))
+
+    def next(self, what, timeout=30):
+        """The next call; it must be `what` (failures are shown)."""
+        kind, value = self.events.get(timeout=timeout)
+        check(kind == what, f"expected {what}, the listener got {kind}: {value}")
+        return value
+
+
 def utf16_len(text):
     """Length in UTF-16 code units, as Kotlin and Swift count."""
     return len(text.encode("utf-16-le")) // 2
@@ -67,6 +94,23 @@ def main():
     check(device.identity() is None, "a new store has no identity")
     expect_error(ab.BridgeError.NotEnrolled, device.create_participant, "Nobody")
     expect_error(ab.BridgeError.NotEnrolled, device.sync_now)
+
+    # The server's certificate is self-signed: until it is trusted,
+    # enrolment refuses the server with a typed error and stores nothing.
+    untrusted = expect_error(ab.BridgeError.UntrustedCertificate, device.enrol,
+                             server, username, password, "test phone")
+    check("certificate" in untrusted.describe(), f"a sentence: {untrusted.describe()!r}")
+    check(device.identity() is None, "a refused enrolment stores nothing")
+    # Junk is refused when given, not at the next connection.
+    for junk in ("not a certificate",
+                 "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n"):
+        bad = expect_error(ab.BridgeError.InvalidInput, device.trust_certificate, junk)
+        check(bad.field == "pem", f"the error names the input: {bad}")
+    check(device.trusted_certificate() is None, "junk is not stored")
+    with open(os.environ["ALONGSIDE_CA_FILE"], encoding="ascii") as f:
+        pem = f.read()
+    device.trust_certificate(pem)
+    check(device.trusted_certificate() == pem.strip(), "the certificate is stored")
 
     # Enrol: a wrong password is told apart, the right one signs in.
     expect_error(ab.BridgeError.InvalidCredentials, device.enrol,
@@ -173,6 +217,8 @@ def main():
     # token, receives the record; then both edit the note offline and
     # their edits merge by character.
     tablet = ab.AlongsideDevice.open(tablet_path, os.urandom(32))
+    expect_error(ab.BridgeError.UntrustedCertificate, tablet.enrol_with_token, server, provisioned)
+    tablet.trust_certificate(pem)
     expect_error(ab.BridgeError.Unauthorized, tablet.enrol_with_token, server, "als_" + "A" * 43)
     tablet_identity = tablet.enrol_with_token(server, provisioned)
     check(tablet_identity.user_id == identity.user_id, f"same user: {tablet_identity}")
@@ -226,9 +272,36 @@ def main():
     status = device.status()
     check(status.pending_changes == 0 and status.last_sync_at == synced_at,
           f"status after reopening: {status}")
+    # The certificate is still trusted after reopening.
+    check(device.trusted_certificate() == pem.strip(), "the certificate survives a restart")
     report = device.sync_now()
     check(not report.errors and report.documents_sent == 0,
           f"a sync with nothing changed sends nothing: {report}")
+
+    # Background sync: a sync at once, then (the interval being an hour)
+    # only when asked; an offline edit goes out after sync_soon.
+    listener = Listener()
+    check(device.sync_soon() is False, "no background sync to wake yet")
+    expect_error(ab.BridgeError.InvalidInput, device.start_background_sync, 0, listener)
+    device.start_background_sync(3600, listener)
+    first = listener.next("synced")
+    check(not first.errors, f"the first background sync: {first}")
+    outcome = outcome + " (checked in the background)"
+    device.set_outcome(visit, outcome)
+    check(device.status().pending_changes > 0, "an offline edit waits")
+    check(device.sync_soon() is True, "background sync is running")
+    sent = listener.next("synced")
+    check(sent.documents_sent >= 1 and not sent.errors, f"the edit was sent: {sent}")
+    status = device.status()
+    check(status.pending_changes == 0, f"nothing pending after the background sync: {status}")
+    check(status.last_sync_at is not None and status.last_sync_at >= synced_at,
+          f"the background sync is recorded: {status}")
+    device.stop_background_sync()
+    # stop_background_sync returns once the listener heard the stop.
+    reason = listener.next("stopped", timeout=0)
+    check(isinstance(reason, ab.SyncStopReason.REQUESTED), f"stopped on request: {reason}")
+    check(listener.events.empty(), "nothing after the stop")
+    check(device.sync_soon() is False, "background sync has stopped")
 
     print(json.dumps({
         "user_id": identity.user_id,

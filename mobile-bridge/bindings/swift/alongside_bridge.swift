@@ -460,7 +460,13 @@ fileprivate final class UniffiHandleMap<T>: @unchecked Sendable {
 
 
 // Public interface members begin here.
-
+// Magic number for the Rust proxy to call using the same mechanism as every other method,
+// to free the callback once it's dropped by Rust.
+private let IDX_CALLBACK_FREE: Int32 = 0
+// Callback return codes
+private let UNIFFI_CALLBACK_SUCCESS: Int32 = 0
+private let UNIFFI_CALLBACK_ERROR: Int32 = 1
+private let UNIFFI_CALLBACK_UNEXPECTED_ERROR: Int32 = 2
 
 #if swift(>=5.8)
 @_documentation(visibility: private)
@@ -507,6 +513,22 @@ fileprivate struct FfiConverterInt64: FfiConverterPrimitive {
 
     public static func write(_ value: Int64, into buf: inout [UInt8]) {
         writeInt(&buf, lower(value))
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterDouble: FfiConverterPrimitive {
+    typealias FfiType = Double
+    typealias SwiftType = Double
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Double {
+        return try lift(readDouble(&buf))
+    }
+
+    public static func write(_ value: Double, into buf: inout [UInt8]) {
+        writeDouble(&buf, lower(value))
     }
 }
 
@@ -609,6 +631,30 @@ fileprivate struct FfiConverterData: FfiConverterRustBuffer {
  * lock briefly, and a sync never holds it while waiting on the network.
  */
 public protocol AlongsideDeviceProtocol: AnyObject, Sendable {
+    
+    /**
+     * Starts background sync: a sync now, then every `interval_secs`
+     * (1 s to a day) after a success, backing off after failures; every
+     * outcome goes to `listener`. Starting again replaces the running one
+     * (its listener hears `on_stopped(Requested)`). Not enrolled is
+     * [`BridgeError::NotEnrolled`].
+     */
+    func startBackgroundSync(intervalSecs: UInt64, listener: SyncListener) throws 
+    
+    /**
+     * Stops background sync, abandoning a sync in progress (safe: what it
+     * stored stays stored, and the next sync starts over), and returns
+     * once the listener has had `on_stopped` — unless called from the
+     * listener itself, whose `on_stopped` then follows the current call.
+     * Nothing happens if it is not running.
+     */
+    func stopBackgroundSync() throws 
+    
+    /**
+     * Asks background sync for a sync now (after the current one, if one
+     * is running). Returns whether background sync is running to do it.
+     */
+    func syncSoon() throws  -> Bool
     
     /**
      * One accompaniment log.
@@ -732,6 +778,29 @@ public protocol AlongsideDeviceProtocol: AnyObject, Sendable {
      */
     func syncNow() throws  -> SyncReport
     
+    /**
+     * Stops trusting the certificate given to
+     * [`trust_certificate`](Self::trust_certificate) (only the platform
+     * roots are trusted again). Nothing happens if none was given.
+     */
+    func forgetTrustedCertificate() throws 
+    
+    /**
+     * Trusts the CA certificate(s) in `pem` (`-----BEGIN CERTIFICATE-----`
+     * blocks, for example a development server's self-signed certificate)
+     * for every later enrolment and sync of this store, besides the
+     * platform roots. Replaces a certificate given before. Text that holds
+     * no usable certificate is [`BridgeError::InvalidInput`] (field `pem`)
+     * and changes nothing.
+     */
+    func trustCertificate(pem: String) throws 
+    
+    /**
+     * The certificate given to [`trust_certificate`](Self::trust_certificate),
+     * if any (PEM).
+     */
+    func trustedCertificate() throws  -> String?
+    
 }
 /**
  * A worker's device: its encrypted store, who it is, and its sync client.
@@ -807,6 +876,51 @@ public static func `open`(path: String, key: Data)throws  -> AlongsideDevice  {
 }
     
 
+    
+    /**
+     * Starts background sync: a sync now, then every `interval_secs`
+     * (1 s to a day) after a success, backing off after failures; every
+     * outcome goes to `listener`. Starting again replaces the running one
+     * (its listener hears `on_stopped(Requested)`). Not enrolled is
+     * [`BridgeError::NotEnrolled`].
+     */
+open func startBackgroundSync(intervalSecs: UInt64, listener: SyncListener)throws   {try rustCallWithError(FfiConverterTypeBridgeError_lift) {
+        uniffiCallStatus in
+    uniffi_alongside_mobile_bridge_fn_method_alongsidedevice_start_background_sync(
+            self.uniffiCloneHandle(),
+        FfiConverterUInt64.lower(intervalSecs),
+        FfiConverterTypeSyncListener_lower(listener),uniffiCallStatus
+    )
+}
+}
+    
+    /**
+     * Stops background sync, abandoning a sync in progress (safe: what it
+     * stored stays stored, and the next sync starts over), and returns
+     * once the listener has had `on_stopped` — unless called from the
+     * listener itself, whose `on_stopped` then follows the current call.
+     * Nothing happens if it is not running.
+     */
+open func stopBackgroundSync()throws   {try rustCallWithError(FfiConverterTypeBridgeError_lift) {
+        uniffiCallStatus in
+    uniffi_alongside_mobile_bridge_fn_method_alongsidedevice_stop_background_sync(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+}
+}
+    
+    /**
+     * Asks background sync for a sync now (after the current one, if one
+     * is running). Returns whether background sync is running to do it.
+     */
+open func syncSoon()throws  -> Bool  {
+    return try  FfiConverterBool.lift(try rustCallWithError(FfiConverterTypeBridgeError_lift) {
+        uniffiCallStatus in
+    uniffi_alongside_mobile_bridge_fn_method_alongsidedevice_sync_soon(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
     
     /**
      * One accompaniment log.
@@ -1120,6 +1234,49 @@ open func syncNow()throws  -> SyncReport  {
 })
 }
     
+    /**
+     * Stops trusting the certificate given to
+     * [`trust_certificate`](Self::trust_certificate) (only the platform
+     * roots are trusted again). Nothing happens if none was given.
+     */
+open func forgetTrustedCertificate()throws   {try rustCallWithError(FfiConverterTypeBridgeError_lift) {
+        uniffiCallStatus in
+    uniffi_alongside_mobile_bridge_fn_method_alongsidedevice_forget_trusted_certificate(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+}
+}
+    
+    /**
+     * Trusts the CA certificate(s) in `pem` (`-----BEGIN CERTIFICATE-----`
+     * blocks, for example a development server's self-signed certificate)
+     * for every later enrolment and sync of this store, besides the
+     * platform roots. Replaces a certificate given before. Text that holds
+     * no usable certificate is [`BridgeError::InvalidInput`] (field `pem`)
+     * and changes nothing.
+     */
+open func trustCertificate(pem: String)throws   {try rustCallWithError(FfiConverterTypeBridgeError_lift) {
+        uniffiCallStatus in
+    uniffi_alongside_mobile_bridge_fn_method_alongsidedevice_trust_certificate(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(pem),uniffiCallStatus
+    )
+}
+}
+    
+    /**
+     * The certificate given to [`trust_certificate`](Self::trust_certificate),
+     * if any (PEM).
+     */
+open func trustedCertificate()throws  -> String?  {
+    return try  FfiConverterOptionString.lift(try rustCallWithError(FfiConverterTypeBridgeError_lift) {
+        uniffiCallStatus in
+    uniffi_alongside_mobile_bridge_fn_method_alongsidedevice_trusted_certificate(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
 
     
 }
@@ -1163,6 +1320,314 @@ public func FfiConverterTypeAlongsideDevice_lift(_ handle: UInt64) throws -> Alo
 #endif
 public func FfiConverterTypeAlongsideDevice_lower(_ value: AlongsideDevice) -> UInt64 {
     return FfiConverterTypeAlongsideDevice.lower(value)
+}
+
+
+
+
+
+
+/**
+ * What the app implements to follow background sync (a Kotlin interface,
+ * a Swift protocol, a Python class). Calls arrive one at a time, in
+ * order, on the bridge's own `alongside-sync-listener` thread, never on
+ * the UI thread; a listener may call back into the device.
+ */
+public protocol SyncListener: AnyObject, Sendable {
+    
+    /**
+     * A sync completed (the device's `last_sync_at` is already updated).
+     */
+    func onSynced(report: SyncReport) 
+    
+    /**
+     * A sync failed, for the `failures`th time in a row; the next attempt
+     * is in `retry_in_secs` (sooner after `sync_soon`). Nothing was lost.
+     */
+    func onFailed(error: BridgeError, failures: UInt32, retryInSecs: Double) 
+    
+    /**
+     * Background sync stopped; nothing follows. Start it again after
+     * dealing with `reason` (sign in again, ...).
+     */
+    func onStopped(reason: SyncStopReason) 
+    
+}
+/**
+ * What the app implements to follow background sync (a Kotlin interface,
+ * a Swift protocol, a Python class). Calls arrive one at a time, in
+ * order, on the bridge's own `alongside-sync-listener` thread, never on
+ * the UI thread; a listener may call back into the device.
+ */
+open class SyncListenerImpl: SyncListener, @unchecked Sendable {
+    fileprivate let handle: UInt64
+
+    /// Used to instantiate a [FFIObject] without an actual handle, for fakes in tests, mostly.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public struct NoHandle {
+        public init() {}
+    }
+
+    // TODO: We'd like this to be `private` but for Swifty reasons,
+    // we can't implement `FfiConverter` without making this `required` and we can't
+    // make it `required` without making it `public`.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    required public init(unsafeFromHandle handle: UInt64) {
+        self.handle = handle
+    }
+
+    // This constructor can be used to instantiate a fake object.
+    // - Parameter noHandle: Placeholder value so we can have a constructor separate from the default empty one that may be implemented for classes extending [FFIObject].
+    //
+    // - Warning:
+    //     Any object instantiated with this constructor cannot be passed to an actual Rust-backed object. Since there isn't a backing handle the FFI lower functions will crash.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public init(noHandle: NoHandle) {
+        self.handle = 0
+    }
+
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public func uniffiCloneHandle() -> UInt64 {
+        return try! rustCall { uniffi_alongside_mobile_bridge_fn_clone_synclistener(self.handle, $0) }
+    }
+    // No primary constructor declared for this class.
+
+    deinit {
+        if handle == 0 {
+            // Mock objects have handle=0 don't try to free them
+            return
+        }
+
+        try! rustCall { uniffi_alongside_mobile_bridge_fn_free_synclistener(handle, $0) }
+    }
+
+    
+
+    
+    /**
+     * A sync completed (the device's `last_sync_at` is already updated).
+     */
+open func onSynced(report: SyncReport)  {try! rustCall() {
+        uniffiCallStatus in
+    uniffi_alongside_mobile_bridge_fn_method_synclistener_on_synced(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeSyncReport_lower(report),uniffiCallStatus
+    )
+}
+}
+    
+    /**
+     * A sync failed, for the `failures`th time in a row; the next attempt
+     * is in `retry_in_secs` (sooner after `sync_soon`). Nothing was lost.
+     */
+open func onFailed(error: BridgeError, failures: UInt32, retryInSecs: Double)  {try! rustCall() {
+        uniffiCallStatus in
+    uniffi_alongside_mobile_bridge_fn_method_synclistener_on_failed(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeBridgeError_lower(error),
+        FfiConverterUInt32.lower(failures),
+        FfiConverterDouble.lower(retryInSecs),uniffiCallStatus
+    )
+}
+}
+    
+    /**
+     * Background sync stopped; nothing follows. Start it again after
+     * dealing with `reason` (sign in again, ...).
+     */
+open func onStopped(reason: SyncStopReason)  {try! rustCall() {
+        uniffiCallStatus in
+    uniffi_alongside_mobile_bridge_fn_method_synclistener_on_stopped(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeSyncStopReason_lower(reason),uniffiCallStatus
+    )
+}
+}
+    
+
+    
+}
+
+
+
+// Put the implementation in a struct so we don't pollute the top-level namespace
+fileprivate struct UniffiCallbackInterfaceSyncListener {
+
+    // Create the VTable using a series of closures.
+    // Swift automatically converts these into C callback functions.
+    //
+    // Store the vtable directly.
+    static let vtable: UniffiVTableCallbackInterfaceSyncListener = UniffiVTableCallbackInterfaceSyncListener(
+        uniffiFree: { (uniffiHandle: UInt64) -> () in
+            do {
+                try FfiConverterTypeSyncListener.handleMap.remove(handle: uniffiHandle)
+            } catch {
+                print("Uniffi callback interface SyncListener: handle missing in uniffiFree")
+            }
+        },
+        uniffiClone: { (uniffiHandle: UInt64) -> UInt64 in
+            do {
+                return try FfiConverterTypeSyncListener.handleMap.clone(handle: uniffiHandle)
+            } catch {
+                fatalError("Uniffi callback interface SyncListener: handle missing in uniffiClone")
+            }
+        },
+        onSynced: { (
+            uniffiHandle: UInt64,
+            report: RustBuffer,
+            uniffiOutReturn: UnsafeMutableRawPointer,
+            uniffiCallStatus: UnsafeMutablePointer<RustCallStatus>
+        ) in
+            let makeCall = {
+                () throws -> () in
+                guard let uniffiObj = try? FfiConverterTypeSyncListener.handleMap.get(handle: uniffiHandle) else {
+                    throw UniffiInternalError.unexpectedStaleHandle
+                }
+                return uniffiObj.onSynced(
+                     report: try FfiConverterTypeSyncReport_lift(report)
+                )
+            }
+
+            
+            let writeReturn = { () }
+            uniffiTraitInterfaceCall(
+                callStatus: uniffiCallStatus,
+                makeCall: makeCall,
+                writeReturn: writeReturn
+            )
+        },
+        onFailed: { (
+            uniffiHandle: UInt64,
+            error: RustBuffer,
+            failures: UInt32,
+            retryInSecs: Double,
+            uniffiOutReturn: UnsafeMutableRawPointer,
+            uniffiCallStatus: UnsafeMutablePointer<RustCallStatus>
+        ) in
+            let makeCall = {
+                () throws -> () in
+                guard let uniffiObj = try? FfiConverterTypeSyncListener.handleMap.get(handle: uniffiHandle) else {
+                    throw UniffiInternalError.unexpectedStaleHandle
+                }
+                return uniffiObj.onFailed(
+                     error: try FfiConverterTypeBridgeError_lift(error),
+                     failures: try FfiConverterUInt32.lift(failures),
+                     retryInSecs: try FfiConverterDouble.lift(retryInSecs)
+                )
+            }
+
+            
+            let writeReturn = { () }
+            uniffiTraitInterfaceCall(
+                callStatus: uniffiCallStatus,
+                makeCall: makeCall,
+                writeReturn: writeReturn
+            )
+        },
+        onStopped: { (
+            uniffiHandle: UInt64,
+            reason: RustBuffer,
+            uniffiOutReturn: UnsafeMutableRawPointer,
+            uniffiCallStatus: UnsafeMutablePointer<RustCallStatus>
+        ) in
+            let makeCall = {
+                () throws -> () in
+                guard let uniffiObj = try? FfiConverterTypeSyncListener.handleMap.get(handle: uniffiHandle) else {
+                    throw UniffiInternalError.unexpectedStaleHandle
+                }
+                return uniffiObj.onStopped(
+                     reason: try FfiConverterTypeSyncStopReason_lift(reason)
+                )
+            }
+
+            
+            let writeReturn = { () }
+            uniffiTraitInterfaceCall(
+                callStatus: uniffiCallStatus,
+                makeCall: makeCall,
+                writeReturn: writeReturn
+            )
+        }
+    )
+
+    // Rust stores this pointer for future callback invocations, so it must live
+    // for the process lifetime (not just for the init function call).
+    //
+    // `nonisolated(unsafe)` is needed under Swift 6 strict concurrency.
+    // This is safe because the pointee is initialized once during static init
+    // and never mutated by either side of the FFI.  Its fields are C function pointers.
+    nonisolated(unsafe) static let vtablePtr: UnsafePointer<UniffiVTableCallbackInterfaceSyncListener> = {
+        let ptr = UnsafeMutablePointer<UniffiVTableCallbackInterfaceSyncListener>.allocate(capacity: 1)
+        ptr.initialize(to: vtable)
+        return UnsafePointer(ptr)
+    }()
+}
+
+private func uniffiCallbackInitSyncListener() {
+    uniffi_alongside_mobile_bridge_fn_init_callback_vtable_synclistener(UniffiCallbackInterfaceSyncListener.vtablePtr)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeSyncListener: FfiConverter {
+    fileprivate static let handleMap = UniffiHandleMap<SyncListener>()
+
+    typealias FfiType = UInt64
+    typealias SwiftType = SyncListener
+
+    public static func lift(_ handle: UInt64) throws -> SyncListener {
+        if ((handle & 1) == 0) {
+            // Rust-generated handle, construct a new class that uses the handle to implement the
+            // interface
+            return SyncListenerImpl(unsafeFromHandle: handle)
+        } else {
+            // Swift-generated handle, get the object from the handle map
+            return try handleMap.remove(handle: handle)
+        }
+    }
+
+    public static func lower(_ value: SyncListener) -> UInt64 {
+         if let rustImpl = value as? SyncListenerImpl {
+             // Rust-implemented object.  Clone the handle and return it
+            return rustImpl.uniffiCloneHandle()
+         } else {
+            // Swift object, generate a new vtable handle and return that.
+            return handleMap.insert(obj: value)
+         }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SyncListener {
+        let handle: UInt64 = try readInt(&buf)
+        return try lift(handle)
+    }
+
+    public static func write(_ value: SyncListener, into buf: inout [UInt8]) {
+        writeInt(&buf, lower(value))
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeSyncListener_lift(_ handle: UInt64) throws -> SyncListener {
+    return try FfiConverterTypeSyncListener.lift(handle)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeSyncListener_lower(_ value: SyncListener) -> UInt64 {
+    return FfiConverterTypeSyncListener.lower(value)
 }
 
 
@@ -3010,6 +3475,17 @@ enum BridgeError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError {
          */detail: String
     )
     /**
+     * The server's TLS certificate is not trusted (self-signed, unknown
+     * issuer, wrong name, expired). For a development server, give its
+     * certificate to `trust_certificate`; on a real network this can be a
+     * captive portal (retry later). Nothing was changed.
+     */
+    case UntrustedCertificate(
+        /**
+         * What the TLS library said.
+         */detail: String
+    )
+    /**
      * The server refused a request or spoke the protocol wrongly. Retry
      * later.
      */
@@ -3124,14 +3600,17 @@ public struct FfiConverterTypeBridgeError: FfiConverterRustBuffer {
         case 17: return .Connection(
             detail: try FfiConverterString.read(from: &buf)
             )
-        case 18: return .Server(
+        case 18: return .UntrustedCertificate(
             detail: try FfiConverterString.read(from: &buf)
             )
-        case 19: return .Config(
+        case 19: return .Server(
             detail: try FfiConverterString.read(from: &buf)
             )
-        case 20: return .Busy
-        case 21: return .Internal(
+        case 20: return .Config(
+            detail: try FfiConverterString.read(from: &buf)
+            )
+        case 21: return .Busy
+        case 22: return .Internal(
             detail: try FfiConverterString.read(from: &buf)
             )
 
@@ -3229,22 +3708,27 @@ public struct FfiConverterTypeBridgeError: FfiConverterRustBuffer {
             FfiConverterString.write(detail, into: &buf)
             
         
-        case let .Server(detail):
+        case let .UntrustedCertificate(detail):
             writeInt(&buf, Int32(18))
             FfiConverterString.write(detail, into: &buf)
             
         
-        case let .Config(detail):
+        case let .Server(detail):
             writeInt(&buf, Int32(19))
             FfiConverterString.write(detail, into: &buf)
             
         
-        case .Busy:
+        case let .Config(detail):
             writeInt(&buf, Int32(20))
+            FfiConverterString.write(detail, into: &buf)
+            
+        
+        case .Busy:
+            writeInt(&buf, Int32(21))
         
         
         case let .Internal(detail):
-            writeInt(&buf, Int32(21))
+            writeInt(&buf, Int32(22))
             FfiConverterString.write(detail, into: &buf)
             
         }
@@ -3368,6 +3852,108 @@ public func FfiConverterTypeNoteField_lift(_ buf: RustBuffer) throws -> NoteFiel
 #endif
 public func FfiConverterTypeNoteField_lower(_ value: NoteField) -> RustBuffer {
     return FfiConverterTypeNoteField.lower(value)
+}
+
+
+
+/**
+ * Why background sync stopped.
+ */
+
+public enum SyncStopReason: Equatable, Hashable {
+    
+    /**
+     * `stop_background_sync` was called, background sync was started
+     * again, or enrolment or the trusted certificate changed.
+     */
+    case requested
+    /**
+     * The device was revoked and its documents deleted: tell the user.
+     */
+    case revoked
+    /**
+     * The server no longer accepts the device's token: sign in again.
+     */
+    case unauthorized
+    /**
+     * Retrying cannot help (for example a bad configuration).
+     */
+    case fatal(
+        /**
+         * What is wrong.
+         */detail: String
+    )
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension SyncStopReason: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeSyncStopReason: FfiConverterRustBuffer {
+    typealias SwiftType = SyncStopReason
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SyncStopReason {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .requested
+        
+        case 2: return .revoked
+        
+        case 3: return .unauthorized
+        
+        case 4: return .fatal(detail: try FfiConverterString.read(from: &buf)
+        )
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: SyncStopReason, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .requested:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .revoked:
+            writeInt(&buf, Int32(2))
+        
+        
+        case .unauthorized:
+            writeInt(&buf, Int32(3))
+        
+        
+        case let .fatal(detail):
+            writeInt(&buf, Int32(4))
+            FfiConverterString.write(detail, into: &buf)
+            
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeSyncStopReason_lift(_ buf: RustBuffer) throws -> SyncStopReason {
+    return try FfiConverterTypeSyncStopReason.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeSyncStopReason_lower(_ value: SyncStopReason) -> RustBuffer {
+    return FfiConverterTypeSyncStopReason.lower(value)
 }
 
 
@@ -3730,6 +4316,24 @@ private let initializationResult: InitializationResult = {
     if bindings_contract_version != scaffolding_contract_version {
         return InitializationResult.contractVersionMismatch
     }
+    if (uniffi_alongside_mobile_bridge_checksum_method_synclistener_on_synced() != 31438) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_alongside_mobile_bridge_checksum_method_synclistener_on_failed() != 47271) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_alongside_mobile_bridge_checksum_method_synclistener_on_stopped() != 54372) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_alongside_mobile_bridge_checksum_method_alongsidedevice_start_background_sync() != 32512) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_alongside_mobile_bridge_checksum_method_alongsidedevice_stop_background_sync() != 42490) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_alongside_mobile_bridge_checksum_method_alongsidedevice_sync_soon() != 62441) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_alongside_mobile_bridge_checksum_method_alongsidedevice_accompaniment() != 52004) {
         return InitializationResult.apiChecksumMismatch
     }
@@ -3796,10 +4400,20 @@ private let initializationResult: InitializationResult = {
     if (uniffi_alongside_mobile_bridge_checksum_method_alongsidedevice_sync_now() != 51669) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_alongside_mobile_bridge_checksum_method_alongsidedevice_forget_trusted_certificate() != 64005) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_alongside_mobile_bridge_checksum_method_alongsidedevice_trust_certificate() != 44179) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_alongside_mobile_bridge_checksum_method_alongsidedevice_trusted_certificate() != 15239) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_alongside_mobile_bridge_checksum_constructor_alongsidedevice_open() != 36045) {
         return InitializationResult.apiChecksumMismatch
     }
 
+    uniffiCallbackInitSyncListener()
     return InitializationResult.ok
 }()
 

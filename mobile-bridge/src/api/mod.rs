@@ -104,6 +104,19 @@ impl Device {
     /// provisioned offline). Creates the device's Automerge actor the
     /// first time; it never changes afterwards.
     pub fn enrol(&mut self, e: &Enrolment) -> Result<Identity, ApiError> {
+        self.enrol_with(e, &[])
+    }
+
+    /// [`enrol`](Self::enrol), storing `also` (for example the server's
+    /// URL and the device token) in the same transaction as the identity:
+    /// afterwards the device is enrolled with all of them, or, on any
+    /// error, nothing was written. Identity keys in `also` are ignored
+    /// (the enrolment's own values win).
+    pub fn enrol_with(
+        &mut self,
+        e: &Enrolment,
+        also: &[(MetaKey, Option<&str>)],
+    ) -> Result<Identity, ApiError> {
         let user_id = input::label("user_id", &e.user_id)?;
         let device_id = input::label("device_id", &e.device_id)?;
         let user_name = e
@@ -135,6 +148,12 @@ impl Device {
         if let Some(index) = &index {
             values.push((MetaKey::CaseloadIndex, Some(index.as_str())));
         }
+        let identity_keys: Vec<MetaKey> = values.iter().map(|(k, _)| *k).collect();
+        values.extend(
+            also.iter()
+                .filter(|(k, _)| !identity_keys.contains(k))
+                .copied(),
+        );
         // One transaction: a device is enrolled entirely or not at all.
         self.store.set_metas(&values)?;
         self.identity = read_identity(&self.store)?;

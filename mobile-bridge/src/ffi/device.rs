@@ -9,6 +9,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use zeroize::Zeroizing;
 
+use super::background::Running;
 use super::error::BridgeError;
 use super::inputs::{AccompanimentStep, NewAccompaniment, NewNote, NoteField, TextEdit};
 use super::records::{Accompaniment, CaseloadEntry, Identity, Note, NoteSummary, Review};
@@ -30,6 +31,8 @@ pub struct AlongsideDevice {
     /// (and dropped when they change), so that two `sync_now` calls at
     /// once are told [`BridgeError::Busy`].
     pub(super) sync: Mutex<Option<Arc<SyncClient<Device>>>>,
+    /// Background sync, while started (see [`super::background`]).
+    pub(super) background: Mutex<Option<Running>>,
 }
 
 impl std::fmt::Debug for AlongsideDevice {
@@ -73,6 +76,7 @@ impl AlongsideDevice {
             device: Arc::new(Mutex::new(device)),
             runtime,
             sync: Mutex::new(None),
+            background: Mutex::new(None),
         }))
     }
 

@@ -1,7 +1,10 @@
 //! Signing a device in: with the user's username and password
 //! (`POST /api/v1/devices`), or with a token an administrator provisioned
 //! (`GET /api/v1/me` says whose it is). Either way the device records who
-//! it is, the server's URL and its token, sealed in the encrypted store.
+//! it is, the server's URL and its token, sealed in the encrypted store in
+//! one transaction ([`crate::api::Device::enrol_with`]). A certificate
+//! given to `trust_certificate` ([`super::trust`]) is trusted besides the
+//! platform roots.
 
 use super::device::{AlongsideDevice, lock};
 use super::error::BridgeError;
@@ -11,13 +14,13 @@ use crate::store::MetaKey;
 use crate::sync::{ServerUrl, enrol, who_am_i};
 
 /// What the server said about the user, whichever way they signed in.
-struct SignedIn {
-    server: ServerUrl,
-    token: String,
-    user_id: String,
-    user_name: String,
-    device_id: String,
-    caseload_index: String,
+pub(super) struct SignedIn {
+    pub(super) server: ServerUrl,
+    pub(super) token: String,
+    pub(super) user_id: String,
+    pub(super) user_name: String,
+    pub(super) device_id: String,
+    pub(super) caseload_index: String,
 }
 
 #[uniffi::export]
@@ -40,9 +43,10 @@ impl AlongsideDevice {
         if device_name.trim().is_empty() {
             return Err(BridgeError::invalid("device_name", "must not be empty"));
         }
+        let ca = self.extra_ca()?;
         let enrolled = self.runtime.block_on(enrol(
             &server,
-            None,
+            ca.as_deref(),
             &username,
             &password,
             device_name.trim(),
@@ -52,7 +56,7 @@ impl AlongsideDevice {
         // reason to fail the enrolment; the username stands in.
         let user_name = self
             .runtime
-            .block_on(who_am_i(&server, None, &enrolled.token))
+            .block_on(who_am_i(&server, ca.as_deref(), &enrolled.token))
             .ok()
             .and_then(|me| me.display_name)
             .unwrap_or(username);
@@ -80,7 +84,10 @@ impl AlongsideDevice {
         if token.is_empty() {
             return Err(BridgeError::invalid("token", "must not be empty"));
         }
-        let me = self.runtime.block_on(who_am_i(&server, None, &token))?;
+        let ca = self.extra_ca()?;
+        let me = self
+            .runtime
+            .block_on(who_am_i(&server, ca.as_deref(), &token))?;
         self.record(SignedIn {
             server,
             token,
@@ -93,10 +100,10 @@ impl AlongsideDevice {
 }
 
 impl AlongsideDevice {
-    /// Stores the server and token, then the identity (which is what makes
-    /// the device enrolled, so a crash between the two leaves it not
-    /// enrolled, and enrolling again overwrites both).
-    fn record(&self, s: SignedIn) -> Result<Identity, BridgeError> {
+    /// Stores the identity, the server and the token in one store
+    /// transaction: the device is enrolled with all three or, on any
+    /// error, nothing changed (enrolling again overwrites them).
+    pub(super) fn record(&self, s: SignedIn) -> Result<Identity, BridgeError> {
         let mut device = lock(&self.device)?;
         if let Some(me) = device.identity()
             && me.user_id != s.user_id
@@ -104,17 +111,22 @@ impl AlongsideDevice {
             return Err(BridgeError::EnrolledForAnotherUser);
         }
         let server = s.server.to_string();
-        device.store_mut().set_metas(&[
-            (MetaKey::ServerUrl, Some(server.as_str())),
-            (MetaKey::DeviceToken, Some(s.token.as_str())),
-        ])?;
-        let identity = device.enrol(&Enrolment {
-            user_id: s.user_id,
-            user_name: Some(s.user_name),
-            device_id: s.device_id,
-            caseload_index: Some(s.caseload_index),
-        })?;
-        // A new token: the next sync builds a new client.
+        let identity = device.enrol_with(
+            &Enrolment {
+                user_id: s.user_id,
+                user_name: Some(s.user_name),
+                device_id: s.device_id,
+                caseload_index: Some(s.caseload_index),
+            },
+            &[
+                (MetaKey::ServerUrl, Some(server.as_str())),
+                (MetaKey::DeviceToken, Some(s.token.as_str())),
+            ],
+        )?;
+        drop(device);
+        // A new token: background sync stops, the next sync builds a new
+        // client.
+        self.stop_background()?;
         *lock(&self.sync)? = None;
         Ok(Identity::new(&identity, Some(server)))
     }

@@ -110,6 +110,15 @@ pub enum BridgeError {
         /// What happened.
         detail: String,
     },
+    /// The server's TLS certificate is not trusted (self-signed, unknown
+    /// issuer, wrong name, expired). For a development server, give its
+    /// certificate to `trust_certificate`; on a real network this can be a
+    /// captive portal (retry later). Nothing was changed.
+    #[error("the server's TLS certificate is not trusted ({detail}); nothing was changed")]
+    UntrustedCertificate {
+        /// What the TLS library said.
+        detail: String,
+    },
     /// The server refused a request or spoke the protocol wrongly. Retry
     /// later.
     #[error("the server answered unexpectedly: {detail}")]
@@ -201,6 +210,7 @@ impl From<SyncError> for BridgeError {
             SyncError::Config(detail) => Self::Config { detail },
             SyncError::Storage(e) => e.into(),
             SyncError::Busy => Self::Busy,
+            SyncError::UntrustedCertificate(detail) => Self::UntrustedCertificate { detail },
             e @ (SyncError::Connection(_) | SyncError::Timeout { .. }) => Self::Connection {
                 detail: e.to_string(),
             },

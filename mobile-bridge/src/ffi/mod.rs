@@ -6,7 +6,11 @@
 //!   then the typed editing API — caseload, participants, notes (UTF-16
 //!   text positions), accompaniments, follow-ups, reviews;
 //! - [`enrol`]: sign the device in with a password or a provisioned token;
+//! - [`trust`]: `trust_certificate`, a development server's CA kept in
+//!   the sealed store and trusted by enrolment and every sync;
 //! - [`sync`]: `sync_now` and `status`;
+//! - [`background`]: `start_background_sync` with a [`SyncListener`] the
+//!   app implements, `sync_soon`, `stop_background_sync`;
 //! - [`records`] and [`inputs`]: the values crossing the boundary;
 //! - [`BridgeError`] ([`error`]): one typed error for every call.
 //!
@@ -23,18 +27,29 @@
 //! Calls never run inside another tokio runtime, which `block_on` forbids.
 //! The object is `Send + Sync`: calls from several threads serialise on
 //! the store's lock, which a sync holds only briefly, never across the
-//! network; a second `sync_now` while one runs is [`BridgeError::Busy`].
+//! network; a second `sync_now` while one runs (or while background sync
+//! runs one) is [`BridgeError::Busy`].
+//!
+//! Background sync is the one place the bridge calls the app: its
+//! [`SyncListener`] is called on a thread of the bridge's own
+//! (`alongside-sync-listener`), in order, never on the UI thread; see
+//! [`background`].
 
+mod background;
 mod device;
 mod enrol;
 mod error;
 mod inputs;
 mod records;
 mod sync;
+mod trust;
 
+#[cfg(test)]
+mod background_tests;
 #[cfg(test)]
 mod tests;
 
+pub use background::{SyncListener, SyncStopReason};
 pub use device::AlongsideDevice;
 pub use error::BridgeError;
 pub use inputs::{AccompanimentStep, NewAccompaniment, NewNote, NoteField, TextEdit};

@@ -1,8 +1,10 @@
 //! Syncing from the app: [`AlongsideDevice::sync_now`] runs one sync with
 //! the server the device enrolled with and returns its report;
 //! [`AlongsideDevice::status`] says what is still to send and when the last
-//! sync completed. Scheduling (every few minutes, on reconnect) is the
-//! app's: Android's WorkManager or iOS background tasks call `sync_now`.
+//! sync completed. Scheduling is either the app's (Android's WorkManager or
+//! iOS background tasks call `sync_now`) or the bridge's while the app
+//! runs ([`super::background`]); both share one sync client, so a second
+//! sync at once is [`BridgeError::Busy`].
 
 use std::sync::Arc;
 
@@ -39,8 +41,9 @@ impl AlongsideDevice {
 }
 
 impl AlongsideDevice {
-    /// The sync client for the stored server and token.
-    fn client(&self) -> Result<Arc<SyncClient<Device>>, BridgeError> {
+    /// The sync client for the stored server, token and trusted
+    /// certificate, shared by `sync_now` and background sync.
+    pub(super) fn client(&self) -> Result<Arc<SyncClient<Device>>, BridgeError> {
         let mut cached = lock(&self.sync)?;
         if let Some(client) = cached.as_ref() {
             return Ok(client.clone());
@@ -59,6 +62,7 @@ impl AlongsideDevice {
             let server = ServerUrl::parse(&server)?;
             let mut config =
                 SyncConfig::new(server.sync(), token, format!("device-{}", me.device_id));
+            config.extra_ca_pem = store.meta(MetaKey::TrustedCaPem)?.map(String::into_bytes);
             config.caseload_index = me
                 .caseload_index
                 .as_deref()

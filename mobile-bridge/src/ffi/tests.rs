@@ -8,13 +8,13 @@ use super::*;
 use crate::api::Enrolment;
 use crate::store::MetaKey;
 
-fn path(dir: &tempfile::TempDir) -> String {
+pub(super) fn path(dir: &tempfile::TempDir) -> String {
     dir.path().join("phone.db").to_string_lossy().into_owned()
 }
 
 /// Enrols `device` without a server round trip (as the enrol calls do
 /// after the server answered), pointing it at `server`.
-fn enrol_offline(device: &AlongsideDevice, server: &str) {
+pub(super) fn enrol_offline(device: &AlongsideDevice, server: &str) {
     let mut d = device.device.lock().unwrap();
     d.store_mut()
         .set_metas(&[
@@ -146,4 +146,43 @@ fn a_sync_that_cannot_connect_loses_nothing() {
     let after = device.status().unwrap();
     assert_eq!(after, before, "a failed sync changes nothing");
     assert_eq!(after.last_sync_at, None);
+}
+
+#[test]
+fn an_enrolment_the_store_refuses_records_neither_server_nor_token() {
+    use super::enrol::SignedIn;
+    use crate::sync::ServerUrl;
+
+    let dir = tempfile::tempdir().unwrap();
+    let device = AlongsideDevice::open(path(&dir), vec![3u8; 32]).unwrap();
+    let signed_in = |device_id: &str| SignedIn {
+        server: ServerUrl::parse("https://alongside.example").unwrap(),
+        token: "als_token".into(),
+        user_id: "u-1".into(),
+        user_name: "Pia".into(),
+        device_id: device_id.into(),
+        caseload_index: alongside_shared::wire::DocumentId::from_uuid(uuid::Uuid::new_v4())
+            .to_string(),
+    };
+    // An empty device id is refused by the identity's checks, which run
+    // in the same transaction as the server and token are written.
+    let refused = device.record(signed_in(""));
+    assert!(
+        matches!(&refused, Err(BridgeError::InvalidInput { field, .. }) if field == "device_id"),
+        "{refused:?}"
+    );
+    {
+        let d = device.device.lock().unwrap();
+        assert_eq!(d.store().meta(MetaKey::ServerUrl).unwrap(), None);
+        assert_eq!(d.store().meta(MetaKey::DeviceToken).unwrap(), None);
+    }
+    assert!(device.identity().unwrap().is_none());
+
+    let me = device.record(signed_in("d-1")).unwrap();
+    assert_eq!(me.server_url.as_deref(), Some("https://alongside.example"));
+    let d = device.device.lock().unwrap();
+    assert_eq!(
+        d.store().meta(MetaKey::DeviceToken).unwrap().as_deref(),
+        Some("als_token")
+    );
 }

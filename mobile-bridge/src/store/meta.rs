@@ -45,6 +45,9 @@ pub enum MetaKey {
     /// When the server said this device was revoked, ms since the epoch.
     /// A revoked store never syncs again.
     RevokedAt,
+    /// A CA certificate (PEM) the app trusts besides the platform roots,
+    /// for a development server with a self-signed certificate.
+    TrustedCaPem,
 }
 
 impl MetaKey {
@@ -66,6 +69,7 @@ impl MetaKey {
             MetaKey::LastSyncAttemptAt => "last_sync_attempt_at",
             MetaKey::LastSyncResult => "last_sync_result",
             MetaKey::RevokedAt => "revoked_at",
+            MetaKey::TrustedCaPem => "trusted_ca_pem",
         }
     }
 }

@@ -4,11 +4,16 @@
 //! token, bad configuration), and stops cleanly when asked — even in the
 //! middle of a sync, which is safe because everything a sync stores is
 //! stored durably as it arrives and the next sync starts over.
+//!
+//! Two ways to follow it: [`BackgroundSync::status`] / `subscribe` (a watch
+//! channel: the latest status only, for a screen), or the receiver of
+//! [`BackgroundSync::start_with_events`] (every outcome, in order, for a
+//! listener that must not miss a report; the FFI's listener uses it).
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::sync::{Notify, watch};
+use tokio::sync::{Notify, mpsc, watch};
 use tokio::task::JoinHandle;
 
 use super::backoff::Backoff;
@@ -70,6 +75,44 @@ pub enum SyncStatus {
     Stopped(StopReason),
 }
 
+/// One outcome of background sync, sent in order to the receiver of
+/// [`BackgroundSync::start_with_events`].
+#[derive(Debug)]
+pub enum SyncEvent {
+    /// A sync completed.
+    Synced(Box<SyncReport>),
+    /// A sync failed; the next attempt is in `retry_in`.
+    Failed {
+        /// Why.
+        error: SyncError,
+        /// Failures in a row.
+        failures: u32,
+        /// Delay before the next attempt.
+        retry_in: Duration,
+    },
+    /// Background sync stopped; no event follows.
+    Stopped(StopReason),
+}
+
+/// Where the task tells what happened: the status watch and, when asked
+/// for, the event channel (a closed receiver is ignored).
+struct Reporter {
+    status: watch::Sender<SyncStatus>,
+    events: Option<mpsc::UnboundedSender<SyncEvent>>,
+}
+
+impl Reporter {
+    fn status(&self, status: SyncStatus) {
+        self.status.send_replace(status);
+    }
+
+    fn event(&self, event: SyncEvent) {
+        if let Some(events) = &self.events {
+            let _ = events.send(event);
+        }
+    }
+}
+
 /// A running background sync. Dropping it without [`BackgroundSync::stop`]
 /// stops the task at its next await.
 pub struct BackgroundSync {
@@ -83,10 +126,33 @@ impl BackgroundSync {
     /// Starts syncing at once and then on `schedule`. Must be called within
     /// a tokio runtime.
     pub fn start<S: DeviceStore + 'static>(client: Arc<SyncClient<S>>, schedule: Schedule) -> Self {
+        Self::spawn(client, schedule, None)
+    }
+
+    /// [`start`](Self::start), also sending every outcome, in order, to
+    /// the returned receiver (it ends after [`SyncEvent::Stopped`], or
+    /// without it if the task is dropped with its runtime).
+    pub fn start_with_events<S: DeviceStore + 'static>(
+        client: Arc<SyncClient<S>>,
+        schedule: Schedule,
+    ) -> (Self, mpsc::UnboundedReceiver<SyncEvent>) {
+        let (events, receiver) = mpsc::unbounded_channel();
+        (Self::spawn(client, schedule, Some(events)), receiver)
+    }
+
+    fn spawn<S: DeviceStore + 'static>(
+        client: Arc<SyncClient<S>>,
+        schedule: Schedule,
+        events: Option<mpsc::UnboundedSender<SyncEvent>>,
+    ) -> Self {
         let wake = Arc::new(Notify::new());
         let (stop, stopped) = watch::channel(false);
         let (status_tx, status) = watch::channel(SyncStatus::Idle);
-        let task = tokio::spawn(run(client, schedule, wake.clone(), stopped, status_tx));
+        let reporter = Reporter {
+            status: status_tx,
+            events,
+        };
+        let task = tokio::spawn(run(client, schedule, wake.clone(), stopped, reporter));
         Self {
             wake,
             stop,
@@ -130,31 +196,38 @@ async fn run<S: DeviceStore + 'static>(
     schedule: Schedule,
     wake: Arc<Notify>,
     mut stopped: watch::Receiver<bool>,
-    status: watch::Sender<SyncStatus>,
+    report: Reporter,
 ) {
     let mut failures = 0u32;
     loop {
-        status.send_replace(SyncStatus::Syncing);
+        report.status(SyncStatus::Syncing);
         let result = tokio::select! {
             result = client.sync_now() => result,
             _ = stopped.changed() => break,
         };
         let wait = match result {
-            Ok(report) => {
+            Ok(done) => {
                 failures = 0;
-                status.send_replace(SyncStatus::Synced(Box::new(report)));
+                report.status(SyncStatus::Synced(Box::new(done.clone())));
+                report.event(SyncEvent::Synced(Box::new(done)));
                 schedule.interval
             }
             Err(error) => match stop_reason(&error) {
                 Some(reason) => {
-                    status.send_replace(SyncStatus::Stopped(reason));
+                    report.status(SyncStatus::Stopped(reason.clone()));
+                    report.event(SyncEvent::Stopped(reason));
                     return;
                 }
                 None => {
                     failures = failures.saturating_add(1);
                     let retry_in = schedule.backoff.delay(failures, rand::random::<f64>());
-                    status.send_replace(SyncStatus::Failed {
+                    report.status(SyncStatus::Failed {
                         error: error.to_string(),
+                        failures,
+                        retry_in,
+                    });
+                    report.event(SyncEvent::Failed {
+                        error,
                         failures,
                         retry_in,
                     });
@@ -168,7 +241,8 @@ async fn run<S: DeviceStore + 'static>(
             _ = stopped.changed() => break,
         }
     }
-    status.send_replace(SyncStatus::Stopped(StopReason::Requested));
+    report.status(SyncStatus::Stopped(StopReason::Requested));
+    report.event(SyncEvent::Stopped(StopReason::Requested));
 }
 
 /// Errors after which retrying cannot help.

@@ -47,6 +47,12 @@ pub enum SyncError {
     /// The server could not be reached or the connection failed; retry.
     #[error("connection failed: {0}")]
     Connection(String),
+    /// The server's TLS certificate is not trusted (self-signed, unknown
+    /// issuer, wrong name, expired). A development server's certificate
+    /// can be trusted with [`super::SyncConfig::extra_ca_pem`]. Retryable:
+    /// a captive portal on the network presents one too.
+    #[error("the server's TLS certificate is not trusted ({0})")]
+    UntrustedCertificate(String),
     /// The server answered the upgrade with something other than 101 or 401.
     #[error("the server answered HTTP {0}")]
     Http(u16),
@@ -76,6 +82,7 @@ impl SyncError {
         matches!(
             self,
             SyncError::Connection(_)
+                | SyncError::UntrustedCertificate(_)
                 | SyncError::Http(_)
                 | SyncError::Protocol(_)
                 | SyncError::Timeout { .. }

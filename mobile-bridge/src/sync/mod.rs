@@ -33,7 +33,7 @@ mod session;
 mod transport;
 
 pub use account::{Enrolled, Me, enrol, who_am_i};
-pub use background::{BackgroundSync, Schedule, StopReason, SyncStatus};
+pub use background::{BackgroundSync, Schedule, StopReason, SyncEvent, SyncStatus};
 pub use backoff::Backoff;
 pub use client::SyncClient;
 pub use config::SyncConfig;
@@ -41,4 +41,4 @@ pub use error::SyncError;
 pub use memory::MemoryStore;
 pub use report::{SyncIssue, SyncReport};
 pub use server_url::ServerUrl;
-pub use transport::{PURGE_HEADER, PURGE_REVOKED};
+pub use transport::{PURGE_HEADER, PURGE_REVOKED, check_extra_ca};

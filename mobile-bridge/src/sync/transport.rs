@@ -109,8 +109,30 @@ pub(crate) async fn open_stream(
     let stream = tokio_rustls::TlsConnector::from(tls)
         .connect(name, tcp)
         .await
-        .map_err(|e| SyncError::Connection(format!("TLS: {e}")))?;
+        .map_err(tls_error)?;
     Ok(Box::new(stream))
+}
+
+/// A failed TLS handshake: a server certificate the client does not trust
+/// (self-signed, unknown issuer, wrong name, expired) is
+/// [`SyncError::UntrustedCertificate`], anything else a connection error.
+fn tls_error(e: std::io::Error) -> SyncError {
+    let rustls_error = e
+        .get_ref()
+        .and_then(|inner| inner.downcast_ref::<rustls::Error>());
+    match rustls_error {
+        Some(why @ rustls::Error::InvalidCertificate(_)) => {
+            SyncError::UntrustedCertificate(why.to_string())
+        }
+        _ => SyncError::Connection(format!("TLS: {e}")),
+    }
+}
+
+/// Checks that `pem` holds at least one certificate usable as a trusted
+/// root (what [`SyncConfig::extra_ca_pem`] must hold); a
+/// [`SyncError::Config`] says what is wrong.
+pub fn check_extra_ca(pem: &[u8]) -> Result<(), SyncError> {
+    tls_config(Some(pem)).map(|_| ())
 }
 
 /// Maps a non-101 answer to the upgrade.

@@ -3,6 +3,7 @@
 
 mod accompany;
 mod caseload;
+mod enrol;
 mod notes;
 mod safety;
 

@@ -161,15 +161,6 @@ pub fn run(args: Args, mut ctx: Ctx) -> anyhow::Result<()> {
             learnt.user_id
         );
     }
-    ctx.device.enrol(&Enrolment {
-        user_id: learnt.user_id.clone(),
-        user_name: learnt
-            .display_name
-            .clone()
-            .or_else(|| learnt.username.clone()),
-        device_id: learnt.device_id.clone(),
-        caseload_index: Some(learnt.caseload_index.clone()),
-    })?;
     let values = [
         (MetaKey::ServerUrl, Some(learnt.server.as_str())),
         (MetaKey::DeviceToken, Some(token.as_str())),
@@ -177,9 +168,20 @@ pub fn run(args: Args, mut ctx: Ctx) -> anyhow::Result<()> {
         (MetaKey::Role, learnt.role.as_deref()),
         (MetaKey::TokenExpiresAt, learnt.token_expires_at.as_deref()),
     ];
+    // One transaction: enrolled with this server and token, or not at all.
     ctx.device
-        .store_mut()
-        .set_metas(&values)
+        .enrol_with(
+            &Enrolment {
+                user_id: learnt.user_id.clone(),
+                user_name: learnt
+                    .display_name
+                    .clone()
+                    .or_else(|| learnt.username.clone()),
+                device_id: learnt.device_id.clone(),
+                caseload_index: Some(learnt.caseload_index.clone()),
+            },
+            &values,
+        )
         .context("storing the enrolment")?;
     ctx.print(&learnt, || {
         format!(

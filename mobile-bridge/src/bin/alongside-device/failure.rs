@@ -99,7 +99,7 @@ impl Failure {
                      (an administrator can unlock it)"
                 ),
             ),
-            SyncError::Connection(detail) if detail.contains("certificate") => Self::new(
+            SyncError::UntrustedCertificate(detail) => Self::new(
                 "untrusted_certificate",
                 UNREACHABLE,
                 format!(

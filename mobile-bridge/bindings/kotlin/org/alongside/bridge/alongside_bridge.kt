@@ -650,6 +650,40 @@ internal open class UniffiForeignFutureResultVoid(
 internal interface UniffiForeignFutureCompleteVoid : com.sun.jna.Callback {
     fun callback(`callbackData`: Long,`result`: UniffiForeignFutureResultVoid.UniffiByValue,)
 }
+internal interface UniffiCallbackInterfaceSyncListenerMethod0 : com.sun.jna.Callback {
+    fun callback(`uniffiHandle`: Long,`report`: RustBuffer.ByValue,`uniffiOutReturn`: Pointer,uniffiCallStatus: UniffiRustCallStatus,)
+}
+internal interface UniffiCallbackInterfaceSyncListenerMethod1 : com.sun.jna.Callback {
+    fun callback(`uniffiHandle`: Long,`error`: RustBuffer.ByValue,`failures`: Int,`retryInSecs`: Double,`uniffiOutReturn`: Pointer,uniffiCallStatus: UniffiRustCallStatus,)
+}
+internal interface UniffiCallbackInterfaceSyncListenerMethod2 : com.sun.jna.Callback {
+    fun callback(`uniffiHandle`: Long,`reason`: RustBuffer.ByValue,`uniffiOutReturn`: Pointer,uniffiCallStatus: UniffiRustCallStatus,)
+}
+@Structure.FieldOrder("uniffiFree", "uniffiClone", "onSynced", "onFailed", "onStopped")
+internal open class UniffiVTableCallbackInterfaceSyncListener(
+    @JvmField internal var `uniffiFree`: UniffiCallbackInterfaceFree? = null,
+    @JvmField internal var `uniffiClone`: UniffiCallbackInterfaceClone? = null,
+    @JvmField internal var `onSynced`: UniffiCallbackInterfaceSyncListenerMethod0? = null,
+    @JvmField internal var `onFailed`: UniffiCallbackInterfaceSyncListenerMethod1? = null,
+    @JvmField internal var `onStopped`: UniffiCallbackInterfaceSyncListenerMethod2? = null,
+) : Structure() {
+    class UniffiByValue(
+        `uniffiFree`: UniffiCallbackInterfaceFree? = null,
+        `uniffiClone`: UniffiCallbackInterfaceClone? = null,
+        `onSynced`: UniffiCallbackInterfaceSyncListenerMethod0? = null,
+        `onFailed`: UniffiCallbackInterfaceSyncListenerMethod1? = null,
+        `onStopped`: UniffiCallbackInterfaceSyncListenerMethod2? = null,
+    ): UniffiVTableCallbackInterfaceSyncListener(`uniffiFree`,`uniffiClone`,`onSynced`,`onFailed`,`onStopped`,), Structure.ByValue
+
+   internal fun uniffiSetValue(other: UniffiVTableCallbackInterfaceSyncListener) {
+        `uniffiFree` = other.`uniffiFree`
+        `uniffiClone` = other.`uniffiClone`
+        `onSynced` = other.`onSynced`
+        `onFailed` = other.`onFailed`
+        `onStopped` = other.`onStopped`
+    }
+
+}
 
 // A JNA Library to expose the extern-C FFI definitions.
 // This is an implementation detail which will be called internally by the public API.
@@ -675,6 +709,18 @@ internal object IntegrityCheckingUniffiLib {
     }
 
     internal fun ensureInitialized() = Unit
+    external fun uniffi_alongside_mobile_bridge_checksum_method_synclistener_on_synced(
+    ): Int
+    external fun uniffi_alongside_mobile_bridge_checksum_method_synclistener_on_failed(
+    ): Int
+    external fun uniffi_alongside_mobile_bridge_checksum_method_synclistener_on_stopped(
+    ): Int
+    external fun uniffi_alongside_mobile_bridge_checksum_method_alongsidedevice_start_background_sync(
+    ): Int
+    external fun uniffi_alongside_mobile_bridge_checksum_method_alongsidedevice_stop_background_sync(
+    ): Int
+    external fun uniffi_alongside_mobile_bridge_checksum_method_alongsidedevice_sync_soon(
+    ): Int
     external fun uniffi_alongside_mobile_bridge_checksum_method_alongsidedevice_accompaniment(
     ): Int
     external fun uniffi_alongside_mobile_bridge_checksum_method_alongsidedevice_accompaniments(
@@ -719,6 +765,12 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_alongside_mobile_bridge_checksum_method_alongsidedevice_sync_now(
     ): Int
+    external fun uniffi_alongside_mobile_bridge_checksum_method_alongsidedevice_forget_trusted_certificate(
+    ): Int
+    external fun uniffi_alongside_mobile_bridge_checksum_method_alongsidedevice_trust_certificate(
+    ): Int
+    external fun uniffi_alongside_mobile_bridge_checksum_method_alongsidedevice_trusted_certificate(
+    ): Int
     external fun uniffi_alongside_mobile_bridge_checksum_constructor_alongsidedevice_open(
     ): Int
     external fun ffi_alongside_mobile_bridge_uniffi_contract_version(
@@ -737,16 +789,35 @@ internal object UniffiLib {
 
     init {
         Native.register(UniffiLib::class.java, findLibraryName(componentName = "alongside_bridge"))
+        uniffiCallbackInterfaceSyncListener.register(this)
         
     }
 
     internal fun ensureInitialized() = Unit
+    external fun uniffi_alongside_mobile_bridge_fn_clone_synclistener(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_alongside_mobile_bridge_fn_free_synclistener(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
+    external fun uniffi_alongside_mobile_bridge_fn_init_callback_vtable_synclistener(`vtable`: UniffiVTableCallbackInterfaceSyncListener,
+    ): Unit
+    external fun uniffi_alongside_mobile_bridge_fn_method_synclistener_on_synced(`ptr`: Long,`report`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
+    external fun uniffi_alongside_mobile_bridge_fn_method_synclistener_on_failed(`ptr`: Long,`error`: RustBuffer.ByValue,`failures`: Int,`retryInSecs`: Double,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
+    external fun uniffi_alongside_mobile_bridge_fn_method_synclistener_on_stopped(`ptr`: Long,`reason`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
     external fun uniffi_alongside_mobile_bridge_fn_clone_alongsidedevice(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
     external fun uniffi_alongside_mobile_bridge_fn_free_alongsidedevice(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Unit
     external fun uniffi_alongside_mobile_bridge_fn_constructor_alongsidedevice_open(`path`: RustBuffer.ByValue,`key`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
+    external fun uniffi_alongside_mobile_bridge_fn_method_alongsidedevice_start_background_sync(`ptr`: Long,`intervalSecs`: Long,`listener`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
+    external fun uniffi_alongside_mobile_bridge_fn_method_alongsidedevice_stop_background_sync(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
+    external fun uniffi_alongside_mobile_bridge_fn_method_alongsidedevice_sync_soon(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Byte
     external fun uniffi_alongside_mobile_bridge_fn_method_alongsidedevice_accompaniment(`ptr`: Long,`accompaniment`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_alongside_mobile_bridge_fn_method_alongsidedevice_accompaniments(`ptr`: Long,`participant`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
@@ -790,6 +861,12 @@ internal object UniffiLib {
     external fun uniffi_alongside_mobile_bridge_fn_method_alongsidedevice_status(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_alongside_mobile_bridge_fn_method_alongsidedevice_sync_now(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_alongside_mobile_bridge_fn_method_alongsidedevice_forget_trusted_certificate(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
+    external fun uniffi_alongside_mobile_bridge_fn_method_alongsidedevice_trust_certificate(`ptr`: Long,`pem`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
+    external fun uniffi_alongside_mobile_bridge_fn_method_alongsidedevice_trusted_certificate(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_alongside_mobile_bridge_fn_method_bridgeerror_describe(`ptr`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
@@ -912,6 +989,24 @@ private fun uniffiCheckContractApiVersion(lib: IntegrityCheckingUniffiLib) {
 }
 @Suppress("UNUSED_PARAMETER")
 private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
+    if ((lib.uniffi_alongside_mobile_bridge_checksum_method_synclistener_on_synced() and 0xFFFF) != 31438) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_alongside_mobile_bridge_checksum_method_synclistener_on_failed() and 0xFFFF) != 47271) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_alongside_mobile_bridge_checksum_method_synclistener_on_stopped() and 0xFFFF) != 54372) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_alongside_mobile_bridge_checksum_method_alongsidedevice_start_background_sync() and 0xFFFF) != 32512) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_alongside_mobile_bridge_checksum_method_alongsidedevice_stop_background_sync() and 0xFFFF) != 42490) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_alongside_mobile_bridge_checksum_method_alongsidedevice_sync_soon() and 0xFFFF) != 62441) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
     if ((lib.uniffi_alongside_mobile_bridge_checksum_method_alongsidedevice_accompaniment() and 0xFFFF) != 52004) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
@@ -976,6 +1071,15 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_alongside_mobile_bridge_checksum_method_alongsidedevice_sync_now() and 0xFFFF) != 51669) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_alongside_mobile_bridge_checksum_method_alongsidedevice_forget_trusted_certificate() and 0xFFFF) != 64005) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_alongside_mobile_bridge_checksum_method_alongsidedevice_trust_certificate() and 0xFFFF) != 44179) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_alongside_mobile_bridge_checksum_method_alongsidedevice_trusted_certificate() and 0xFFFF) != 15239) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_alongside_mobile_bridge_checksum_constructor_alongsidedevice_open() and 0xFFFF) != 36045) {
@@ -1072,7 +1176,38 @@ object UniffiWithHandle
  *
  * @suppress
  * */
-object NoHandle
+object NoHandle// Magic number for the Rust proxy to call using the same mechanism as every other method,
+// to free the callback once it's dropped by Rust.
+internal const val IDX_CALLBACK_FREE = 0
+// Callback return codes
+internal const val UNIFFI_CALLBACK_SUCCESS = 0
+internal const val UNIFFI_CALLBACK_ERROR = 1
+internal const val UNIFFI_CALLBACK_UNEXPECTED_ERROR = 2
+
+/**
+ * @suppress
+ */
+public abstract class FfiConverterCallbackInterface<CallbackInterface: Any>: FfiConverter<CallbackInterface, Long> {
+    internal val handleMap = UniffiHandleMap<CallbackInterface>()
+
+    internal fun drop(handle: Long) {
+        handleMap.remove(handle)
+    }
+
+    override fun lift(value: Long): CallbackInterface {
+        return handleMap.get(value)
+    }
+
+    override fun read(buf: ByteBuffer) = lift(buf.getLong())
+
+    override fun lower(value: CallbackInterface) = handleMap.insert(value)
+
+    override fun allocationSize(value: CallbackInterface) = 8UL
+
+    override fun write(value: CallbackInterface, buf: ByteBuffer) {
+        buf.putLong(lower(value))
+    }
+}
 /**
  * The cleaner interface for Object finalization code to run.
  * This is the entry point to any implementation that we're using.
@@ -1204,6 +1339,29 @@ public object FfiConverterLong: FfiConverter<Long, Long> {
 
     override fun write(value: Long, buf: ByteBuffer) {
         buf.putLong(value)
+    }
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterDouble: FfiConverter<Double, Double> {
+    override fun lift(value: Double): Double {
+        return value
+    }
+
+    override fun read(buf: ByteBuffer): Double {
+        return buf.getDouble()
+    }
+
+    override fun lower(value: Double): Double {
+        return value
+    }
+
+    override fun allocationSize(value: Double) = 8UL
+
+    override fun write(value: Double, buf: ByteBuffer) {
+        buf.putDouble(value)
     }
 }
 
@@ -1412,6 +1570,30 @@ public object FfiConverterByteArray: FfiConverterRustBuffer<ByteArray> {
 public interface AlongsideDeviceInterface {
     
     /**
+     * Starts background sync: a sync now, then every `interval_secs`
+     * (1 s to a day) after a success, backing off after failures; every
+     * outcome goes to `listener`. Starting again replaces the running one
+     * (its listener hears `on_stopped(Requested)`). Not enrolled is
+     * [`BridgeError::NotEnrolled`].
+     */
+    fun `startBackgroundSync`(`intervalSecs`: kotlin.ULong, `listener`: SyncListener)
+    
+    /**
+     * Stops background sync, abandoning a sync in progress (safe: what it
+     * stored stays stored, and the next sync starts over), and returns
+     * once the listener has had `on_stopped` — unless called from the
+     * listener itself, whose `on_stopped` then follows the current call.
+     * Nothing happens if it is not running.
+     */
+    fun `stopBackgroundSync`()
+    
+    /**
+     * Asks background sync for a sync now (after the current one, if one
+     * is running). Returns whether background sync is running to do it.
+     */
+    fun `syncSoon`(): kotlin.Boolean
+    
+    /**
      * One accompaniment log.
      */
     fun `accompaniment`(`accompaniment`: kotlin.String): Accompaniment
@@ -1533,6 +1715,29 @@ public interface AlongsideDeviceInterface {
      */
     fun `syncNow`(): SyncReport
     
+    /**
+     * Stops trusting the certificate given to
+     * [`trust_certificate`](Self::trust_certificate) (only the platform
+     * roots are trusted again). Nothing happens if none was given.
+     */
+    fun `forgetTrustedCertificate`()
+    
+    /**
+     * Trusts the CA certificate(s) in `pem` (`-----BEGIN CERTIFICATE-----`
+     * blocks, for example a development server's self-signed certificate)
+     * for every later enrolment and sync of this store, besides the
+     * platform roots. Replaces a certificate given before. Text that holds
+     * no usable certificate is [`BridgeError::InvalidInput`] (field `pem`)
+     * and changes nothing.
+     */
+    fun `trustCertificate`(`pem`: kotlin.String)
+    
+    /**
+     * The certificate given to [`trust_certificate`](Self::trust_certificate),
+     * if any (PEM).
+     */
+    fun `trustedCertificate`(): kotlin.String?
+    
     companion object
 }
 
@@ -1643,6 +1848,66 @@ open class AlongsideDevice: Disposable, AutoCloseable, AlongsideDeviceInterface
             UniffiLib.uniffi_alongside_mobile_bridge_fn_clone_alongsidedevice(handle, status)
         }
     }
+
+    
+    /**
+     * Starts background sync: a sync now, then every `interval_secs`
+     * (1 s to a day) after a success, backing off after failures; every
+     * outcome goes to `listener`. Starting again replaces the running one
+     * (its listener hears `on_stopped(Requested)`). Not enrolled is
+     * [`BridgeError::NotEnrolled`].
+     */
+    @Throws(BridgeException::class)override fun `startBackgroundSync`(`intervalSecs`: kotlin.ULong, `listener`: SyncListener)
+        = 
+    callWithHandle {
+    uniffiRustCallWithError(BridgeException) { _status ->
+    UniffiLib.uniffi_alongside_mobile_bridge_fn_method_alongsidedevice_start_background_sync(
+        it,
+        
+        FfiConverterULong.lower(`intervalSecs`),
+        FfiConverterTypeSyncListener.lower(`listener`),_status)
+}
+    }
+    
+    
+
+    
+    /**
+     * Stops background sync, abandoning a sync in progress (safe: what it
+     * stored stays stored, and the next sync starts over), and returns
+     * once the listener has had `on_stopped` — unless called from the
+     * listener itself, whose `on_stopped` then follows the current call.
+     * Nothing happens if it is not running.
+     */
+    @Throws(BridgeException::class)override fun `stopBackgroundSync`()
+        = 
+    callWithHandle {
+    uniffiRustCallWithError(BridgeException) { _status ->
+    UniffiLib.uniffi_alongside_mobile_bridge_fn_method_alongsidedevice_stop_background_sync(
+        it,
+        _status)
+}
+    }
+    
+    
+
+    
+    /**
+     * Asks background sync for a sync now (after the current one, if one
+     * is running). Returns whether background sync is running to do it.
+     */
+    @Throws(BridgeException::class)override fun `syncSoon`(): kotlin.Boolean {
+            return FfiConverterBoolean.lift(
+    callWithHandle {
+    uniffiRustCallWithError(BridgeException) { _status ->
+    UniffiLib.uniffi_alongside_mobile_bridge_fn_method_alongsidedevice_sync_soon(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
 
     
     /**
@@ -2067,6 +2332,64 @@ open class AlongsideDevice: Disposable, AutoCloseable, AlongsideDeviceInterface
     
 
     
+    /**
+     * Stops trusting the certificate given to
+     * [`trust_certificate`](Self::trust_certificate) (only the platform
+     * roots are trusted again). Nothing happens if none was given.
+     */
+    @Throws(BridgeException::class)override fun `forgetTrustedCertificate`()
+        = 
+    callWithHandle {
+    uniffiRustCallWithError(BridgeException) { _status ->
+    UniffiLib.uniffi_alongside_mobile_bridge_fn_method_alongsidedevice_forget_trusted_certificate(
+        it,
+        _status)
+}
+    }
+    
+    
+
+    
+    /**
+     * Trusts the CA certificate(s) in `pem` (`-----BEGIN CERTIFICATE-----`
+     * blocks, for example a development server's self-signed certificate)
+     * for every later enrolment and sync of this store, besides the
+     * platform roots. Replaces a certificate given before. Text that holds
+     * no usable certificate is [`BridgeError::InvalidInput`] (field `pem`)
+     * and changes nothing.
+     */
+    @Throws(BridgeException::class)override fun `trustCertificate`(`pem`: kotlin.String)
+        = 
+    callWithHandle {
+    uniffiRustCallWithError(BridgeException) { _status ->
+    UniffiLib.uniffi_alongside_mobile_bridge_fn_method_alongsidedevice_trust_certificate(
+        it,
+        
+        FfiConverterString.lower(`pem`),_status)
+}
+    }
+    
+    
+
+    
+    /**
+     * The certificate given to [`trust_certificate`](Self::trust_certificate),
+     * if any (PEM).
+     */
+    @Throws(BridgeException::class)override fun `trustedCertificate`(): kotlin.String? {
+            return FfiConverterOptionalString.lift(
+    callWithHandle {
+    uniffiRustCallWithError(BridgeException) { _status ->
+    UniffiLib.uniffi_alongside_mobile_bridge_fn_method_alongsidedevice_trusted_certificate(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
 
     
 
@@ -2117,6 +2440,411 @@ public object FfiConverterTypeAlongsideDevice: FfiConverter<AlongsideDevice, Lon
     override fun allocationSize(value: AlongsideDevice) = 8UL
 
     override fun write(value: AlongsideDevice, buf: ByteBuffer) {
+        buf.putLong(lower(value))
+    }
+}
+
+
+// This template implements a class for working with a Rust struct via a handle
+// to the live Rust struct on the other side of the FFI.
+//
+// There's some subtlety here, because we have to be careful not to operate on a Rust
+// struct after it has been dropped, and because we must expose a public API for freeing
+// theq Kotlin wrapper object in lieu of reliable finalizers. The core requirements are:
+//
+//   * Each instance holds an opaque handle to the underlying Rust struct.
+//     Method calls need to read this handle from the object's state and pass it in to
+//     the Rust FFI.
+//
+//   * When an instance is no longer needed, its handle should be passed to a
+//     special destructor function provided by the Rust FFI, which will drop the
+//     underlying Rust struct.
+//
+//   * Given an instance, calling code is expected to call the special
+//     `destroy` method in order to free it after use, either by calling it explicitly
+//     or by using a higher-level helper like the `use` method. Failing to do so risks
+//     leaking the underlying Rust struct.
+//
+//   * We can't assume that calling code will do the right thing, and must be prepared
+//     to handle Kotlin method calls executing concurrently with or even after a call to
+//     `destroy`, and to handle multiple (possibly concurrent!) calls to `destroy`.
+//
+//   * We must never allow Rust code to operate on the underlying Rust struct after
+//     the destructor has been called, and must never call the destructor more than once.
+//     Doing so may trigger memory unsafety.
+//
+//   * To mitigate many of the risks of leaking memory and use-after-free unsafety, a `Cleaner`
+//     is implemented to call the destructor when the Kotlin object becomes unreachable.
+//     This is done in a background thread. This is not a panacea, and client code should be aware that
+//      1. the thread may starve if some there are objects that have poorly performing
+//     `drop` methods or do significant work in their `drop` methods.
+//      2. the thread is shared across the whole library. This can be tuned by using `android_cleaner = true`,
+//         or `android = true` in the [`kotlin` section of the `uniffi.toml` file](https://mozilla.github.io/uniffi-rs/kotlin/configuration.html).
+//
+// If we try to implement this with mutual exclusion on access to the handle, there is the
+// possibility of a race between a method call and a concurrent call to `destroy`:
+//
+//    * Thread A starts a method call, reads the value of the handle, but is interrupted
+//      before it can pass the handle over the FFI to Rust.
+//    * Thread B calls `destroy` and frees the underlying Rust struct.
+//    * Thread A resumes, passing the already-read handle value to Rust and triggering
+//      a use-after-free.
+//
+// One possible solution would be to use a `ReadWriteLock`, with each method call taking
+// a read lock (and thus allowed to run concurrently) and the special `destroy` method
+// taking a write lock (and thus blocking on live method calls). However, we aim not to
+// generate methods with any hidden blocking semantics, and a `destroy` method that might
+// block if called incorrectly seems to meet that bar.
+//
+// So, we achieve our goals by giving each instance an associated `AtomicLong` counter to track
+// the number of in-flight method calls, and an `AtomicBoolean` flag to indicate whether `destroy`
+// has been called. These are updated according to the following rules:
+//
+//    * The initial value of the counter is 1, indicating a live object with no in-flight calls.
+//      The initial value for the flag is false.
+//
+//    * At the start of each method call, we atomically check the counter.
+//      If it is 0 then the underlying Rust struct has already been destroyed and the call is aborted.
+//      If it is nonzero them we atomically increment it by 1 and proceed with the method call.
+//
+//    * At the end of each method call, we atomically decrement and check the counter.
+//      If it has reached zero then we destroy the underlying Rust struct.
+//
+//    * When `destroy` is called, we atomically flip the flag from false to true.
+//      If the flag was already true we silently fail.
+//      Otherwise we atomically decrement and check the counter.
+//      If it has reached zero then we destroy the underlying Rust struct.
+//
+// Astute readers may observe that this all sounds very similar to the way that Rust's `Arc<T>` works,
+// and indeed it is, with the addition of a flag to guard against multiple calls to `destroy`.
+//
+// The overall effect is that the underlying Rust struct is destroyed only when `destroy` has been
+// called *and* all in-flight method calls have completed, avoiding violating any of the expectations
+// of the underlying Rust code.
+//
+// This makes a cleaner a better alternative to _not_ calling `destroy()` as
+// and when the object is finished with, but the abstraction is not perfect: if the Rust object's `drop`
+// method is slow, and/or there are many objects to cleanup, and it's on a low end Android device, then the cleaner
+// thread may be starved, and the app will leak memory.
+//
+// In this case, `destroy`ing manually may be a better solution.
+//
+// The cleaner can live side by side with the manual calling of `destroy`. In the order of responsiveness, uniffi objects
+// with Rust peers are reclaimed:
+//
+// 1. By calling the `destroy` method of the object, which calls `rustObject.free()`. If that doesn't happen:
+// 2. When the object becomes unreachable, AND the Cleaner thread gets to call `rustObject.free()`. If the thread is starved then:
+// 3. The memory is reclaimed when the process terminates.
+//
+// [1] https://stackoverflow.com/questions/24376768/can-java-finalize-an-object-when-it-is-still-in-scope/24380219
+//
+
+
+/**
+ * What the app implements to follow background sync (a Kotlin interface,
+ * a Swift protocol, a Python class). Calls arrive one at a time, in
+ * order, on the bridge's own `alongside-sync-listener` thread, never on
+ * the UI thread; a listener may call back into the device.
+ */
+public interface SyncListener {
+    
+    /**
+     * A sync completed (the device's `last_sync_at` is already updated).
+     */
+    fun `onSynced`(`report`: SyncReport)
+    
+    /**
+     * A sync failed, for the `failures`th time in a row; the next attempt
+     * is in `retry_in_secs` (sooner after `sync_soon`). Nothing was lost.
+     */
+    fun `onFailed`(`error`: BridgeException, `failures`: kotlin.UInt, `retryInSecs`: kotlin.Double)
+    
+    /**
+     * Background sync stopped; nothing follows. Start it again after
+     * dealing with `reason` (sign in again, ...).
+     */
+    fun `onStopped`(`reason`: SyncStopReason)
+    
+    companion object
+}
+
+/**
+ * What the app implements to follow background sync (a Kotlin interface,
+ * a Swift protocol, a Python class). Calls arrive one at a time, in
+ * order, on the bridge's own `alongside-sync-listener` thread, never on
+ * the UI thread; a listener may call back into the device.
+ */
+open class SyncListenerImpl: Disposable, AutoCloseable, SyncListener
+{
+
+    @Suppress("UNUSED_PARAMETER")
+    /**
+     * @suppress
+     */
+    constructor(withHandle: UniffiWithHandle, handle: Long) {
+        this.handle = handle
+        this.cleanable = UniffiLib.CLEANER.register(this, UniffiCleanAction(handle))
+    }
+
+    /**
+     * @suppress
+     *
+     * This constructor can be used to instantiate a fake object. Only used for tests. Any
+     * attempt to actually use an object constructed this way will fail as there is no
+     * connected Rust object.
+     */
+    @Suppress("UNUSED_PARAMETER")
+    constructor(noHandle: NoHandle) {
+        this.handle = 0
+        this.cleanable = null
+    }
+
+    protected val handle: Long
+    protected val cleanable: UniffiCleaner.Cleanable?
+
+    private val wasDestroyed = AtomicBoolean(false)
+    private val callCounter = AtomicLong(1)
+
+    /**
+     * Whether the current object has been destroyed and its reference is gone in the Rust side.
+     */
+    val uniffiIsDestroyed: Boolean get() = wasDestroyed.get()
+
+    override fun destroy() {
+        // Only allow a single call to this method.
+        // TODO: maybe we should log a warning if called more than once?
+        if (this.wasDestroyed.compareAndSet(false, true)) {
+            // This decrement always matches the initial count of 1 given at creation time.
+            if (this.callCounter.decrementAndGet() == 0L) {
+                cleanable?.clean()
+            }
+        }
+    }
+
+    @Synchronized
+    override fun close() {
+        this.destroy()
+    }
+
+    internal inline fun <R> callWithHandle(block: (handle: Long) -> R): R {
+        // Check and increment the call counter, to keep the object alive.
+        // This needs a compare-and-set retry loop in case of concurrent updates.
+        do {
+            val c = this.callCounter.get()
+            if (c == 0L) {
+                throw IllegalStateException("${this.javaClass.simpleName} object has already been destroyed")
+            }
+            if (c == Long.MAX_VALUE) {
+                throw IllegalStateException("${this.javaClass.simpleName} call counter would overflow")
+            }
+        } while (! this.callCounter.compareAndSet(c, c + 1L))
+        // Now we can safely do the method call without the handle being freed concurrently.
+        try {
+            return block(this.uniffiCloneHandle())
+        } finally {
+            // This decrement always matches the increment we performed above.
+            if (this.callCounter.decrementAndGet() == 0L) {
+                cleanable?.clean()
+            }
+        }
+    }
+
+    // Use a static inner class instead of a closure so as not to accidentally
+    // capture `this` as part of the cleanable's action.
+    private class UniffiCleanAction(private val handle: Long) : Runnable {
+        override fun run() {
+            if (handle == 0.toLong()) {
+                // Fake object created with `NoHandle`, don't try to free.
+                return;
+            }
+            uniffiRustCall { status ->
+                UniffiLib.uniffi_alongside_mobile_bridge_fn_free_synclistener(handle, status)
+            }
+        }
+    }
+
+    /**
+     * @suppress
+     */
+    fun uniffiCloneHandle(): Long {
+        if (handle == 0.toLong()) {
+            throw InternalException("uniffiCloneHandle() called on NoHandle object");
+        }
+        return uniffiRustCall() { status ->
+            UniffiLib.uniffi_alongside_mobile_bridge_fn_clone_synclistener(handle, status)
+        }
+    }
+
+    
+    /**
+     * A sync completed (the device's `last_sync_at` is already updated).
+     */override fun `onSynced`(`report`: SyncReport)
+        = 
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_alongside_mobile_bridge_fn_method_synclistener_on_synced(
+        it,
+        
+        FfiConverterTypeSyncReport.lower(`report`),_status)
+}
+    }
+    
+    
+
+    
+    /**
+     * A sync failed, for the `failures`th time in a row; the next attempt
+     * is in `retry_in_secs` (sooner after `sync_soon`). Nothing was lost.
+     */override fun `onFailed`(`error`: BridgeException, `failures`: kotlin.UInt, `retryInSecs`: kotlin.Double)
+        = 
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_alongside_mobile_bridge_fn_method_synclistener_on_failed(
+        it,
+        
+        FfiConverterTypeBridgeError.lower(`error`),
+        FfiConverterUInt.lower(`failures`),
+        FfiConverterDouble.lower(`retryInSecs`),_status)
+}
+    }
+    
+    
+
+    
+    /**
+     * Background sync stopped; nothing follows. Start it again after
+     * dealing with `reason` (sign in again, ...).
+     */override fun `onStopped`(`reason`: SyncStopReason)
+        = 
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_alongside_mobile_bridge_fn_method_synclistener_on_stopped(
+        it,
+        
+        FfiConverterTypeSyncStopReason.lower(`reason`),_status)
+}
+    }
+    
+    
+
+    
+
+    
+
+
+    
+    
+    /**
+     * @suppress
+     */
+    companion object
+    
+}
+
+
+
+// Put the implementation in an object so we don't pollute the top-level namespace
+internal object uniffiCallbackInterfaceSyncListener {
+    internal object `onSynced`: UniffiCallbackInterfaceSyncListenerMethod0 {
+        override fun callback(`uniffiHandle`: Long,`report`: RustBuffer.ByValue,`uniffiOutReturn`: Pointer,uniffiCallStatus: UniffiRustCallStatus,) {
+            val uniffiObj = FfiConverterTypeSyncListener.handleMap.get(uniffiHandle)
+            val makeCall = { ->
+                uniffiObj.`onSynced`(
+                    FfiConverterTypeSyncReport.lift(`report`),
+                )
+            }
+            val writeReturn = { _: Unit -> Unit }
+            uniffiTraitInterfaceCall(uniffiCallStatus, makeCall, writeReturn)
+        }
+    }
+    internal object `onFailed`: UniffiCallbackInterfaceSyncListenerMethod1 {
+        override fun callback(`uniffiHandle`: Long,`error`: RustBuffer.ByValue,`failures`: Int,`retryInSecs`: Double,`uniffiOutReturn`: Pointer,uniffiCallStatus: UniffiRustCallStatus,) {
+            val uniffiObj = FfiConverterTypeSyncListener.handleMap.get(uniffiHandle)
+            val makeCall = { ->
+                uniffiObj.`onFailed`(
+                    FfiConverterTypeBridgeError.lift(`error`),
+                    FfiConverterUInt.lift(`failures`),
+                    FfiConverterDouble.lift(`retryInSecs`),
+                )
+            }
+            val writeReturn = { _: Unit -> Unit }
+            uniffiTraitInterfaceCall(uniffiCallStatus, makeCall, writeReturn)
+        }
+    }
+    internal object `onStopped`: UniffiCallbackInterfaceSyncListenerMethod2 {
+        override fun callback(`uniffiHandle`: Long,`reason`: RustBuffer.ByValue,`uniffiOutReturn`: Pointer,uniffiCallStatus: UniffiRustCallStatus,) {
+            val uniffiObj = FfiConverterTypeSyncListener.handleMap.get(uniffiHandle)
+            val makeCall = { ->
+                uniffiObj.`onStopped`(
+                    FfiConverterTypeSyncStopReason.lift(`reason`),
+                )
+            }
+            val writeReturn = { _: Unit -> Unit }
+            uniffiTraitInterfaceCall(uniffiCallStatus, makeCall, writeReturn)
+        }
+    }
+
+    internal object uniffiFree: UniffiCallbackInterfaceFree {
+        override fun callback(handle: Long) {
+            FfiConverterTypeSyncListener.handleMap.remove(handle)
+        }
+    }
+
+    internal object uniffiClone: UniffiCallbackInterfaceClone {
+        override fun callback(handle: Long): Long {
+            return FfiConverterTypeSyncListener.handleMap.clone(handle)
+        }
+    }
+
+    internal var vtable = UniffiVTableCallbackInterfaceSyncListener.UniffiByValue(
+        uniffiFree,
+        uniffiClone,
+        `onSynced`,
+        `onFailed`,
+        `onStopped`,
+    )
+
+    // Registers the foreign callback with the Rust side.
+    // This method is generated for each callback interface.
+    internal fun register(lib: UniffiLib) {
+        lib.uniffi_alongside_mobile_bridge_fn_init_callback_vtable_synclistener(vtable)
+    }
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeSyncListener: FfiConverter<SyncListener, Long> {
+    internal val handleMap = UniffiHandleMap<SyncListener>()
+
+    override fun lower(value: SyncListener): Long {
+        if (value is SyncListenerImpl) {
+             // Rust-implemented object.  Clone the handle and return it
+            return value.uniffiCloneHandle()
+         } else {
+            // Kotlin object, generate a new vtable handle and return that.
+            return handleMap.insert(value)
+         }
+    }
+
+    override fun lift(value: Long): SyncListener {
+        if ((value and 1.toLong()) == 0.toLong()) {
+            // Rust-generated handle, construct a new class that uses the handle to implement the
+            // interface
+            return SyncListenerImpl(UniffiWithHandle, value)
+        } else {
+            // Kotlin-generated handle, get the object from the handle map
+            return handleMap.remove(value)
+        }
+    }
+
+    override fun read(buf: ByteBuffer): SyncListener {
+        return lift(buf.getLong())
+    }
+
+    override fun allocationSize(value: SyncListener) = 8UL
+
+    override fun write(value: SyncListener, buf: ByteBuffer) {
         buf.putLong(lower(value))
     }
 }
@@ -3602,6 +4330,23 @@ sealed class BridgeException: kotlin.Exception() {
     }
     
     /**
+     * The server's TLS certificate is not trusted (self-signed, unknown
+     * issuer, wrong name, expired). For a development server, give its
+     * certificate to `trust_certificate`; on a real network this can be a
+     * captive portal (retry later). Nothing was changed.
+     */
+    class UntrustedCertificate(
+        
+        /**
+         * What the TLS library said.
+         */
+        val `detail`: kotlin.String
+        ) : BridgeException() {
+        override val message
+            get() = "detail=${ `detail` }"
+    }
+    
+    /**
      * The server refused a request or spoke the protocol wrongly. Retry
      * later.
      */
@@ -3730,14 +4475,17 @@ public object FfiConverterTypeBridgeError : FfiConverterRustBuffer<BridgeExcepti
             17 -> BridgeException.Connection(
                 FfiConverterString.read(buf),
                 )
-            18 -> BridgeException.Server(
+            18 -> BridgeException.UntrustedCertificate(
                 FfiConverterString.read(buf),
                 )
-            19 -> BridgeException.Config(
+            19 -> BridgeException.Server(
                 FfiConverterString.read(buf),
                 )
-            20 -> BridgeException.Busy()
-            21 -> BridgeException.Internal(
+            20 -> BridgeException.Config(
+                FfiConverterString.read(buf),
+                )
+            21 -> BridgeException.Busy()
+            22 -> BridgeException.Internal(
                 FfiConverterString.read(buf),
                 )
             else -> throw RuntimeException("invalid error enum value, something is very wrong!!")
@@ -3825,6 +4573,11 @@ public object FfiConverterTypeBridgeError : FfiConverterRustBuffer<BridgeExcepti
                 + FfiConverterULong.allocationSize(value.`failed`)
             )
             is BridgeException.Connection -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+                + FfiConverterString.allocationSize(value.`detail`)
+            )
+            is BridgeException.UntrustedCertificate -> (
                 // Add the size for the Int that specifies the variant plus the size needed for all fields
                 4UL
                 + FfiConverterString.allocationSize(value.`detail`)
@@ -3936,22 +4689,27 @@ public object FfiConverterTypeBridgeError : FfiConverterRustBuffer<BridgeExcepti
                 FfiConverterString.write(value.`detail`, buf)
                 Unit
             }
-            is BridgeException.Server -> {
+            is BridgeException.UntrustedCertificate -> {
                 buf.putInt(18)
                 FfiConverterString.write(value.`detail`, buf)
                 Unit
             }
-            is BridgeException.Config -> {
+            is BridgeException.Server -> {
                 buf.putInt(19)
                 FfiConverterString.write(value.`detail`, buf)
                 Unit
             }
-            is BridgeException.Busy -> {
+            is BridgeException.Config -> {
                 buf.putInt(20)
+                FfiConverterString.write(value.`detail`, buf)
+                Unit
+            }
+            is BridgeException.Busy -> {
+                buf.putInt(21)
                 Unit
             }
             is BridgeException.Internal -> {
-                buf.putInt(21)
+                buf.putInt(22)
                 FfiConverterString.write(value.`detail`, buf)
                 Unit
             }
@@ -4010,6 +4768,126 @@ public object FfiConverterTypeNoteField: FfiConverterRustBuffer<NoteField> {
 
     override fun write(value: NoteField, buf: ByteBuffer) {
         buf.putInt(value.ordinal + 1)
+    }
+}
+
+
+
+
+
+/**
+ * Why background sync stopped.
+ */
+sealed class SyncStopReason {
+    
+    /**
+     * `stop_background_sync` was called, background sync was started
+     * again, or enrolment or the trusted certificate changed.
+     */
+    object Requested : SyncStopReason()
+    
+    
+    /**
+     * The device was revoked and its documents deleted: tell the user.
+     */
+    object Revoked : SyncStopReason()
+    
+    
+    /**
+     * The server no longer accepts the device's token: sign in again.
+     */
+    object Unauthorized : SyncStopReason()
+    
+    
+    /**
+     * Retrying cannot help (for example a bad configuration).
+     */
+    data class Fatal(
+        /**
+         * What is wrong.
+         */
+        val `detail`: kotlin.String) : SyncStopReason()
+        
+    {
+        
+
+        companion object
+    }
+    
+
+    
+
+    
+    
+
+
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeSyncStopReason : FfiConverterRustBuffer<SyncStopReason>{
+    override fun read(buf: ByteBuffer): SyncStopReason {
+        return when(buf.getInt()) {
+            1 -> SyncStopReason.Requested
+            2 -> SyncStopReason.Revoked
+            3 -> SyncStopReason.Unauthorized
+            4 -> SyncStopReason.Fatal(
+                FfiConverterString.read(buf),
+                )
+            else -> throw RuntimeException("invalid enum value, something is very wrong!!")
+        }
+    }
+
+    override fun allocationSize(value: SyncStopReason): ULong = when(value) {
+        is SyncStopReason.Requested -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+            )
+        }
+        is SyncStopReason.Revoked -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+            )
+        }
+        is SyncStopReason.Unauthorized -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+            )
+        }
+        is SyncStopReason.Fatal -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+                + FfiConverterString.allocationSize(value.`detail`)
+            )
+        }
+    }
+
+    override fun write(value: SyncStopReason, buf: ByteBuffer) {
+        when(value) {
+            is SyncStopReason.Requested -> {
+                buf.putInt(1)
+                Unit
+            }
+            is SyncStopReason.Revoked -> {
+                buf.putInt(2)
+                Unit
+            }
+            is SyncStopReason.Unauthorized -> {
+                buf.putInt(3)
+                Unit
+            }
+            is SyncStopReason.Fatal -> {
+                buf.putInt(4)
+                FfiConverterString.write(value.`detail`, buf)
+                Unit
+            }
+        }.let { /* this makes the `when` an expression, which ensures it is exhaustive */ }
     }
 }
 
