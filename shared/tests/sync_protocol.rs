@@ -529,6 +529,106 @@ fn no_reply_advertises_heads_before_they_are_persisted() {
     );
 }
 
+/// Every `Persist` in `effects`: its data and seq.
+fn persists(effects: &[Effect]) -> Vec<(Vec<u8>, u64)> {
+    effects
+        .iter()
+        .filter_map(|e| match e {
+            Effect::Persist { data, seq, .. } => Some((data.clone(), *seq)),
+            _ => None,
+        })
+        .collect()
+}
+
+/// A sync message that carries `changes` (raw change bytes) and the
+/// sender's `heads`, as a peer sends when its Bloom filter says the
+/// receiver holds a change it does not.
+fn message_carrying(heads: Vec<automerge::ChangeHash>, changes: Vec<Vec<u8>>) -> Vec<u8> {
+    automerge::sync::Message {
+        heads,
+        need: Vec::new(),
+        have: Vec::new(),
+        changes: changes.into(),
+        flags: None,
+        version: automerge::sync::MessageVersion::V1,
+    }
+    .encode()
+}
+
+#[test]
+fn a_change_held_back_for_its_dependency_is_persisted_when_it_joins() {
+    let mut hub = server(TestPolicy::default());
+    let conn = ready(&mut hub, 1, "a");
+    let id = DocumentId::from_bytes([9; 16]);
+    let mut doc = participant();
+    let mut state = automerge::sync::State::new();
+    let changes = changes_for_new_document(&mut hub, conn, id, &mut doc, &mut state);
+    let effects = hub.handle(Event::Frame {
+        conn,
+        bytes: sync_frame("a", id, changes, false),
+    });
+    let mut stored: Vec<Vec<u8>> = Vec::new();
+    for (data, seq) in persists(&effects) {
+        stored.push(data);
+        hub.handle(Event::Persisted { document: id, seq });
+    }
+    let base = doc.get_heads();
+
+    // Two edits; the second arrives first (its dependency "already held").
+    doc.put(ROOT, "first", "one").unwrap();
+    let first = doc.get_last_local_change().unwrap().raw_bytes().to_vec();
+    doc.put(ROOT, "second", "two").unwrap();
+    let second = doc.get_last_local_change().unwrap().raw_bytes().to_vec();
+    let heads = doc.get_heads();
+    assert_ne!(heads, base);
+
+    let effects = hub.handle(Event::Frame {
+        conn,
+        bytes: sync_frame(
+            "a",
+            id,
+            message_carrying(heads.clone(), vec![second]),
+            false,
+        ),
+    });
+    assert!(
+        !persisted_anything(&effects),
+        "a change that cannot apply yet changes nothing"
+    );
+    let effects = hub.handle(Event::Frame {
+        conn,
+        bytes: sync_frame("a", id, message_carrying(heads.clone(), vec![first]), false),
+    });
+    let written = persists(&effects);
+    assert_eq!(
+        written.len(),
+        1,
+        "one persist for the message that joined both"
+    );
+    let (data, seq) = written[0].clone();
+    hub.handle(Event::Persisted { document: id, seq });
+    assert_eq!(hub.document(&id).unwrap().clone().get_heads(), heads);
+
+    // What storage holds rebuilds the document the server advertises.
+    stored.push(data);
+    let mut reloaded = AutoCommit::new();
+    for piece in &stored {
+        reloaded.load_incremental(piece).unwrap();
+    }
+    assert_eq!(
+        reloaded.get_heads(),
+        heads,
+        "the held-back change was stored"
+    );
+    assert_eq!(
+        reloaded
+            .get(ROOT, "second")
+            .unwrap()
+            .map(|(v, _)| v.to_string()),
+        Some("\"two\"".to_owned())
+    );
+}
+
 #[test]
 fn a_failed_persist_closes_the_writer_and_forgets_the_document() {
     let mut hub = server(TestPolicy::default());

@@ -99,19 +99,28 @@ fn document_heads(chunk: &[u8]) -> Option<Vec<ChangeHash>> {
 /// without building a second document; it applies all of the chunk or
 /// nothing, and success is confirmed by finding the heads the chunk declares.
 /// Into an empty document, a document chunk is loaded strictly instead.
+///
+/// Returns the change chunks automerge holds back instead of applying
+/// (their dependencies have not arrived, as when a peer's Bloom filter
+/// wrongly says a change is present): they become part of the document
+/// later, when a message brings what they depend on, and whoever persists
+/// that message must persist these bytes too.
 pub(crate) fn apply_chunks<'a>(
     doc: &mut AutoCommit,
     entries: impl ExactSizeIterator<Item = &'a [u8]>,
-) -> Result<(), ApplyError> {
+) -> Result<Vec<(ChangeHash, &'a [u8])>, ApplyError> {
     let mut changes = Vec::with_capacity(entries.len());
+    let mut received = Vec::with_capacity(entries.len());
     let mut documents = Vec::new();
     for (index, entry) in entries.enumerate() {
         let bad = |reason: String| ApplyError::BadChunk { index, reason };
         for chunk in split_chunks(entry).map_err(bad)? {
             match chunk[8] {
                 CHUNK_TYPE_CHANGE | CHUNK_TYPE_COMPRESSED_CHANGE => {
-                    changes
-                        .push(Change::from_bytes(chunk.to_vec()).map_err(|e| bad(e.to_string()))?);
+                    let change =
+                        Change::from_bytes(chunk.to_vec()).map_err(|e| bad(e.to_string()))?;
+                    received.push((change.hash(), chunk));
+                    changes.push(change);
                 }
                 CHUNK_TYPE_DOCUMENT => documents.push((index, chunk)),
                 other => return Err(bad(format!("unexpected chunk type {other}"))),
@@ -141,7 +150,8 @@ pub(crate) fn apply_chunks<'a>(
         doc.apply_changes(changes)
             .map_err(|e| ApplyError::Apply(e.to_string()))?;
     }
-    Ok(())
+    received.retain(|(hash, _)| doc.get_change_meta_by_hash(hash).is_none());
+    Ok(received)
 }
 
 #[cfg(test)]

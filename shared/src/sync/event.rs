@@ -197,9 +197,11 @@ pub enum Effect {
         document: DocumentId,
         /// Increases by one per persist of this document.
         seq: u64,
-        /// Automerge chunks holding at least the new changes (verbatim from
-        /// the peer when it sent them, so possibly some already stored);
-        /// loading every persisted `data` of a document rebuilds it.
+        /// Automerge chunks holding at least the new changes: verbatim from
+        /// the peer when it sent them (so possibly some already stored),
+        /// followed by any change an earlier message carried before its
+        /// dependencies had arrived; loading every persisted `data` of a
+        /// document rebuilds it.
         data: Vec<u8>,
         /// The changes that became part of the document, in causal order.
         changes: Vec<ChangeMeta>,

@@ -84,11 +84,37 @@ struct Resident {
     applied_seq: u64,
     persisted_seq: u64,
     last_active_ms: u64,
+    /// Changes received whose dependencies had not arrived: automerge
+    /// holds them back, and they join the document with a later message.
+    /// Their bytes are persisted then, beside that message's own.
+    waiting: HashMap<ChangeHash, Vec<u8>>,
 }
 
 impl Resident {
+    fn new(doc: AutoCommit, seq: u64, now_ms: u64) -> Self {
+        Self {
+            doc,
+            applied_seq: seq,
+            persisted_seq: 0,
+            last_active_ms: now_ms,
+            waiting: HashMap::new(),
+        }
+    }
+
     fn durable(&self) -> bool {
         self.applied_seq == self.persisted_seq
+    }
+
+    /// The bytes of the waiting changes that `changes` made part of the
+    /// document, no longer waiting.
+    fn take_joined(&mut self, changes: &[ChangeMeta]) -> Vec<u8> {
+        let mut bytes = Vec::new();
+        for change in changes {
+            if let Some(chunk) = self.waiting.remove(&change.hash) {
+                bytes.extend_from_slice(&chunk);
+            }
+        }
+        bytes
     }
 }
 
@@ -229,12 +255,7 @@ impl<P: Policy> Hub<P> {
         }
         self.docs.insert(
             id,
-            DocEntry::Resident(Box::new(Resident {
-                doc,
-                applied_seq: seq,
-                persisted_seq: 0,
-                last_active_ms: self.now_ms,
-            })),
+            DocEntry::Resident(Box::new(Resident::new(doc, seq, self.now_ms))),
         );
         self.open_document(id);
         Ok(self.take())
@@ -705,8 +726,9 @@ impl<P: Policy> Hub<P> {
             return self.reject(conn, Some(id), ProtocolError::InvalidSyncMessage(e));
         }
         let empty = resident.doc.is_empty();
-        if let Some(changes) = changes {
-            let data = chunks.iter().flatten().copied().collect();
+        if let Some((changes, joined)) = changes {
+            let mut data: Vec<u8> = chunks.iter().flatten().copied().collect();
+            data.extend(joined);
             self.persist_new(id, Some(conn), data, changes);
             if before.is_empty() {
                 // A new document: whoever was waiting for this id may or may
@@ -734,36 +756,44 @@ impl<P: Policy> Hub<P> {
         id: DocumentId,
         before: &[ChangeHash],
         chunks: &sync::ChunkList,
-    ) -> Result<Option<Vec<ChangeMeta>>, ProtocolError> {
+    ) -> Result<Option<(Vec<ChangeMeta>, Vec<u8>)>, ProtocolError> {
         let (Some(DocEntry::Resident(resident)), Some(connection)) =
             (self.docs.get_mut(&id), self.conns.get(&conn))
         else {
             return Ok(None);
         };
-        apply_chunks(&mut resident.doc, chunks.iter())
+        let held_back = apply_chunks(&mut resident.doc, chunks.iter())
             .map_err(|e| ProtocolError::InvalidSyncMessage(e.to_string()))?;
+        for (hash, chunk) in held_back {
+            resident.waiting.insert(hash, chunk.to_vec());
+        }
         if resident.doc.get_heads().as_slice() == before {
             return Ok(None);
         }
         let changes = ChangeMeta::since(&mut resident.doc, before);
+        let joined = resident.take_joined(&changes);
         let write = Write {
             doc: &mut resident.doc,
             before,
             changes: &changes,
         };
         let Err(refusal) = self.policy.check_write(&connection.peer, &id, write) else {
-            return Ok(Some(changes));
+            return Ok(Some((changes, joined)));
         };
+        // Rolling back also drops what automerge held back.
+        resident.waiting.clear();
         if !roll_back(&mut resident.doc, before) {
             // Cannot happen (the old heads are in the document), but if it
             // did, forgetting the document is the safe way back.
             self.persist_failed(id);
         }
+        let mut data: Vec<u8> = chunks.iter().flatten().copied().collect();
+        data.extend(joined);
         self.out.push(Effect::Quarantine {
             conn,
             document: id,
             reason: refusal.reason.clone(),
-            data: chunks.iter().flatten().copied().collect(),
+            data,
         });
         Err(ProtocolError::Refused(refusal.reason))
     }
@@ -968,12 +998,7 @@ impl<P: Policy> Hub<P> {
         };
         self.docs.insert(
             id,
-            DocEntry::Resident(Box::new(Resident {
-                doc,
-                applied_seq: 0,
-                persisted_seq: 0,
-                last_active_ms: self.now_ms,
-            })),
+            DocEntry::Resident(Box::new(Resident::new(doc, 0, self.now_ms))),
         );
         for queued in queue {
             match queued {
