@@ -156,31 +156,14 @@ fn connection(client: TcpStream, upstream: SocketAddr, shared: &Arc<Shared>) {
         let (carried, shared) = (carried.clone(), shared.clone());
         std::thread::spawn(move || pump(client_r, server_w, &carried, budget, mode, &shared))
     };
-    let down = pump(server_r, client_w, &carried, budget, mode, shared);
-    let up = up.join().unwrap_or(Ending::Closed);
-    if matches!(up, Ending::Limit) || matches!(down, Ending::Limit) {
-        match mode {
-            Mode::CutAfter(_) => {
-                shared.cuts.fetch_add(1, Ordering::SeqCst);
-            }
-            Mode::StallAfter(_) => {}
-            Mode::Pass => {}
-        }
-    }
+    pump(server_r, client_w, &carried, budget, mode, shared);
+    let _ = up.join();
     for end in &ends {
         let _ = end.shutdown(Shutdown::Both);
     }
 }
 
-/// How a pump stopped.
-#[derive(Debug, Clone, Copy)]
-enum Ending {
-    /// An end closed or failed.
-    Closed,
-    /// The connection's budget ran out.
-    Limit,
-}
-
+/// Copies one direction until an end closes or the budget runs out.
 fn pump(
     mut from: TcpStream,
     mut to: TcpStream,
@@ -188,13 +171,13 @@ fn pump(
     budget: u64,
     mode: Mode,
     shared: &Arc<Shared>,
-) -> Ending {
+) {
     let mut buf = [0u8; 16 * 1024];
     loop {
         let n = match from.read(&mut buf) {
             Ok(0) | Err(_) => {
                 let _ = to.shutdown(Shutdown::Write);
-                return Ending::Closed;
+                return;
             }
             Ok(n) => n as u64,
         };
@@ -202,15 +185,21 @@ fn pump(
         let allowed = budget.saturating_sub(before).min(n);
         let len = usize::try_from(allowed).unwrap_or(0);
         if to.write_all(&buf[..len]).is_err() {
-            return Ending::Closed;
+            return;
         }
         if allowed < n || before + n >= budget {
-            if let Mode::StallAfter(_) = mode {
-                stall(shared);
+            match mode {
+                Mode::StallAfter(_) => stall(shared),
+                // Counted before either end can see the cut, and once: only
+                // one pump's bytes cross the budget.
+                Mode::CutAfter(_) if before < budget => {
+                    shared.cuts.fetch_add(1, Ordering::SeqCst);
+                }
+                Mode::CutAfter(_) | Mode::Pass => {}
             }
             let _ = from.shutdown(Shutdown::Both);
             let _ = to.shutdown(Shutdown::Both);
-            return Ending::Limit;
+            return;
         }
     }
 }

@@ -28,7 +28,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::process::Child;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use alongside_server::db::Db;
 use alongside_server::sync::load_stored;
@@ -179,17 +179,28 @@ impl Day {
     }
 
     /// The server killed and started again while `phone` is in the middle
-    /// of a sync: its connection is held part-way until the new server is
-    /// up.
-    fn restart_during_sync(&mut self, phone: &Phone) {
-        let bytes = self.rng.random_range(100..1500);
+    /// of a sync: its connection is held after a random number of bytes
+    /// (below `most`) until the new server is up. False when the sync
+    /// carried fewer bytes than that and finished first.
+    fn restart_during_sync(&mut self, phone: &Phone, most: u64) -> bool {
+        let bytes = self.rng.random_range(100..most);
         self.proxy.set_mode(Mode::StallAfter(bytes));
-        let child: Child = phone.spawn(&["sync"]);
-        assert!(
-            self.proxy.wait_stalled(Duration::from_secs(20)),
-            "{}: the sync never reached {bytes} B",
-            phone.name
-        );
+        let mut child: Child = phone.spawn(&["sync"]);
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while !self.proxy.wait_stalled(Duration::from_millis(20)) {
+            let finished = matches!(child.try_wait(), Ok(Some(_)));
+            if finished || Instant::now() > deadline {
+                self.proxy.set_mode(Mode::Pass);
+                let out = child.wait_with_output().unwrap();
+                eprintln!(
+                    "  {}: sync finished below {bytes} B (exit {:?}); the restart waits",
+                    phone.name,
+                    out.status.code()
+                );
+                assert!(finished, "{}: the sync hung: {out:?}", phone.name);
+                return false;
+            }
+        }
         self.server.restart();
         self.proxy.release();
         let out = child.wait_with_output().unwrap();
@@ -204,12 +215,14 @@ impl Day {
             phone.name
         );
         self.restarted = true;
+        true
     }
 
     /// Random syncs: connections cut, processes killed, the server
     /// restarted (once, when `restart`) mid-sync, or left to finish.
     fn storm(&mut self, phones: &[&Phone], restart: bool) {
         let restart_round = self.rng.random_range(0..ROUNDS);
+        let mut cut_one = false;
         for round in 0..ROUNDS {
             let mut order: Vec<&Phone> = phones.to_vec();
             order.shuffle(&mut self.rng);
@@ -217,11 +230,13 @@ impl Day {
                 " round {round}: {:?}",
                 order.iter().map(|p| &p.name).collect::<Vec<_>>()
             );
-            for (i, phone) in order.into_iter().enumerate() {
-                if restart && round == restart_round && i == 0 {
-                    self.restart_during_sync(phone);
-                } else if round == 0 && i == 0 {
-                    // At least one sync is certainly cut part-way.
+            for phone in order {
+                if restart && round >= restart_round && !self.restarted {
+                    self.restart_during_sync(phone, 1500);
+                } else if round == 0 && !cut_one {
+                    cut_one = true;
+                    // At least one sync is certainly cut part-way (the
+                    // first one the restart leaves alone).
                     self.cut_sync(phone, 1000);
                 } else {
                     match self.rng.random_range(0..3) {
@@ -239,6 +254,11 @@ impl Day {
                     }
                 }
             }
+        }
+        // Every sync after the restart's round was too small to hold at
+        // the bytes drawn: hold one inside its first exchange instead.
+        if restart && !self.restarted {
+            assert!(self.restart_during_sync(phones[0], 300));
         }
     }
 
@@ -261,7 +281,18 @@ impl Day {
                 return;
             }
         }
-        panic!("the devices never converged with the server");
+        let mut seen = String::new();
+        for doc in docs {
+            let server = sorted(stored::heads(&self.db, *doc).await);
+            seen += &format!("\n{doc}: server {server:?}");
+            for phone in phones {
+                seen += &format!("\n  {}: {:?}", phone.name, phone.heads(doc));
+            }
+        }
+        for phone in phones {
+            seen += &format!("\n{}: {}", phone.name, phone.status());
+        }
+        panic!("the devices never converged with the server:{seen}");
     }
 
     /// `admin cover` (or with `end`, `admin cover --end`).
