@@ -335,6 +335,19 @@ impl Net {
         let entry = node.store.docs.entry(p.doc).or_default();
         entry.0.push(p.data);
         entry.1.extend(p.hashes);
+        // The store invariant: what was written rebuilds every change the
+        // persists said they made durable.
+        let mut rebuilt = AutoCommit::new();
+        for chunk in &entry.0 {
+            rebuilt.load_incremental(chunk).unwrap();
+        }
+        for hash in &entry.1 {
+            assert!(
+                rebuilt.get_change_meta_by_hash(hash).is_some(),
+                "{who:?} recorded change {hash} of {} as durable but its bytes were not persisted",
+                p.doc
+            );
+        }
         self.event(
             who,
             Event::Persisted {
