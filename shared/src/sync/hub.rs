@@ -118,6 +118,14 @@ impl Resident {
     }
 }
 
+/// A peer's write the policy let stand.
+struct Accepted {
+    /// The changes that became part of the document.
+    changes: Vec<ChangeMeta>,
+    /// The bytes of those that an earlier message had carried.
+    joined: Vec<u8>,
+}
+
 enum Queued {
     Message {
         conn: ConnId,
@@ -726,7 +734,7 @@ impl<P: Policy> Hub<P> {
             return self.reject(conn, Some(id), ProtocolError::InvalidSyncMessage(e));
         }
         let empty = resident.doc.is_empty();
-        if let Some((changes, joined)) = changes {
+        if let Some(Accepted { changes, joined }) = changes {
             let mut data: Vec<u8> = chunks.iter().flatten().copied().collect();
             data.extend(joined);
             self.persist_new(id, Some(conn), data, changes);
@@ -756,7 +764,7 @@ impl<P: Policy> Hub<P> {
         id: DocumentId,
         before: &[ChangeHash],
         chunks: &sync::ChunkList,
-    ) -> Result<Option<(Vec<ChangeMeta>, Vec<u8>)>, ProtocolError> {
+    ) -> Result<Option<Accepted>, ProtocolError> {
         let (Some(DocEntry::Resident(resident)), Some(connection)) =
             (self.docs.get_mut(&id), self.conns.get(&conn))
         else {
@@ -778,7 +786,7 @@ impl<P: Policy> Hub<P> {
             changes: &changes,
         };
         let Err(refusal) = self.policy.check_write(&connection.peer, &id, write) else {
-            return Ok(Some((changes, joined)));
+            return Ok(Some(Accepted { changes, joined }));
         };
         // Rolling back also drops what automerge held back.
         resident.waiting.clear();
