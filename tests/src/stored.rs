@@ -23,8 +23,23 @@ pub async fn document(db: &Db, id: DocumentId) -> AutoCommit {
 }
 
 /// Heads of a stored document (empty if it is not stored).
+/// Also checks that the heads the persists recorded are the loaded
+/// document's (when no write landed while it looked).
 pub async fn heads(db: &Db, id: DocumentId) -> Vec<ChangeHash> {
-    document(db, id).await.get_heads()
+    let recorded = || async {
+        db.recorded_heads(id.to_uuid())
+            .await
+            .expect("recorded heads")
+            .unwrap_or_default()
+    };
+    let before = recorded().await;
+    let heads = document(db, id).await.get_heads();
+    if recorded().await == before {
+        let mut loaded: Vec<Vec<u8>> = heads.iter().map(|h| h.0.to_vec()).collect();
+        loaded.sort();
+        assert_eq!(before, loaded, "recorded heads of {id}");
+    }
+    heads
 }
 
 /// Waits until a refused write to `id` is in quarantine (stored right

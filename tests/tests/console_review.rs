@@ -4,18 +4,23 @@
 //! reviews reach the still-connected phone as sync messages and land in
 //! the projection; the worker edits the approved note and the console
 //! shows it back in the queue as amended, with what changed. And a
-//! supervisor sees nothing of another team's records. A projection
-//! written from a copy that lacked a review is repaired from the document.
+//! supervisor sees nothing of another team's records. A write from a copy
+//! that lacked a review does not take the review out of the projection.
 
 #![allow(clippy::unwrap_used)]
 
 use std::time::{Duration, Instant};
 
 use alongside_server::db::Db;
+use alongside_server::db::access::WriteGuard;
+use alongside_server::db::documents::Projected;
+use alongside_server::projection;
+use alongside_server::sync::{head_bytes, load_stored, project_stored, storage_chunk};
 use alongside_shared::doc::Timestamp;
 use alongside_shared::doc::edit::participant::{NoteField, set_note_field};
 use alongside_shared::doc::read::read_participant;
 use alongside_shared::doc::vocab::ReviewState;
+use alongside_shared::sync::ChangeMeta;
 use alongside_shared::wire::{DocumentId, Message};
 use alongside_tests::accounts::Account;
 use alongside_tests::client::{RawClient, Reply};
@@ -24,8 +29,8 @@ use alongside_tests::pg::test_database;
 use alongside_tests::server::TestServer;
 use alongside_tests::stored;
 use alongside_tests::syncer::push;
-use automerge::AutoCommit;
 use automerge::sync::{self, SyncDoc};
+use automerge::{ActorId, AutoCommit};
 use uuid::Uuid;
 
 const SERVER: &str = env!("CARGO_BIN_EXE_alongside-server-under-test");
@@ -355,7 +360,7 @@ async fn a_supervisor_sees_only_their_teams() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn a_projection_written_without_the_review_is_repaired_from_the_document() {
+async fn a_write_from_a_copy_without_the_review_keeps_the_review_in_the_rows() {
     let database = test_database();
     let sup = Account::supervisor(&database.url, "sam", "north").await;
     let alice = Account::peer(&database.url, "alice", "north").await;
@@ -384,16 +389,85 @@ async fn a_projection_written_without_the_review_is_repaired_from_the_document()
             .any(|r| r.note_id == notes[0] && r.review.is_some())
     };
     assert!(reviewed(&db.console_notes(sup.user_id).await.unwrap()));
-    // A node that had not merged the review yet writes the record's rows
-    // from its older copy (the race the repair is for) ...
-    db.write_projection(id.to_uuid(), &alongside_server::projection::project(&doc))
+    // A writer whose copy lacks the review (a node that has not merged it
+    // yet) commits an edit with the projection of that copy ...
+    let before = doc.get_heads();
+    doc.set_actor(ActorId::random());
+    set_note_field(&mut doc, notes[0], NoteField::Setting("library".into())).unwrap();
+    doc.commit();
+    let metas = ChangeMeta::since(&mut doc, &before);
+    let chunk = storage_chunk(
+        id.to_uuid(),
+        Some("alongside/participant".into()),
+        doc.save_after(&before),
+        &metas,
+        Some("stale-node".into()),
+    );
+    let guard = WriteGuard {
+        claim: None,
+        bindings: metas
+            .iter()
+            .map(|m| (m.actor.to_bytes().to_vec(), None))
+            .collect(),
+        audit: Vec::new(),
+    };
+    let stale_rows = projection::project(&doc);
+    let committed = db
+        .persist(
+            "stale-node",
+            &[chunk],
+            Some(Projected {
+                rows: &stale_rows,
+                heads: &head_bytes(&doc.get_heads()),
+                from_stored: project_stored,
+            }),
+            &guard,
+        )
         .await
         .unwrap();
-    assert!(!reviewed(&db.console_notes(sup.user_id).await.unwrap()));
-    // ... and projecting the stored document again restores the review.
-    alongside_server::console::write::reproject(&db, id.to_uuid())
-        .await
-        .unwrap();
+    // ... and the rows show both: the stored document was projected.
+    assert!(committed.reprojected, "the stale copy's rows were not used");
     assert!(reviewed(&db.console_notes(sup.user_id).await.unwrap()));
+    let dump = db.projection_dump().await.unwrap();
+    assert!(
+        dump.iter().any(|r| r.contains("library")),
+        "the stale writer's edit is projected too: {dump:?}"
+    );
+    // A writer whose copy is current has its own rows written.
+    let mut current = load_stored(&db.load(id.to_uuid()).await.unwrap().unwrap()).unwrap();
+    let before = current.get_heads();
+    set_note_field(&mut current, notes[0], NoteField::Setting("clinic".into())).unwrap();
+    current.commit();
+    let metas = ChangeMeta::since(&mut current, &before);
+    let chunk = storage_chunk(
+        id.to_uuid(),
+        Some("alongside/participant".into()),
+        current.save_after(&before),
+        &metas,
+        Some("current-node".into()),
+    );
+    let rows = projection::project(&current);
+    let committed = db
+        .persist(
+            "current-node",
+            &[chunk],
+            Some(Projected {
+                rows: &rows,
+                heads: &head_bytes(&current.get_heads()),
+                from_stored: project_stored,
+            }),
+            &guard,
+        )
+        .await
+        .unwrap();
+    assert!(!committed.reprojected);
+    assert!(reviewed(&db.console_notes(sup.user_id).await.unwrap()));
+    assert!(
+        db.projection_dump()
+            .await
+            .unwrap()
+            .iter()
+            .any(|r| r.contains("clinic"))
+    );
     db.close().await;
 }

@@ -22,9 +22,10 @@ use uuid::Uuid;
 
 use crate::audit::AuditRecord;
 use crate::db::access::WriteGuard;
+use crate::db::documents::Projected;
 use crate::db::{Db, DbError};
 use crate::projection;
-use crate::sync::{load_stored, storage_chunk};
+use crate::sync::{head_bytes, load_stored, project_stored, storage_chunk};
 
 /// The node name under which console writes are announced.
 pub const WRITER: &str = "console";
@@ -127,34 +128,21 @@ pub async fn write_review(
         None,
     );
     let rows = projection::project(&doc);
+    let heads = head_bytes(&doc.get_heads());
     // Compaction is left to the sync driver, which folds the document
-    // after its next persist: reviews are rare next to device writes.
-    db.persist(WRITER, &[chunk], Some(&rows), &guard).await?;
-    reproject_later(db.clone(), document);
+    // after its next persist: reviews are rare next to device writes. A
+    // node that merges this review later projects the stored document
+    // until its own copy has it (see `Db::persist`).
+    db.persist(
+        WRITER,
+        &[chunk],
+        Some(Projected {
+            rows: &rows,
+            heads: &heads,
+            from_stored: project_stored,
+        }),
+        &guard,
+    )
+    .await?;
     Ok(id)
-}
-
-/// How long after a review its document is projected again.
-const REPROJECT_AFTER: std::time::Duration = std::time::Duration::from_secs(3);
-
-/// A device write that a node committed before it merged this review
-/// (announced through the database a moment later) carries a projection
-/// without the review. Projecting the stored document again once the
-/// announcement has surely been merged puts the review back in the rows.
-fn reproject_later(db: Db, document: Uuid) {
-    tokio::spawn(async move {
-        tokio::time::sleep(REPROJECT_AFTER).await;
-        if let Err(e) = reproject(&db, document).await {
-            tracing::warn!(%document, error = %e, "re-projecting after a review failed");
-        }
-    });
-}
-
-/// Rewrites `document`'s projection from what is stored.
-pub async fn reproject(db: &Db, document: Uuid) -> Result<(), WriteError> {
-    let stored = db.load(document).await?.ok_or(WriteError::NotFound)?;
-    let doc = load_stored(&stored).map_err(|e| WriteError::Document(e.to_string()))?;
-    db.write_projection(document, &projection::project(&doc))
-        .await?;
-    Ok(())
 }

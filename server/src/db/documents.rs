@@ -5,6 +5,9 @@
 //! and their change rows, and notifies the other server nodes; compaction
 //! folds a document's chunks into its snapshot without losing history.
 
+use std::collections::HashSet;
+
+use sqlx::{Postgres, Transaction};
 use uuid::Uuid;
 
 use super::{Db, DbError};
@@ -41,6 +44,19 @@ pub struct NewChunk {
     pub changes: Vec<NewChange>,
 }
 
+/// The projection a writer computed, and what to do when it is stale.
+#[derive(Clone, Copy)]
+pub struct Projected<'a> {
+    /// The document's rows as the writer's copy has them after the write.
+    pub rows: &'a Projection,
+    /// The heads of that copy (32-byte hashes).
+    pub heads: &'a [[u8; 32]],
+    /// Projects the stored pieces (snapshot, then chunks) instead, when
+    /// another writer's changes are stored that the copy lacks. The caller
+    /// owns Automerge, as with [`Db::compact`]'s fold.
+    pub from_stored: fn(&[Vec<u8>]) -> Result<Projection, String>,
+}
+
 /// What a persist committed.
 #[derive(Debug, Clone, Copy)]
 pub struct Committed {
@@ -48,6 +64,24 @@ pub struct Committed {
     pub last_chunk: i64,
     /// Chunks the document now has beyond its snapshot.
     pub pending_chunks: i64,
+    /// The writer's projection was stale and the stored document was
+    /// projected instead.
+    pub reprojected: bool,
+}
+
+/// The stored heads after adding `added` (hash, concatenated deps) to a
+/// causally closed set whose heads were `heads`: a new change is a head
+/// until a change depending on it is stored.
+fn advance_heads(heads: Vec<Vec<u8>>, added: &[(Vec<u8>, Vec<u8>)]) -> Vec<Vec<u8>> {
+    let covered: HashSet<&[u8]> = added.iter().flat_map(|(_, deps)| deps.chunks(32)).collect();
+    let mut next: Vec<Vec<u8>> = heads
+        .into_iter()
+        .chain(added.iter().map(|(hash, _)| hash.clone()))
+        .filter(|hash| !covered.contains(hash.as_slice()))
+        .collect();
+    next.sort();
+    next.dedup();
+    next
 }
 
 /// A document as stored: snapshot first (if any), then chunks in order.
@@ -57,11 +91,38 @@ pub struct StoredDocument {
     pub pieces: Vec<Vec<u8>>,
 }
 
+/// A document's snapshot (if any) and chunks, in load order, as `tx` sees
+/// them.
+async fn pieces_in(
+    tx: &mut Transaction<'static, Postgres>,
+    document: Uuid,
+) -> Result<Vec<Vec<u8>>, DbError> {
+    let snapshot: Option<(Option<Vec<u8>>,)> =
+        sqlx::query_as("SELECT snapshot FROM documents WHERE id = $1")
+            .bind(document)
+            .fetch_optional(&mut **tx)
+            .await?;
+    let chunks: Vec<(Vec<u8>,)> =
+        sqlx::query_as("SELECT data FROM document_chunks WHERE document_id = $1 ORDER BY id")
+            .bind(document)
+            .fetch_all(&mut **tx)
+            .await?;
+    Ok(snapshot
+        .and_then(|(s,)| s)
+        .into_iter()
+        .chain(chunks.into_iter().map(|(d,)| d))
+        .collect())
+}
+
 impl Db {
     /// Appends the chunks of one document in one transaction and announces
     /// the commit on [`CHANNEL`] as `node:document:chunk`.
     /// `projection` is the document's projection after these chunks; it
-    /// replaces the document's rows in the same transaction.
+    /// replaces the document's rows in the same transaction. The stored
+    /// heads are advanced under the document's row lock; when they are not
+    /// the heads the projection was computed from (another writer's changes
+    /// are stored that the writer's copy lacks), the stored document is
+    /// projected instead, so the rows always show every stored change.
     ///
     /// `guard` is checked first, in the same transaction: a claim on a new
     /// document and the actor bindings of every change. If it fails,
@@ -70,7 +131,7 @@ impl Db {
         &self,
         node: &str,
         chunks: &[NewChunk],
-        projection: Option<&Projection>,
+        projection: Option<Projected<'_>>,
         guard: &super::access::WriteGuard,
     ) -> Result<Committed, DbError> {
         let Some(first) = chunks.first() else {
@@ -90,6 +151,7 @@ impl Db {
         .execute(&mut *tx)
         .await?;
         let mut last_chunk = 0;
+        let mut added: Vec<(Vec<u8>, Vec<u8>)> = Vec::new();
         for chunk in chunks {
             let (id,): (i64,) = sqlx::query_as(
                 "INSERT INTO document_chunks (document_id, data, peer) VALUES ($1, $2, $3) RETURNING id",
@@ -107,11 +169,12 @@ impl Db {
             let actors: Vec<&[u8]> = chunk.changes.iter().map(|c| c.actor.as_slice()).collect();
             let seqs: Vec<i64> = chunk.changes.iter().map(|c| c.seq).collect();
             let deps: Vec<&[u8]> = chunk.changes.iter().map(|c| c.deps.as_slice()).collect();
-            sqlx::query(
+            let inserted: Vec<(Vec<u8>, Vec<u8>)> = sqlx::query_as(
                 "INSERT INTO changes (document_id, hash, actor, seq, deps, peer)
                  SELECT $1, h, a, s, d, $6
                  FROM UNNEST($2::bytea[], $3::bytea[], $4::int8[], $5::bytea[]) AS t (h, a, s, d)
-                 ON CONFLICT (document_id, hash) DO NOTHING",
+                 ON CONFLICT (document_id, hash) DO NOTHING
+                 RETURNING hash, deps",
             )
             .bind(document)
             .bind(&hashes)
@@ -119,11 +182,35 @@ impl Db {
             .bind(&seqs)
             .bind(&deps)
             .bind(&chunk.peer)
+            .fetch_all(&mut *tx)
+            .await?;
+            added.extend(inserted);
+        }
+        // The row is locked by the upsert above: these are the heads every
+        // earlier writer committed.
+        let (stored_heads,): (Vec<Vec<u8>>,) =
+            sqlx::query_as("SELECT heads FROM documents WHERE id = $1")
+                .bind(document)
+                .fetch_one(&mut *tx)
+                .await?;
+        let heads = advance_heads(stored_heads, &added);
+        sqlx::query("UPDATE documents SET heads = $2 WHERE id = $1")
+            .bind(document)
+            .bind(&heads)
             .execute(&mut *tx)
             .await?;
-        }
+        let mut reprojected = false;
         if let Some(projection) = projection {
-            super::projection::write(&mut tx, document, projection).await?;
+            let mut seen: Vec<&[u8]> = projection.heads.iter().map(<[u8; 32]>::as_slice).collect();
+            seen.sort_unstable();
+            if seen.iter().copied().eq(heads.iter().map(Vec::as_slice)) {
+                super::projection::write(&mut tx, document, projection.rows).await?;
+            } else {
+                let pieces = pieces_in(&mut tx, document).await?;
+                let rows = (projection.from_stored)(&pieces).map_err(DbError::Corrupt)?;
+                super::projection::write(&mut tx, document, &rows).await?;
+                reprojected = true;
+            }
         }
         let (pending_chunks,): (i64,) =
             sqlx::query_as("SELECT count(*) FROM document_chunks WHERE document_id = $1")
@@ -143,30 +230,22 @@ impl Db {
         Ok(Committed {
             last_chunk,
             pending_chunks,
+            reprojected,
         })
     }
 
     /// Loads a document's snapshot and chunks; `None` if it was never stored.
     pub async fn load(&self, document: Uuid) -> Result<Option<StoredDocument>, DbError> {
         let mut tx = self.begin().await?;
-        let row: Option<(Option<Vec<u8>>,)> =
-            sqlx::query_as("SELECT snapshot FROM documents WHERE id = $1")
-                .bind(document)
-                .fetch_optional(&mut *tx)
-                .await?;
-        let Some((snapshot,)) = row else {
+        let exists: Option<(Uuid,)> = sqlx::query_as("SELECT id FROM documents WHERE id = $1")
+            .bind(document)
+            .fetch_optional(&mut *tx)
+            .await?;
+        if exists.is_none() {
             return Ok(None);
-        };
-        let chunks: Vec<(Vec<u8>,)> =
-            sqlx::query_as("SELECT data FROM document_chunks WHERE document_id = $1 ORDER BY id")
-                .bind(document)
-                .fetch_all(&mut *tx)
-                .await?;
+        }
+        let pieces = pieces_in(&mut tx, document).await?;
         tx.commit().await?;
-        let pieces = snapshot
-            .into_iter()
-            .chain(chunks.into_iter().map(|(d,)| d))
-            .collect();
         Ok(Some(StoredDocument { pieces }))
     }
 
@@ -247,6 +326,17 @@ impl Db {
         Ok(rows.into_iter().map(|(id,)| id).collect())
     }
 
+    /// The heads the persists recorded for a document (sorted), or `None`
+    /// if it was never stored.
+    pub async fn recorded_heads(&self, document: Uuid) -> Result<Option<Vec<Vec<u8>>>, DbError> {
+        let row: Option<(Vec<Vec<u8>>,)> =
+            sqlx::query_as("SELECT heads FROM documents WHERE id = $1")
+                .bind(document)
+                .fetch_optional(self.pool())
+                .await?;
+        Ok(row.map(|(h,)| h))
+    }
+
     /// Hashes of every change stored for a document.
     pub async fn change_hashes(&self, document: Uuid) -> Result<Vec<Vec<u8>>, DbError> {
         let rows: Vec<(Vec<u8>,)> =
@@ -255,5 +345,34 @@ impl Db {
                 .fetch_all(self.pool())
                 .await?;
         Ok(rows.into_iter().map(|(h,)| h).collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::advance_heads;
+
+    fn h(n: u8) -> Vec<u8> {
+        vec![n; 32]
+    }
+
+    /// A change and the changes it depends on.
+    fn change(n: u8, deps: &[u8]) -> (Vec<u8>, Vec<u8>) {
+        (h(n), deps.iter().flat_map(|d| h(*d)).collect())
+    }
+
+    #[test]
+    fn heads_follow_chains_branches_and_merges() {
+        let heads = advance_heads(Vec::new(), &[change(1, &[]), change(2, &[1])]);
+        assert_eq!(heads, vec![h(2)]);
+        // Two writers branch from 2.
+        let heads = advance_heads(heads, &[change(3, &[2])]);
+        let heads = advance_heads(heads, &[change(4, &[2])]);
+        assert_eq!(heads, vec![h(3), h(4)]);
+        // A merge covers both.
+        let heads = advance_heads(heads, &[change(5, &[3, 4])]);
+        assert_eq!(heads, vec![h(5)]);
+        // Nothing new: nothing moves.
+        assert_eq!(advance_heads(heads.clone(), &[]), heads);
     }
 }

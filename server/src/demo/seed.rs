@@ -39,9 +39,10 @@ use crate::auth::{Role, password};
 use crate::console::time::{DAY_MS, date};
 use crate::console::write::{self, NewReview, WriteError};
 use crate::db::access::{DocumentAccessRow, WriteGuard};
+use crate::db::documents::Projected;
 use crate::db::{Db, DbError};
 use crate::projection;
-use crate::sync::storage_chunk;
+use crate::sync::{head_bytes, project_stored, storage_chunk};
 
 /// The supervisor's username.
 pub const SUPERVISOR: &str = "dana";
@@ -143,8 +144,14 @@ impl Seeder<'_> {
             Some(format!("demo-{device}")),
         );
         let rows = projection::project(&draft.doc);
+        let heads = head_bytes(&draft.doc.get_heads());
+        let projected = Projected {
+            rows: &rows,
+            heads: &heads,
+            from_stored: project_stored,
+        };
         self.db
-            .persist("demo", &[chunk], Some(&rows), &guard)
+            .persist("demo", &[chunk], Some(projected), &guard)
             .await?;
         draft.stored = draft.doc.get_heads();
         // The next edit is another session on some device: a fresh actor.

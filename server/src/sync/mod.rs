@@ -24,7 +24,9 @@ use tokio::sync::{mpsc, oneshot};
 use uuid::Uuid;
 
 pub use policy::{ConnPeer, ServerPolicy};
-pub use storage::{chunk as storage_chunk, fold as fold_stored, load as load_stored};
+pub use storage::{
+    chunk as storage_chunk, fold as fold_stored, head_bytes, load as load_stored, project_stored,
+};
 
 use crate::access::DocClass;
 use crate::audit::Auditor;

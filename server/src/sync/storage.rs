@@ -1,9 +1,10 @@
 //! Conversions between the hub's storage effects and the database's rows.
 
 use alongside_shared::sync::ChangeMeta;
-use automerge::AutoCommit;
+use automerge::{AutoCommit, ChangeHash};
 
 use crate::db::documents::{NewChange, NewChunk, StoredDocument};
+use crate::projection::{self, Projection};
 
 /// The rows for one persist effect.
 pub fn chunk(
@@ -32,8 +33,12 @@ pub fn chunk(
 
 /// Rebuilds a document from its stored pieces.
 pub fn load(stored: &StoredDocument) -> Result<AutoCommit, automerge::AutomergeError> {
+    rebuild(&stored.pieces)
+}
+
+fn rebuild(pieces: &[Vec<u8>]) -> Result<AutoCommit, automerge::AutomergeError> {
     let mut doc = AutoCommit::new();
-    for piece in &stored.pieces {
+    for piece in pieces {
         doc.load_incremental(piece)?;
     }
     Ok(doc)
@@ -41,9 +46,18 @@ pub fn load(stored: &StoredDocument) -> Result<AutoCommit, automerge::AutomergeE
 
 /// Folds stored pieces into one saved document (for compaction).
 pub fn fold(pieces: &[Vec<u8>]) -> Result<Vec<u8>, String> {
-    let mut doc = AutoCommit::new();
-    for piece in pieces {
-        doc.load_incremental(piece).map_err(|e| e.to_string())?;
-    }
-    Ok(doc.save())
+    Ok(rebuild(pieces).map_err(|e| e.to_string())?.save())
+}
+
+/// Projects a document from its stored pieces: what a persist falls back
+/// to when the writer's copy lacks another writer's changes.
+pub fn project_stored(pieces: &[Vec<u8>]) -> Result<Projection, String> {
+    Ok(projection::project(
+        &rebuild(pieces).map_err(|e| e.to_string())?,
+    ))
+}
+
+/// Heads as the store records them.
+pub fn head_bytes(heads: &[ChangeHash]) -> Vec<[u8; 32]> {
+    heads.iter().map(|h| h.0).collect()
 }

@@ -26,7 +26,7 @@ use crate::access::index_writer::IndexWriter;
 use crate::access::{AccessTable, DocClass};
 use crate::audit::{AuditAction, AuditOutcome, Auditor};
 use crate::db::access::{AccessSnapshot, DocumentAccessRow, WriteGuard};
-use crate::db::documents::{Committed, NewChunk};
+use crate::db::documents::{Committed, NewChunk, Projected};
 use crate::db::notify::Announcement;
 use crate::db::{Db, DbError};
 use crate::metrics::Metrics;
@@ -74,6 +74,8 @@ struct Pending {
     chunk: NewChunk,
     /// The document's projection right after this merge.
     projection: Projection,
+    /// The document's heads right after this merge.
+    heads: Vec<[u8; 32]>,
     /// The connection the changes came from, and who it is.
     from: Option<(ConnId, ConnPeer)>,
 }
@@ -394,8 +396,8 @@ impl Driver {
                     seq,
                     data,
                     changes,
+                    heads,
                     from,
-                    ..
                 } => {
                     let doc = self.hub.document(&document);
                     let kind = doc.and_then(projection::document_kind);
@@ -407,6 +409,7 @@ impl Driver {
                         seq,
                         chunk,
                         projection,
+                        heads: storage::head_bytes(&heads),
                         from,
                     });
                     self.start_persist(document);
@@ -517,6 +520,7 @@ impl Driver {
         let seq = last.seq;
         // The latest projection covers every merge in the batch.
         let projection = last.projection.clone();
+        let heads = last.heads.clone();
         let display_name = match &projection {
             Projection::Participant(rows) => Some(rows.display_name.clone()),
             _ => None,
@@ -564,7 +568,16 @@ impl Driver {
         tokio::spawn(async move {
             let started = Instant::now();
             let result = db
-                .persist(&node, &chunks, Some(&projection), &batch.guard)
+                .persist(
+                    &node,
+                    &chunks,
+                    Some(Projected {
+                        rows: &projection,
+                        heads: &heads,
+                        from_stored: storage::project_stored,
+                    }),
+                    &batch.guard,
+                )
                 .await;
             let _ = input.send(Input::Internal(Internal::Persisted {
                 document,
