@@ -34,19 +34,27 @@ pub(super) fn kind_of(doc: &AutoCommit) -> Option<DocKind> {
 
 /// Decrypts and loads document `id` from its chunks.
 pub(super) fn load(conn: &Connection, cipher: &Cipher, id: &str) -> Result<Held, StorageError> {
+    open(cipher, id, &read_sealed(conn, id)?)
+}
+
+/// The sealed chunks of document `id`, in order.
+pub(super) fn read_sealed(conn: &Connection, id: &str) -> Result<Vec<Vec<u8>>, StorageError> {
     let mut stmt = conn
         .prepare_cached("SELECT sealed FROM chunks WHERE document_id = ?1 ORDER BY seq")
         .map_err(sql_err)?;
-    let mut rows = stmt.query([id]).map_err(sql_err)?;
+    let rows = stmt.query_map([id], |r| r.get(0)).map_err(sql_err)?;
+    rows.collect::<Result<_, _>>().map_err(sql_err)
+}
+
+/// Decrypts the sealed chunks of document `id` and loads the document (no
+/// database needed: opening a store runs this on several threads).
+pub(super) fn open(cipher: &Cipher, id: &str, sealed: &[Vec<u8>]) -> Result<Held, StorageError> {
     let mut bytes = Vec::new();
-    let mut chunks = 0;
-    while let Some(row) = rows.next().map_err(sql_err)? {
-        let sealed: Vec<u8> = row.get(0).map_err(sql_err)?;
+    for chunk in sealed {
         let plain = cipher
-            .open(Purpose::Chunk(id), &sealed)
+            .open(Purpose::Chunk(id), chunk)
             .ok_or_else(|| StorageError::Corrupt(format!("a chunk of {id} does not decrypt")))?;
         bytes.extend_from_slice(&plain);
-        chunks += 1;
     }
     let doc = if bytes.is_empty() {
         AutoCommit::new()
@@ -55,5 +63,9 @@ pub(super) fn load(conn: &Connection, cipher: &Cipher, id: &str) -> Result<Held,
             .map_err(|e| StorageError::Corrupt(format!("document {id} does not load: {e}")))?
     };
     let kind = kind_of(&doc);
-    Ok(Held { doc, chunks, kind })
+    Ok(Held {
+        doc,
+        chunks: sealed.len(),
+        kind,
+    })
 }

@@ -13,6 +13,7 @@
 
 use std::collections::HashMap;
 use std::path::Path;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use alongside_shared::wire::DocumentId;
 use rusqlite::{Connection, OpenFlags, TransactionBehavior};
@@ -122,6 +123,14 @@ fn check_key(conn: &Connection, cipher: &Cipher) -> Result<(), StorageError> {
     }
 }
 
+/// Loading threads at most: each adds the transient memory of one
+/// document being loaded (and an allocator arena) to the peak.
+const MAX_LOAD_THREADS: usize = 4;
+
+/// Reads every document's sealed chunks, then decrypts and loads the
+/// documents on as many threads as the device has cores (up to
+/// [`MAX_LOAD_THREADS`]): loading is Automerge's work, and a phone's cores
+/// are otherwise idle while the app starts.
 fn load_all(
     conn: &Connection,
     cipher: &Cipher,
@@ -131,12 +140,43 @@ fn load_all(
         let rows = stmt.query_map([], |r| r.get(0)).map_err(sql_err)?;
         rows.collect::<Result<_, _>>().map_err(sql_err)?
     };
-    let mut docs = HashMap::with_capacity(ids.len());
+    let mut sealed = Vec::with_capacity(ids.len());
     for text in ids {
         let id: DocumentId = text
             .parse()
             .map_err(|_| StorageError::Corrupt(format!("bad document id {text:?}")))?;
-        docs.insert(id, held::load(conn, cipher, &text)?);
+        let chunks = held::read_sealed(conn, &text)?;
+        sealed.push((id, text, chunks));
+    }
+    let threads = std::thread::available_parallelism()
+        .map_or(1, usize::from)
+        .min(MAX_LOAD_THREADS)
+        .clamp(1, sealed.len().max(1));
+    // Workers take the next document until none is left, so one large
+    // record does not hold up a share of small ones.
+    let next = AtomicUsize::new(0);
+    let take = || {
+        let mut out = Vec::new();
+        while let Some((id, text, chunks)) = sealed.get(next.fetch_add(1, Ordering::Relaxed)) {
+            out.push((*id, held::open(cipher, text, chunks)?));
+        }
+        Ok(out)
+    };
+    let loaded: Vec<Result<Vec<(DocumentId, held::Held)>, StorageError>> =
+        std::thread::scope(|scope| {
+            let workers: Vec<_> = (0..threads).map(|_| scope.spawn(take)).collect();
+            workers
+                .into_iter()
+                .map(|w| {
+                    w.join().unwrap_or_else(|_| {
+                        Err(StorageError::Corrupt("loading a document panicked".into()))
+                    })
+                })
+                .collect()
+        });
+    let mut docs = HashMap::with_capacity(sealed.len());
+    for part in loaded {
+        docs.extend(part?);
     }
     Ok(docs)
 }

@@ -64,6 +64,50 @@ fn documents_survive_reopening() {
 }
 
 #[test]
+fn many_documents_reopen_and_a_tampered_chunk_is_named() {
+    let dir = tempfile::tempdir().expect("dir");
+    let path = dir.path().join("s.db");
+    let key = StoreKey::generate().expect("key");
+    let names: Vec<String> = (0..40).map(|i| format!("Person {i}")).collect();
+    let ids: Vec<DocumentId> = {
+        let mut store = open(&path, &key);
+        names
+            .iter()
+            .map(|n| new_participant(&mut store, n))
+            .collect()
+    };
+    // Loaded on several threads, every document comes back as it was.
+    let store = open(&path, &key);
+    for (id, name) in ids.iter().zip(&names) {
+        assert_eq!(&name_of(&store, id), name);
+    }
+    drop(store);
+    // One flipped bit in one document's chunk: opening fails and says which.
+    let victim = ids[17].to_string();
+    {
+        let conn = rusqlite::Connection::open(&path).expect("sqlite");
+        let mut sealed: Vec<u8> = conn
+            .query_row(
+                "SELECT sealed FROM chunks WHERE document_id = ?1 ORDER BY seq LIMIT 1",
+                [&victim],
+                |r| r.get(0),
+            )
+            .expect("a chunk");
+        let last = sealed.len() - 1;
+        sealed[last] ^= 1;
+        conn.execute(
+            "UPDATE chunks SET sealed = ?1 WHERE document_id = ?2",
+            rusqlite::params![sealed, victim],
+        )
+        .expect("tamper");
+    }
+    match SqliteStore::open(&path, &key, clock()) {
+        Err(StorageError::Corrupt(why)) => assert!(why.contains(&victim), "{why}"),
+        other => panic!("expected a corrupt store, got {other:?}"),
+    }
+}
+
+#[test]
 fn a_wrong_key_fails_and_changes_nothing() {
     let dir = tempfile::tempdir().expect("dir");
     let path = dir.path().join("s.db");
