@@ -1,10 +1,13 @@
 //! Background sync and the trusted certificate through the FFI object,
 //! without a server: a listener hears each failure with its backoff and
-//! the stop, a listener that panics still hears the rest, and junk
-//! offered as a certificate is refused at the boundary.
+//! the stop, a listener that panics still hears the rest, a sync never
+//! runs twice at once (`Busy` either way round), and junk offered as a
+//! certificate is refused at the boundary.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+use std::io::Read;
+use std::net::{TcpListener, TcpStream};
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -41,6 +44,7 @@ impl SyncListener for Heard {
     fn on_failed(&self, error: BridgeError, failures: u32, retry_in_secs: f64) {
         let kind = match error {
             BridgeError::Connection { .. } => "connection",
+            BridgeError::Busy => "busy",
             _ => "other",
         };
         self.send(format!("failed {kind} {failures} {}", retry_in_secs <= 1.0));
@@ -119,6 +123,101 @@ fn a_listener_that_panics_still_hears_the_stop() {
     let last = std::iter::from_fn(|| rx2.recv_timeout(Duration::from_secs(1)).ok()).last();
     assert_eq!(last.as_deref(), Some("stopped Requested"));
     assert!(!device.sync_soon().unwrap());
+}
+
+/// A server that accepts connections and never answers: a sync against
+/// it stays in progress until [`Silent::hang_up`], after which every
+/// connection is closed at once. Says on `accepted` each time a
+/// connection is held.
+struct Silent {
+    url: String,
+    held: Arc<Mutex<Option<Vec<TcpStream>>>>,
+    accepted: mpsc::Receiver<()>,
+}
+
+impl Silent {
+    fn start() -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let held = Arc::new(Mutex::new(Some(Vec::new())));
+        let (tx, accepted) = mpsc::channel();
+        let keep = held.clone();
+        std::thread::spawn(move || {
+            for stream in listener.incoming().flatten() {
+                match keep.lock().unwrap().as_mut() {
+                    Some(held) => held.push(stream),
+                    None => hang_up(stream),
+                }
+                let _ = tx.send(());
+            }
+        });
+        Self {
+            url,
+            held,
+            accepted,
+        }
+    }
+
+    fn wait_for_a_connection(&self) {
+        self.accepted
+            .recv_timeout(Duration::from_secs(20))
+            .expect("a sync connected");
+    }
+
+    /// Closes every connection, now and from now on.
+    fn hang_up(&self) {
+        for stream in self.held.lock().unwrap().take().into_iter().flatten() {
+            hang_up(stream);
+        }
+    }
+}
+
+fn hang_up(stream: TcpStream) {
+    let _ = stream.shutdown(std::net::Shutdown::Both);
+    let _ = (&stream).read(&mut [0u8; 1]);
+}
+
+#[test]
+fn a_sync_never_runs_twice_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let device = Arc::new(AlongsideDevice::open(path(&dir), vec![6u8; 32]).unwrap());
+    let server = Silent::start();
+    enrol_offline(&device, &server.url);
+    device.create_participant("Ana".into()).unwrap();
+
+    // Background sync is waiting on the server: the app's sync_now is Busy.
+    let (heard, rx) = Heard::new(false);
+    device.start_background_sync(60, heard).unwrap();
+    server.wait_for_a_connection();
+    assert!(matches!(device.sync_now(), Err(BridgeError::Busy)));
+    device.stop_background_sync().unwrap();
+    assert_eq!(
+        rx.try_iter().last().as_deref(),
+        Some("stopped Requested"),
+        "stopping abandons the sync in progress"
+    );
+
+    // The app's sync_now is waiting: a background attempt is told Busy and
+    // retried soon.
+    let app = {
+        let device = device.clone();
+        std::thread::spawn(move || device.sync_now())
+    };
+    server.wait_for_a_connection();
+    let (heard, rx) = Heard::new(false);
+    device.start_background_sync(60, heard).unwrap();
+    assert_eq!(next(&rx), "failed busy 1 true");
+    server.hang_up();
+    assert!(matches!(
+        app.join().unwrap(),
+        Err(BridgeError::Connection { .. })
+    ));
+    device.stop_background_sync().unwrap();
+    assert_eq!(
+        device.status().unwrap().pending_documents,
+        1,
+        "nothing lost"
+    );
 }
 
 #[test]
