@@ -9,6 +9,7 @@ use std::sync::Arc;
 use axum::serve::ListenerExt;
 use tracing::info;
 
+use crate::access::cover_expiry;
 use crate::audit::{Auditor, AuditorSettings};
 use crate::console::ConsoleSettings;
 use crate::db::{Db, DbError};
@@ -45,6 +46,12 @@ pub async fn run(
     let metrics = Arc::new(Metrics::default());
     let max_message_bytes = settings.limits.max_frame_bytes.saturating_add(1024 * 1024);
     let (audit, audit_writer) = Auditor::start(db.clone(), AuditorSettings::default());
+    let (stop_covers, stopping) = tokio::sync::watch::channel(false);
+    let covers = tokio::spawn(cover_expiry::run(
+        db.clone(),
+        settings.cover_check,
+        stopping,
+    ));
     let sync = SyncService::start(db.clone(), settings, metrics.clone(), audit.clone());
     let state = AppState {
         api,
@@ -70,6 +77,8 @@ pub async fn run(
                 .await?;
         }
     }
+    let _ = stop_covers.send(true);
+    let _ = covers.await;
     sync.shutdown().await;
     audit_writer.finish().await;
     db.close().await;

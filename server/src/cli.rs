@@ -177,6 +177,7 @@ async fn serve(args: ServeArgs, demo: bool) -> anyhow::Result<()> {
         limits,
         cache_budget_bytes: args.cache_budget_bytes,
         compact_after_chunks: args.compact_after_chunks,
+        cover_check: std::time::Duration::from_secs(args.cover_check_secs),
         ..SyncSettings::default()
     };
     let api = api_state(&args.login);

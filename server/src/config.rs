@@ -170,6 +170,11 @@ pub struct ServeArgs {
     /// Evict a cached document idle for this many seconds.
     #[arg(long, env = "ALONGSIDE_IDLE_EVICT_SECS", default_value_t = 60)]
     pub idle_evict_secs: u64,
+    /// Check for covers past their end (`admin cover --until`) this often,
+    /// in seconds.
+    #[arg(long, env = "ALONGSIDE_COVER_CHECK_SECS", default_value_t = 60,
+          value_parser = clap::value_parser!(u64).range(1..=86_400))]
+    pub cover_check_secs: u64,
     /// Fold a document's chunks into its snapshot after this many.
     #[arg(long, env = "ALONGSIDE_COMPACT_AFTER_CHUNKS", default_value_t = 64)]
     pub compact_after_chunks: i64,

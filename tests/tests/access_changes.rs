@@ -1,7 +1,8 @@
 //! Access that changes or is abused: reassignment moves a participant to
 //! another peer and tells the old peer's devices to purge it; a covering
 //! colleague writes a record (and logs it) besides its assigned peer until
-//! the cover ends; a device
+//! the cover ends, by hand or at the end of the day it was granted through;
+//! a device
 //! writing under another device's actor is refused, both when the server
 //! has the binding in memory and when only the database knows it.
 
@@ -280,6 +281,96 @@ async fn a_covering_colleague_writes_beside_the_owner_until_the_cover_ends() {
         &["cover", "--participant", &key, "--by", "bob", "--end"],
     );
     assert!(String::from_utf8_lossy(&out.stdout).contains("did not cover"));
+    db.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_cover_granted_through_a_day_ends_by_itself() {
+    let database = test_database();
+    let server = TestServer::start(SERVER, &database.url, &["--cover-check-secs", "1"]);
+    let url = server.sync_url();
+    let db = Db::connect_lazy(&database.url, 2).unwrap();
+    let alice = Account::peer(&database.url, "alice", "team-a").await;
+    let bob = Account::peer(&database.url, "bob", "team-b").await;
+    let id = DocumentId::from_uuid(Uuid::new_v4());
+    let key = id.to_string();
+    let mut phone = RawClient::joined(&url, &alice.token, "alice-phone").await;
+    let mut doc = participant("Pat", None);
+    assert_eq!(push(&mut phone, id, &mut doc).await.name(), "synced");
+
+    // A day that is over, or not a day, is refused.
+    for (until, why) in [("2020-01-01", "that day is over"), ("friday", "YYYY-MM-DD")] {
+        let out = admin(
+            &database.url,
+            &[
+                "cover",
+                "--participant",
+                &key,
+                "--by",
+                "bob",
+                "--until",
+                until,
+            ],
+        );
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            !out.status.success() && stderr.contains(why),
+            "{until}: {stderr}"
+        );
+    }
+    assert!(db.covering(id.to_uuid()).await.unwrap().is_empty());
+
+    // Granted through tomorrow: bob works on the record.
+    let tomorrow = alongside_server::console::time::date(
+        alongside_server::console::time::now_ms() + 86_400_000,
+    );
+    let out = admin(
+        &database.url,
+        &[
+            "cover",
+            "--participant",
+            &key,
+            "--by",
+            "bob",
+            "--until",
+            &tomorrow,
+        ],
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success() && stdout.contains(&format!("through {tomorrow}")),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let granted = stored::audited(&db, None, id, "cover_granted").await;
+    assert!(
+        granted.detail.contains(&format!("through {tomorrow}")),
+        "{}",
+        granted.detail
+    );
+    let mut bobs = RawClient::joined(&url, &bob.token, "bob-phone").await;
+    assert_eq!(find(&mut bobs, id).await.name(), "synced");
+
+    // The day passes (its end set in the past, as time would): within a
+    // check, bob's phone is told, his index purges the record, and the end
+    // is audited.
+    let past = alongside_server::console::time::now_ms() - 1_000;
+    db.grant_cover(id.to_uuid(), bob.user_id, Some(past))
+        .await
+        .unwrap();
+    told_unavailable(&mut bobs, id).await;
+    stored::until_index(&db, bob.user_id, "purges the record", |d| {
+        let index = read_caseload_index(d).unwrap();
+        index.purge.contains_key(&key) && !index.participants.contains_key(&key)
+    })
+    .await;
+    let ended = stored::audited(&db, None, id, "cover_ended").await;
+    assert!(ended.detail.contains("reached its end"), "{}", ended.detail);
+    assert!(db.covering(id.to_uuid()).await.unwrap().is_empty());
+    let mut bobs = RawClient::joined(&url, &bob.token, "bob-tablet").await;
+    assert_eq!(find(&mut bobs, id).await.name(), "unavailable");
+    let mut tablet = RawClient::joined(&url, &alice.token, "alice-tablet").await;
+    assert_eq!(find(&mut tablet, id).await.name(), "synced");
     db.close().await;
 }
 

@@ -22,6 +22,7 @@ use automerge::{ActorId, AutoCommit};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
+use crate::audit::AuditRecord;
 use crate::db::access::{DocumentAccessRow, WriteGuard};
 use crate::db::{Db, DbError};
 use crate::sync::load_stored;
@@ -240,8 +241,9 @@ pub async fn cover(
     participant: Uuid,
     peer: Uuid,
     display_name: &str,
+    ends_at: Option<i64>,
 ) -> Result<Vec<Uuid>, CaseloadError> {
-    db.grant_cover(participant, peer).await?;
+    db.grant_cover(participant, peer, ends_at).await?;
     let accompaniments = db.accompaniments_of(participant).await?;
     let mut listed = vec![IndexEdit::Participant {
         document: participant,
@@ -262,6 +264,28 @@ pub async fn end_cover(db: &Db, participant: Uuid, peer: Uuid) -> Result<bool, C
     if !db.end_cover(participant, peer).await? {
         return Ok(false);
     }
+    purge_covered(db, participant, peer).await?;
+    Ok(true)
+}
+
+/// Ends `peer`'s cover of `participant` if its end time has passed, as
+/// [`end_cover`] does, with `audit` recorded in the same transaction.
+/// Returns whether it ended (not when it was extended or ended meanwhile).
+pub async fn end_expired_cover(
+    db: &Db,
+    participant: Uuid,
+    peer: Uuid,
+    audit: &AuditRecord,
+) -> Result<bool, CaseloadError> {
+    if !db.end_expired_cover(participant, peer, audit).await? {
+        return Ok(false);
+    }
+    purge_covered(db, participant, peer).await?;
+    Ok(true)
+}
+
+/// Tells `peer`'s devices to purge `participant` and its logs.
+async fn purge_covered(db: &Db, participant: Uuid, peer: Uuid) -> Result<(), CaseloadError> {
     let purged: Vec<IndexEdit> = std::iter::once(participant)
         .chain(db.accompaniments_of(participant).await?)
         .map(|document| IndexEdit::Purge {
@@ -269,8 +293,7 @@ pub async fn end_cover(db: &Db, participant: Uuid, peer: Uuid) -> Result<bool, C
             reason: "cover ended".into(),
         })
         .collect();
-    update(db, peer, &purged).await?;
-    Ok(true)
+    update(db, peer, &purged).await
 }
 
 #[cfg(test)]

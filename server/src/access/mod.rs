@@ -9,7 +9,8 @@
 //!   them;
 //! - [`caseload`]: the per-user caseload index documents the server keeps,
 //!   and assignment of participants to peers; [`index_writer`] applies the
-//!   sync driver's index edits, coalesced per user.
+//!   sync driver's index edits, coalesced per user; [`cover_expiry`] ends
+//!   covers granted until a day.
 //!
 //! The rules are pure functions over these structures, so they are tested
 //! without a database; the sync driver feeds them and enforces them through
@@ -17,6 +18,7 @@
 
 pub mod actors;
 pub mod caseload;
+pub mod cover_expiry;
 pub mod index_writer;
 pub mod rules;
 pub mod table;

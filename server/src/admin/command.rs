@@ -67,6 +67,10 @@ pub enum AdminCommand {
         /// The covering peer's username.
         #[arg(long)]
         by: String,
+        /// The cover's last day (YYYY-MM-DD, UTC): it ends by itself
+        /// after it. Without: until `--end`.
+        #[arg(long, conflicts_with = "end")]
+        until: Option<String>,
         /// End the cover instead of granting it.
         #[arg(long)]
         end: bool,
@@ -253,6 +257,7 @@ fn audit_entry(command: &AdminCommand) -> Option<AuditRecord> {
         AdminCommand::Cover {
             participant,
             by,
+            until,
             end,
         } => (
             if *end {
@@ -260,7 +265,11 @@ fn audit_entry(command: &AdminCommand) -> Option<AuditRecord> {
             } else {
                 AuditAction::CoverGranted
             },
-            format!("{} by {by}", if *end { "end cover" } else { "cover" }),
+            match (end, until) {
+                (true, _) => format!("end cover by {by}"),
+                (false, Some(day)) => format!("cover by {by} through {day}"),
+                (false, None) => format!("cover by {by}"),
+            },
             super::assign::parse_document(participant).ok(),
         ),
     };
@@ -309,12 +318,20 @@ async fn execute(db: &Db, command: AdminCommand) -> Result<(), AdminError> {
         AdminCommand::Cover {
             participant,
             by,
+            until,
             end,
         } => {
             let id = super::assign::parse_document(&participant)?;
-            match super::cover::cover(db, id, &by, end).await? {
-                super::cover::CoverChange::Granted { accompaniments } => println!(
-                    "{by} covers {participant} (with {accompaniments} accompaniment log(s)) besides its assigned peer"
+            match super::cover::cover(db, id, &by, until.as_deref(), end).await? {
+                super::cover::CoverChange::Granted {
+                    accompaniments,
+                    through,
+                } => println!(
+                    "{by} covers {participant} (with {accompaniments} accompaniment log(s)) besides its assigned peer, {}",
+                    match through {
+                        Some(day) => format!("through {day} (UTC)"),
+                        None => "until ended with --end".to_owned(),
+                    }
                 ),
                 super::cover::CoverChange::Ended => {
                     println!("{by} no longer covers {participant}; their devices purge it")

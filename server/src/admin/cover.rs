@@ -1,7 +1,8 @@
 //! Covering a colleague's participant (`admin cover`): while the assigned
 //! peer is away, another peer may write the record and its accompaniment
 //! logs too. Both peers' devices hold it and their offline edits merge;
-//! the assigned peer keeps it throughout. `--end` ends the cover: the
+//! the assigned peer keeps it throughout. `--until DATE` lets the cover end
+//! by itself after that day (UTC); `--end` ends it now. Either way the
 //! colleague's devices lose access at once and are told to purge it.
 
 use uuid::Uuid;
@@ -9,6 +10,7 @@ use uuid::Uuid;
 use super::AdminError;
 use crate::access::caseload;
 use crate::auth::Role;
+use crate::console::time::{DAY_MS, date, now_ms, parse_date};
 use crate::db::Db;
 
 /// What `admin cover` did.
@@ -18,6 +20,9 @@ pub enum CoverChange {
     Granted {
         /// Logs listed with the record.
         accompaniments: usize,
+        /// The last day of the cover (`YYYY-MM-DD`, UTC), if it ends by
+        /// itself.
+        through: Option<String>,
     },
     /// The cover ended.
     Ended,
@@ -25,12 +30,28 @@ pub enum CoverChange {
     NoCover,
 }
 
-/// Lets peer `username` write `participant` besides its assigned peer, or
-/// (when `end`) ends that.
+/// The end of a cover through `day` (`YYYY-MM-DD`): the start of the next
+/// day, UTC, in ms. Refused unless that is still to come.
+fn end_after(day: &str, now_ms: i64) -> Result<i64, AdminError> {
+    let invalid = |reason: &str| AdminError::Invalid {
+        field: "until",
+        reason: reason.to_owned(),
+    };
+    let start = parse_date(day).ok_or_else(|| invalid("expected a date, YYYY-MM-DD"))?;
+    let end = start + DAY_MS;
+    if end <= now_ms {
+        return Err(invalid("that day is over"));
+    }
+    Ok(end)
+}
+
+/// Lets peer `username` write `participant` besides its assigned peer
+/// (through the day `until`, when given), or (when `end`) ends that.
 pub async fn cover(
     db: &Db,
     participant: Uuid,
     username: &str,
+    until: Option<&str>,
     end: bool,
 ) -> Result<CoverChange, AdminError> {
     let (user, role) = db
@@ -50,9 +71,25 @@ pub async fn cover(
             reason: format!("{username} is a {role}; only peers cover participants"),
         });
     }
+    let ends_at = until.map(|day| end_after(day, now_ms())).transpose()?;
     let name = db.participant_name(participant).await?.unwrap_or_default();
-    let logs = caseload::cover(db, participant, user, &name).await?;
+    let logs = caseload::cover(db, participant, user, &name, ends_at).await?;
     Ok(CoverChange::Granted {
         accompaniments: logs.len(),
+        through: ends_at.map(|end| date(end - DAY_MS)),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_cover_runs_through_the_day_given() {
+        let now = parse_date("2026-11-22").unwrap_or_default() + 10 * 3_600_000;
+        assert_eq!(end_after("2026-11-22", now).ok(), parse_date("2026-11-23"));
+        assert!(end_after("2026-11-21", now).is_err(), "over");
+        assert!(end_after("2026-11-31", now).is_err(), "no such day");
+        assert!(end_after("next friday", now).is_err());
+    }
 }

@@ -153,10 +153,11 @@ impl Db {
         } else {
             Vec::new()
         };
-        let coverage: Vec<(Uuid, Uuid)> =
-            sqlx::query_as("SELECT participant, peer_id FROM coverage")
-                .fetch_all(self.pool())
-                .await?;
+        let coverage: Vec<(Uuid, Uuid)> = sqlx::query_as(
+            "SELECT participant, peer_id FROM coverage WHERE ends_at IS NULL OR ends_at > now()",
+        )
+        .fetch_all(self.pool())
+        .await?;
         let dead: Vec<(Uuid,)> = sqlx::query_as(
             "SELECT id FROM devices WHERE revoked_at IS NOT NULL OR expires_at <= now()",
         )

@@ -56,6 +56,9 @@ pub struct SyncSettings {
     pub compact_after_chunks: i64,
     /// Frames queued for a slow connection before it is closed.
     pub outbound_queue: usize,
+    /// How often covers' end times are checked (see
+    /// [`crate::access::cover_expiry`]).
+    pub cover_check: std::time::Duration,
 }
 
 impl Default for SyncSettings {
@@ -66,6 +69,7 @@ impl Default for SyncSettings {
             cache_budget_bytes: 256 * 1024 * 1024,
             compact_after_chunks: 64,
             outbound_queue: 1024,
+            cover_check: std::time::Duration::from_secs(60),
         }
     }
 }
