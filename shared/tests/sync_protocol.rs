@@ -630,6 +630,76 @@ fn a_change_held_back_for_its_dependency_is_persisted_when_it_joins() {
 }
 
 #[test]
+fn a_held_back_change_does_not_join_through_another_nodes_commit() {
+    let mut hub = server(TestPolicy::default());
+    let conn = ready(&mut hub, 1, "a");
+    let id = DocumentId::from_bytes([10; 16]);
+    let mut doc = participant();
+    let mut state = automerge::sync::State::new();
+    let changes = changes_for_new_document(&mut hub, conn, id, &mut doc, &mut state);
+    let effects = hub.handle(Event::Frame {
+        conn,
+        bytes: sync_frame("a", id, changes, false),
+    });
+    let mut stored = AutoCommit::new();
+    for (data, seq) in persists(&effects) {
+        stored.load_incremental(&data).unwrap();
+        hub.handle(Event::Persisted { document: id, seq });
+    }
+    doc.put(ROOT, "first", "one").unwrap();
+    let first = doc.get_last_local_change().unwrap().raw_bytes().to_vec();
+    doc.put(ROOT, "second", "two").unwrap();
+    let second = doc.get_last_local_change().unwrap().raw_bytes().to_vec();
+    let heads = doc.get_heads();
+    hub.handle(Event::Frame {
+        conn,
+        bytes: sync_frame(
+            "a",
+            id,
+            message_carrying(heads.clone(), vec![second.clone()]),
+            false,
+        ),
+    });
+
+    // Another node stored the dependency (as if the peer had reached it
+    // first): merging it must not make the held-back change part of the
+    // document, unchecked and unstored.
+    let effects = hub.handle(Event::StoredChanges {
+        document: id,
+        bytes: first.clone(),
+    });
+    assert!(!persisted_anything(&effects));
+    let mut merged = hub.document(&id).unwrap().clone();
+    assert!(merged.get_change_meta_by_hash(&heads[0]).is_none());
+    assert_eq!(
+        merged
+            .get(ROOT, "first")
+            .unwrap()
+            .map(|(v, _)| v.to_string()),
+        Some("\"one\"".to_owned())
+    );
+
+    // Sent again, it joins the normal way: checked and persisted.
+    let effects = hub.handle(Event::Frame {
+        conn,
+        bytes: sync_frame(
+            "a",
+            id,
+            message_carrying(heads.clone(), vec![second]),
+            false,
+        ),
+    });
+    let written = persists(&effects);
+    assert_eq!(written.len(), 1);
+    stored.load_incremental(&first).unwrap();
+    stored.load_incremental(&written[0].0).unwrap();
+    assert!(
+        stored.get_change_meta_by_hash(&heads[0]).is_some(),
+        "the change was stored"
+    );
+}
+
+#[test]
 fn a_failed_persist_closes_the_writer_and_forgets_the_document() {
     let mut hub = server(TestPolicy::default());
     let conn = ready(&mut hub, 1, "a");

@@ -1090,6 +1090,21 @@ impl<P: Policy> Hub<P> {
         let Some(DocEntry::Resident(resident)) = self.docs.get_mut(&id) else {
             return;
         };
+        // A change a peer sent before its dependency must not join the
+        // document through storage: it would skip the write policy and
+        // never be persisted. What automerge holds back is dropped first;
+        // the peer never saw it acknowledged and sends it again on its
+        // next sync, when the dependency is here.
+        if !resident.waiting.is_empty() {
+            resident.waiting.clear();
+            let heads = resident.doc.get_heads();
+            if !roll_back(&mut resident.doc, &heads) {
+                // Cannot happen (its own heads are in the document); if it
+                // did, forgetting the document is the safe way back.
+                self.persist_failed(id);
+                return;
+            }
+        }
         // Stored changes come from our own storage: already durable, so they
         // do not move the persistence watermark. A chunk that does not parse
         // is skipped (it was validated when first stored).
