@@ -529,6 +529,46 @@ fn no_reply_advertises_heads_before_they_are_persisted() {
     );
 }
 
+/// A peer that already holds everything the server holds (it sent the
+/// changes itself) may say so while the server is still persisting them;
+/// it must still hear the server's heads once they are stored, or it never
+/// learns its changes are safe.
+#[test]
+fn a_peer_that_already_has_our_heads_still_hears_they_are_stored() {
+    let mut hub = server(TestPolicy::default());
+    let conn = ready(&mut hub, 1, "a");
+    let id = DocumentId::from_bytes([6; 16]);
+    let mut doc = participant();
+    let mut state = automerge::sync::State::new();
+    let changes = changes_for_new_document(&mut hub, conn, id, &mut doc, &mut state);
+    let effects = hub.handle(Event::Frame {
+        conn,
+        bytes: sync_frame("a", id, changes, false),
+    });
+    let [(_, seq)] = persists(&effects)[..] else {
+        panic!("one persist expected")
+    };
+    let effects = hub.handle(Event::Frame {
+        conn,
+        bytes: sync_frame(
+            "a",
+            id,
+            message_carrying(doc.get_heads(), Vec::new()),
+            false,
+        ),
+    });
+    assert!(
+        sent(&effects, conn).is_empty(),
+        "nothing stored yet to tell"
+    );
+    let effects = hub.handle(Event::Persisted { document: id, seq });
+    let Message::Sync(ack) = only(sent(&effects, conn)) else {
+        panic!("unexpected message")
+    };
+    let ack = automerge::sync::Message::decode(&ack.data).unwrap();
+    assert_eq!(ack.heads, doc.get_heads());
+}
+
 /// Every `Persist` in `effects`: its data and seq.
 fn persists(effects: &[Effect]) -> Vec<(Vec<u8>, u64)> {
     effects

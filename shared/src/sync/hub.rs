@@ -718,16 +718,19 @@ impl<P: Policy> Hub<P> {
             return;
         };
         // automerge records "we already sent these heads" when a message
-        // without changes names our heads; the changes were stripped above
-        // only because they were applied strictly, so undo that record to keep
-        // the acknowledgement the peer is owed.
+        // without changes names our heads, and then stays silent. That
+        // silence is wrong while any of those heads is not yet stored: the
+        // peer is owed an acknowledgement once it is. That is so when the
+        // changes were stripped above (applied strictly), and when a peer
+        // that sent them names our heads before the persist has finished.
+        let owed = !chunks.is_empty() || !resident.durable();
         let last_sent = session.state.last_sent_heads.clone();
         let received = resident
             .doc
             .sync()
             .receive_sync_message(&mut session.state, message)
             .map_err(|e| e.to_string());
-        if !chunks.is_empty() {
+        if owed {
             session.state.last_sent_heads = last_sent;
         }
         if let Err(e) = received {
