@@ -33,6 +33,9 @@ pub struct Metrics {
     pub cached_bytes: AtomicI64,
     /// Compactions done.
     pub compactions: AtomicU64,
+    /// Commits whose copy lacked another writer's changes, so the stored
+    /// document was projected instead.
+    pub stale_projections: AtomicU64,
 }
 
 impl Metrics {
@@ -44,7 +47,7 @@ impl Metrics {
     /// Renders every metric.
     pub fn render(&self) -> String {
         let mut out = String::new();
-        let counters: [(&str, &str, &AtomicU64); 10] = [
+        let counters: [(&str, &str, &AtomicU64); 11] = [
             (
                 "alongside_frames_received_total",
                 "Frames received",
@@ -94,6 +97,11 @@ impl Metrics {
                 "alongside_compactions_total",
                 "Document compactions",
                 &self.compactions,
+            ),
+            (
+                "alongside_stale_projections_total",
+                "Commits projected from the stored document (another writer's changes were not merged yet)",
+                &self.stale_projections,
             ),
         ];
         for (name, help, value) in counters {

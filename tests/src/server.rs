@@ -192,12 +192,23 @@ impl TestServer {
     }
 }
 
+/// Servers under test log nothing, unless `ALONGSIDE_TEST_SERVER_LOG` holds
+/// a `RUST_LOG` filter (for chasing a failure): then their log (on stdout)
+/// goes to the test's.
+fn server_log() -> (String, Stdio) {
+    match std::env::var("ALONGSIDE_TEST_SERVER_LOG") {
+        Ok(filter) => (filter, Stdio::inherit()),
+        Err(_) => ("warn".to_owned(), Stdio::null()),
+    }
+}
+
 fn spawn(binary: &str, args: &[String]) -> Child {
+    let (filter, log) = server_log();
     Command::new(binary)
         .args(args)
-        .env("RUST_LOG", "warn")
+        .env("RUST_LOG", filter)
         .stdin(Stdio::null())
-        .stdout(Stdio::null())
+        .stdout(log)
         .stderr(Stdio::inherit())
         .spawn()
         .expect("start the server binary")

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use alongside_shared::sync::{ConnId, Effect, Event, Hub, HubConfig, LoadResult};
 use alongside_shared::wire::{DocumentId, PeerId, PeerMetadata};
 use tokio::sync::{mpsc, oneshot};
-use tracing::{debug, info, warn};
+use tracing::{debug, info, trace, warn};
 use uuid::Uuid;
 
 mod access;
@@ -267,6 +267,7 @@ impl Driver {
                 self.handle(Event::Connected { conn, peer });
             }
             Input::Frame { conn, bytes } => {
+                trace!(conn = conn.0, len = bytes.len(), "frame in");
                 Metrics::inc(&self.metrics.frames_in);
                 self.metrics
                     .bytes_in
@@ -333,7 +334,17 @@ impl Driver {
                 );
                 match result {
                     Ok(committed) => {
+                        debug!(
+                            %document,
+                            seq,
+                            took_ms = took.as_millis() as u64,
+                            reprojected = committed.reprojected,
+                            "committed"
+                        );
                         Metrics::inc(&self.metrics.persists);
+                        if committed.reprojected {
+                            Metrics::inc(&self.metrics.stale_projections);
+                        }
                         self.committed(document, batch);
                         *self.sizes.entry(document).or_default() += bytes;
                         if committed.pending_chunks >= self.settings.compact_after_chunks {
@@ -365,6 +376,7 @@ impl Driver {
             Internal::Accounts(snapshot) => self.accounts(snapshot),
             Internal::Release { conn } => self.release(conn),
             Internal::Stored { document, bytes } => {
+                debug!(%document, len = bytes.len(), "merging another node's commit");
                 self.handle(Event::StoredChanges { document, bytes });
             }
             Internal::Tick => {
@@ -473,6 +485,7 @@ impl Driver {
             return;
         };
         if let Outbound::Frame(frame) = &message {
+            trace!(conn = conn.0, len = frame.len(), "frame out");
             Metrics::inc(&self.metrics.frames_out);
             self.metrics
                 .bytes_out
