@@ -1,5 +1,6 @@
-//! Several server nodes on one database, and Postgres going away under a
-//! running server.
+//! Several server nodes on one database (seeing each other's edits live;
+//! committing to one record at once without losing rows of the
+//! projection), and Postgres going away under a running server.
 
 #![allow(clippy::unwrap_used)]
 
@@ -7,11 +8,20 @@ use std::path::PathBuf;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
+use alongside_server::db::Db;
 use alongside_server::pg::PrivateCluster;
+use alongside_shared::doc::edit::participant::add_note;
+use alongside_shared::doc::read::read_participant;
+use alongside_shared::wire::DocumentId;
 use alongside_tests::accounts::Account;
+use alongside_tests::client::RawClient;
+use alongside_tests::console::{note, record};
 use alongside_tests::interop;
 use alongside_tests::pg::test_database;
 use alongside_tests::server::{TestServer, http_get};
+use alongside_tests::stored;
+use alongside_tests::syncer::{Outcome, push};
+use uuid::Uuid;
 
 const SERVER: &str = env!("CARGO_BIN_EXE_alongside-server-under-test");
 
@@ -54,6 +64,79 @@ async fn two_nodes_on_one_database_see_each_others_edits_live() {
         watched.status.success(),
         "node B's device did not see node A's edit"
     );
+}
+
+/// Rounds in which a device on each node adds a note to one record at once.
+const ROUNDS: i64 = 12;
+
+#[tokio::test(flavor = "multi_thread")]
+async fn two_nodes_writing_one_record_at_once_keep_its_projection_whole() {
+    let database = test_database();
+    let a = TestServer::start(SERVER, &database.url, &[]);
+    let b = TestServer::start(SERVER, &database.url, &[]);
+    let alice = Account::peer(&database.url, "alice", "team-a").await;
+    let db = Db::connect_lazy(&database.url, 2).unwrap();
+    let id = DocumentId::from_uuid(Uuid::new_v4());
+    let (mut on_phone, _) = record("Rosa Díaz", &alice, &["First visit"]);
+    let mut phone = RawClient::joined(&a.sync_url(), &alice.token, "alice-phone").await;
+    assert_eq!(push(&mut phone, id, &mut on_phone).await.name(), "synced");
+    let mut on_tablet = on_phone.fork();
+
+    // Each round, the phone syncs through node A and the tablet through
+    // node B at once, each with a new note: the node that commits second
+    // may hold a copy without the other's note (it has not heard of that
+    // commit yet). Once both are acknowledged, the rows hold every note so
+    // far.
+    for round in 0..ROUNDS {
+        for (doc, device) in [(&mut on_phone, "phone"), (&mut on_tablet, "tablet")] {
+            let text = format!("{device} note {round}");
+            add_note(doc, Uuid::new_v4(), &note(&alice, &text, round)).unwrap();
+            doc.commit();
+        }
+        // A new connection per sync, as the devices make.
+        let mut phone = RawClient::joined(&a.sync_url(), &alice.token, "alice-phone").await;
+        let mut tablet = RawClient::joined(&b.sync_url(), &alice.token, "alice-tablet").await;
+        let (p, t) = tokio::join!(
+            push(&mut phone, id, &mut on_phone),
+            push(&mut tablet, id, &mut on_tablet)
+        );
+        assert!(
+            matches!((&p, &t), (Outcome::Synced(_), Outcome::Synced(_))),
+            "round {round}: phone {}, tablet {}",
+            described(&p),
+            described(&t)
+        );
+        let rows = db.projection_dump().await.unwrap();
+        let notes = rows.iter().filter(|r| r.starts_with("notes ")).count();
+        assert_eq!(
+            notes,
+            1 + 2 * (round as usize + 1),
+            "round {round}: {rows:#?}"
+        );
+        for device in ["phone", "tablet"] {
+            let text = format!("{device} note {round}");
+            assert!(
+                rows.iter().any(|r| r.contains(&text)),
+                "round {round}: {text} missing"
+            );
+        }
+    }
+
+    // The rows are what a projection rebuilt from the stored document has.
+    let stored = stored::document(&db, id).await;
+    assert_eq!(
+        read_participant(&stored).unwrap().notes.len(),
+        1 + 2 * ROUNDS as usize
+    );
+    let live = db.projection_dump().await.unwrap();
+    alongside_server::projection::rebuild(&db).await.unwrap();
+    assert_eq!(db.projection_dump().await.unwrap(), live);
+    let stale: Vec<i64> = [&a, &b]
+        .iter()
+        .map(|node| metric(node, "alongside_stale_projections_total").expect("the metric"))
+        .collect();
+    eprintln!("commits projected from the stored document, per node: {stale:?}");
+    db.close().await;
 }
 
 fn wait_for(addr: std::net::SocketAddr, path: &str, status: u16) -> bool {
@@ -164,6 +247,14 @@ async fn compaction_folds_chunks_and_keeps_every_change() {
     server.restart();
     let (ok, out) = interop::run(&["clients/find.mjs", &server.sync_url_for(&token), &doc_url]);
     assert!(ok && out.contains("Eve D"), "{out}");
+}
+
+/// An outcome's name, with the reason when there is one.
+fn described(outcome: &Outcome) -> String {
+    match outcome {
+        Outcome::NoAnswer(why) | Outcome::Refused(why) => format!("{} ({why})", outcome.name()),
+        _ => outcome.name().to_owned(),
+    }
 }
 
 fn metric(server: &TestServer, name: &str) -> Option<i64> {
