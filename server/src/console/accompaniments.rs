@@ -110,10 +110,14 @@ pub async fn page(
     let rows = lines(&state, &who, f).await?;
     audited::viewed(&state, who.viewer(), addr, None, "accompaniment logs");
     let week = time::date(f.week);
-    let csv_href = match f.peer {
-        Some(p) => format!("/accompaniments.csv?week={week}&peer={p}"),
-        None => format!("/accompaniments.csv?week={week}"),
+    let href = |path: &str, week_ms: i64| {
+        let week = time::date(week_ms);
+        match f.peer {
+            Some(p) => format!("{path}?week={week}&peer={p}"),
+            None => format!("{path}?week={week}"),
+        }
     };
+    let csv_href = href("/accompaniments.csv", f.week);
     let body = html! {
         form.filters method="get" action="/accompaniments" {
             div {
@@ -133,6 +137,11 @@ pub async fn page(
             a href=(csv_href) download { "Download CSV" }
         }
         p { (rows.len()) " accompaniment(s) in the week of " (week) "." }
+        nav.weeks aria-label="Weeks" {
+            a rel="prev" href=(href("/accompaniments", f.week - 7 * time::DAY_MS)) { "← Previous week" }
+            " "
+            a rel="next" href=(href("/accompaniments", f.week + 7 * time::DAY_MS)) { "Next week →" }
+        }
         div.table-wrap { table #accompaniments {
             thead { tr {
                 th scope="col" { "Created" }

@@ -8,8 +8,9 @@
 //! edit is a change under an actor bound to the device that "made" it,
 //! appended with [`Db::persist`] (access row, projection and all), and
 //! listed in the peer's caseload index. Reviews go through the console's
-//! own writer. Times are relative to `now`, so the week's figures are
-//! never empty.
+//! own writer. Times are relative to `now`; the accompaniments' to an
+//! anchor that keeps them in one week and none in the future (see
+//! [`accompaniment_anchor`]).
 
 use std::collections::BTreeMap;
 
@@ -36,7 +37,7 @@ use uuid::Uuid;
 use crate::access::caseload::{self, CaseloadError, IndexEdit};
 use crate::admin::{self, AdminError, Lifetime, NewUser};
 use crate::auth::{Role, password};
-use crate::console::time::{DAY_MS, date};
+use crate::console::time::{DAY_MS, date, week_start};
 use crate::console::write::{self, NewReview, WriteError};
 use crate::db::access::{DocumentAccessRow, WriteGuard};
 use crate::db::documents::Projected;
@@ -117,6 +118,23 @@ fn ts(ms: i64) -> Timestamp {
 }
 
 const HOUR: i64 = 3_600_000;
+
+/// How far back the week's accompaniments reach from their anchor: the
+/// earliest is planned 94 hours before it.
+const WEEK_SPAN: i64 = 96 * HOUR;
+
+/// When the demo's accompaniments of "this week" happened: now, once this
+/// week has run long enough to hold them all; before that, the end of last
+/// week. Either way they share one week (early in a week the console shows
+/// them one "previous week" link away) and none lies in the future.
+fn accompaniment_anchor(now: i64) -> i64 {
+    let monday = week_start(now);
+    if now - monday >= WEEK_SPAN {
+        now
+    } else {
+        monday - 60_000
+    }
+}
 
 impl Seeder<'_> {
     /// Persists what `draft` gained since it was last stored, as written by
@@ -740,7 +758,11 @@ async fn seed_team(db: &Db, now: i64, password: &str) -> Result<(), SeedError> {
     )
     .await?;
 
-    // Accompaniments this week (and one last week).
+    // Accompaniments of one week (and one the week before).
+    let s = Seeder {
+        db,
+        now: accompaniment_anchor(now),
+    };
     s.accompaniment(
         &amir,
         &rosa,
@@ -790,4 +812,32 @@ async fn seed_team(db: &Db, now: i64, password: &str) -> Result<(), SeedError> {
     .await?;
 
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_weeks_accompaniments_share_one_week_and_none_is_in_the_future() {
+        // Every quarter hour of two weeks, from a Monday (2026-11-16).
+        let monday = 1_794_787_200_000;
+        assert_eq!(date(monday), "2026-11-16");
+        let mut late_in_the_week = 0;
+        for step in 0..(14 * 24 * 4) {
+            let now = monday + step * 15 * 60_000;
+            let anchor = accompaniment_anchor(now);
+            assert!(anchor <= now);
+            // The earliest created_at the demo writes (70 h trip, planned a
+            // day before) is in the anchor's week.
+            assert_eq!(week_start(anchor - 94 * HOUR), week_start(anchor), "{now}");
+            // Never older than last week.
+            assert!(week_start(now) - week_start(anchor) <= 7 * DAY_MS);
+            if anchor == now {
+                late_in_the_week += 1;
+            }
+        }
+        // From Friday 00:00 on, they are this week's.
+        assert_eq!(late_in_the_week, 2 * (3 * 24 * 4));
+    }
 }
