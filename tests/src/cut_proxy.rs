@@ -5,13 +5,16 @@
 //!
 //! Devices enrol with the relay's address and go through it for good; the
 //! relay forwards to the server's address, which survives a server
-//! restart. Each new connection takes the relay's current [`Mode`]: pass
+//! restart. In front of several server nodes it is a load balancer without
+//! stickiness: each new connection goes to the next node in turn, so one
+//! device's syncs (and the requests within one sync) land on different
+//! nodes. Each new connection takes the relay's current [`Mode`]: pass
 //! everything, cut after N bytes (both directions counted), or stall after
 //! N bytes until [`CutProxy::release`] (e.g. while the server restarts).
 
 use std::io::{Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
@@ -34,6 +37,8 @@ struct State {
     stalled: usize,
     /// Bumped by each release; a stalled pump waits for it to change.
     releases: u64,
+    /// The upstream (its index) of the connection stalled last.
+    stalled_on: Option<usize>,
 }
 
 #[derive(Debug)]
@@ -42,6 +47,8 @@ struct Shared {
     changed: Condvar,
     cuts: AtomicU64,
     stalls: AtomicU64,
+    /// Connections opened so far: the next one's upstream, in turn.
+    opened: AtomicUsize,
 }
 
 /// The relay. It runs until the process ends.
@@ -55,6 +62,16 @@ pub struct CutProxy {
 impl CutProxy {
     /// Starts relaying from a fresh loopback port to `upstream`.
     pub fn start(upstream: SocketAddr) -> Self {
+        Self::balanced(vec![upstream])
+    }
+
+    /// Starts relaying from a fresh loopback port to `upstreams`, each new
+    /// connection to the next in turn.
+    ///
+    /// # Panics
+    /// If `upstreams` is empty.
+    pub fn balanced(upstreams: Vec<SocketAddr>) -> Self {
+        assert!(!upstreams.is_empty(), "a relay needs somewhere to relay to");
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind the relay");
         let addr = listener.local_addr().expect("the relay's address");
         let shared = Arc::new(Shared {
@@ -62,16 +79,20 @@ impl CutProxy {
                 mode: Mode::Pass,
                 stalled: 0,
                 releases: 0,
+                stalled_on: None,
             }),
             changed: Condvar::new(),
             cuts: AtomicU64::new(0),
             stalls: AtomicU64::new(0),
+            opened: AtomicUsize::new(0),
         });
         let relay = shared.clone();
         std::thread::spawn(move || {
             for client in listener.incoming().flatten() {
                 let shared = relay.clone();
-                std::thread::spawn(move || connection(client, upstream, &shared));
+                let index = shared.opened.fetch_add(1, Ordering::SeqCst) % upstreams.len();
+                let upstream = upstreams[index];
+                std::thread::spawn(move || connection(client, upstream, index, &shared));
             }
         });
         Self { addr, shared }
@@ -107,6 +128,12 @@ impl CutProxy {
         self.shared.changed.notify_all();
     }
 
+    /// The upstream (index into the relay's list) of the connection
+    /// stalled last.
+    pub fn stalled_upstream(&self) -> Option<usize> {
+        self.lock().stalled_on
+    }
+
     /// Connections cut so far (by [`Mode::CutAfter`]).
     pub fn cuts(&self) -> u64 {
         self.shared.cuts.load(Ordering::SeqCst)
@@ -127,7 +154,7 @@ impl CutProxy {
 
 /// Relays one connection in both directions under the mode it was opened
 /// with.
-fn connection(client: TcpStream, upstream: SocketAddr, shared: &Arc<Shared>) {
+fn connection(client: TcpStream, upstream: SocketAddr, index: usize, shared: &Arc<Shared>) {
     let Ok(server) = TcpStream::connect_timeout(&upstream, Duration::from_secs(5)) else {
         // The server is down (restarting): the device sees a closed
         // connection, as it would.
@@ -154,9 +181,9 @@ fn connection(client: TcpStream, upstream: SocketAddr, shared: &Arc<Shared>) {
     let ends = [client, server];
     let up = {
         let (carried, shared) = (carried.clone(), shared.clone());
-        std::thread::spawn(move || pump(client_r, server_w, &carried, budget, mode, &shared))
+        std::thread::spawn(move || pump(client_r, server_w, &carried, budget, mode, index, &shared))
     };
-    pump(server_r, client_w, &carried, budget, mode, shared);
+    pump(server_r, client_w, &carried, budget, mode, index, shared);
     let _ = up.join();
     for end in &ends {
         let _ = end.shutdown(Shutdown::Both);
@@ -170,6 +197,7 @@ fn pump(
     carried: &AtomicU64,
     budget: u64,
     mode: Mode,
+    upstream: usize,
     shared: &Arc<Shared>,
 ) {
     let mut buf = [0u8; 16 * 1024];
@@ -189,7 +217,7 @@ fn pump(
         }
         if allowed < n || before + n >= budget {
             match mode {
-                Mode::StallAfter(_) => stall(shared),
+                Mode::StallAfter(_) => stall(upstream, shared),
                 // Counted before either end can see the cut, and once: only
                 // one pump's bytes cross the budget.
                 Mode::CutAfter(_) if before < budget => {
@@ -205,12 +233,13 @@ fn pump(
 }
 
 /// Holds the connection open, relaying nothing, until the next release.
-fn stall(shared: &Arc<Shared>) {
+fn stall(upstream: usize, shared: &Arc<Shared>) {
     let mut state = shared
         .state
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner);
     state.stalled += 1;
+    state.stalled_on = Some(upstream);
     shared.stalls.fetch_add(1, Ordering::SeqCst);
     shared.changed.notify_all();
     let seen = state.releases;

@@ -24,6 +24,10 @@
 //!    server, and every word typed on any of them is in the note and the
 //!    outcome on alice's devices, on the server and in the Postgres
 //!    projection.
+//!
+//! The day runs against one server, and again against two server nodes on
+//! one database behind a balancing relay (each connection to the next
+//! node; the node holding the stalled sync is the one restarted).
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -79,7 +83,8 @@ impl Ids {
 
 struct Day {
     rng: StdRng,
-    server: TestServer,
+    /// The server's nodes, all on one database.
+    servers: Vec<TestServer>,
     /// Every device reaches the server through it.
     proxy: CutProxy,
     db: Db,
@@ -201,11 +206,12 @@ impl Day {
                 return false;
             }
         }
-        self.server.restart();
+        let node = self.proxy.stalled_upstream().expect("a stalled connection");
+        self.servers[node].restart();
         self.proxy.release();
         let out = child.wait_with_output().unwrap();
         eprintln!(
-            "  {}: server restarted {bytes} B into its sync (exit {:?})",
+            "  {}: server node {node} restarted {bytes} B into its sync (exit {:?})",
             phone.name,
             out.status.code()
         );
@@ -349,20 +355,32 @@ fn assert_all_words(where_: &str, text: &str, words: &[String]) {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_field_day_of_three_devices_converges_without_losing_a_word() {
+    field_day(1).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_field_day_through_two_server_nodes_converges_without_losing_a_word() {
+    field_day(2).await;
+}
+
+/// The day, against `nodes` server nodes.
+async fn field_day(nodes: usize) {
     let seed = seed();
-    eprintln!("ALONGSIDE_FIELD_DAY_SEED={seed}");
+    eprintln!("ALONGSIDE_FIELD_DAY_SEED={seed} ({nodes} node(s))");
     let database = test_database();
-    let server = TestServer::start(SERVER, &database.url, &[]);
+    let servers: Vec<TestServer> = (0..nodes)
+        .map(|_| TestServer::start(SERVER, &database.url, &[]))
+        .collect();
     let db = Db::connect_lazy(&database.url, 2).unwrap();
     let alice = Account::peer(&database.url, "alice", "north").await;
     let bob = Account::peer(&database.url, "bob", "north").await;
     let (_, tablet_token) = alice
         .enroll(&database.url, "alice tablet", Default::default())
         .await;
-    let proxy = CutProxy::start(server.addr);
+    let proxy = CutProxy::balanced(servers.iter().map(|s| s.addr).collect());
     let mut day = Day {
         rng: StdRng::seed_from_u64(seed),
-        server,
+        servers,
         proxy,
         db,
         database_url: database.url.clone(),
