@@ -7,7 +7,7 @@
 # It builds the library and the feature-gated `uniffi-bindgen` binary
 # (debug profile, honouring CARGO_TARGET_DIR), then rewrites kotlin/ and
 # swift/ beside this script. Commit the result: the test
-# `committed_bindings_match_the_library` (tests/tests/device_python.rs)
+# `committed_bindings_match_the_library` (tests/tests/device_bindings.rs)
 # fails while they differ from what the library exports. Formatting is
 # off (--no-format) so that the output does not depend on whether ktlint
 # or swiftformat happen to be installed.

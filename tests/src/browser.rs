@@ -5,60 +5,30 @@
 //! line and exit non-zero on the first unexpected thing.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::sync::Mutex;
+
+use crate::install;
 
 /// The `tests/browser/` folder.
 pub fn dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("browser")
 }
 
-fn chromium_binary() -> Option<PathBuf> {
-    // The real binary: Debian's /usr/bin/chromium is a wrapper script.
-    ["/usr/lib/chromium/chromium", "/usr/bin/chromium"]
-        .iter()
-        .map(PathBuf::from)
-        .find(|p| p.exists())
-}
-
-fn apt_get(args: &[&str]) -> bool {
-    Command::new("apt-get")
-        .args(args)
-        .env("DEBIAN_FRONTEND", "noninteractive")
-        .stdout(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success())
-}
-
 /// Chromium's binary, installing Debian's package if it is missing.
 /// Panics with what to do when it cannot be had.
 pub fn chromium() -> PathBuf {
-    static ONE: Mutex<()> = Mutex::new(());
-    let _one = ONE
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner);
-    if let Some(found) = chromium_binary() {
-        return found;
-    }
-    let lock = std::fs::File::create(std::env::temp_dir().join("alongside-chromium-apt.lock"));
-    let _one_process = lock.and_then(|file| file.lock().map(|()| file));
-    if chromium_binary().is_none() && !apt_get(&["install", "-y", "-qq", "chromium"]) {
-        apt_get(&["update", "-qq"]);
-        apt_get(&["install", "-y", "-qq", "chromium"]);
-    }
-    chromium_binary().expect(
-        "Chromium: `apt-get install chromium` failed (the browser tests need Debian's chromium)",
+    // The real binary first: Debian's /usr/bin/chromium is a wrapper script.
+    install::debian_file(
+        &["/usr/lib/chromium/chromium", "/usr/bin/chromium"],
+        "chromium",
     )
 }
 
 /// Installs the pinned playwright-core (once, one process at a time).
 pub fn ready() {
     static ONE: Mutex<()> = Mutex::new(());
-    let _one = ONE
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner);
-    let lock = std::fs::File::create(std::env::temp_dir().join("alongside-browser-npm.lock"));
-    let _one_process = lock.and_then(|file| file.lock().map(|()| file));
+    let _one = install::one_at_a_time(&ONE, "browser-npm");
     if dir().join("node_modules/playwright-core").exists() {
         return;
     }

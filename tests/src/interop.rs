@@ -6,6 +6,8 @@ use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::sync::Mutex;
 
+use crate::install;
+
 /// The `interop/` folder.
 pub fn dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../interop")
@@ -17,11 +19,7 @@ pub fn dir() -> PathBuf {
 /// them at a time: two `npm ci` into one folder break each other.
 pub fn ready() -> bool {
     static IN_PROCESS: Mutex<()> = Mutex::new(());
-    let _one_thread = IN_PROCESS
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner);
-    let lock = std::fs::File::create(std::env::temp_dir().join("alongside-interop-npm.lock"));
-    let _one_process = lock.and_then(|file| file.lock().map(|()| file));
+    let _one = install::one_at_a_time(&IN_PROCESS, "interop-npm");
     dir()
         .join("node_modules/@automerge/automerge-repo")
         .exists()

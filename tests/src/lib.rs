@@ -5,6 +5,8 @@
 //! - [`accounts`]: users, teams and device tokens, provisioned through the
 //!   server's administration library;
 //! - [`browser`]: headless Chromium driven by playwright-core (console tests);
+//! - [`kotlin`]: the JVM and a Kotlin compiler for the generated Kotlin bindings;
+//! - [`install`]: installing what a test needs (Debian packages), once;
 //! - [`pg`]: a private Postgres per test run and a fresh database per test;
 //! - [`server`]: the real server command line as a child process;
 //! - [`client`]: a raw protocol client for hostile-input tests;
@@ -23,7 +25,9 @@ pub mod client;
 pub mod console;
 pub mod cut_proxy;
 pub mod device_cli;
+pub mod install;
 pub mod interop;
+pub mod kotlin;
 pub mod load;
 pub mod memory_device;
 pub mod pg;

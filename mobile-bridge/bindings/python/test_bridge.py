@@ -6,7 +6,7 @@ positions, an accompanied appointment step by step), sync, then reopen the
 store with a wrong key (a typed error) and the right one (data intact, the
 certificate still trusted), and run background sync with a listener.
 
-Run by tests/tests/device_python.rs, which generates the bindings (module
+Run by tests/tests/device_bindings.rs, which generates the bindings (module
 `alongside_bridge`, beside the built library) into a directory on
 PYTHONPATH and starts the server. Inputs, from the environment:
 
@@ -121,7 +121,8 @@ def main():
     check(identity.server_url is not None, "the server is remembered")
 
     # Offline work: nothing below touches the network.
-    participant = device.create_participant("Zoë Ångström")
+    display_name = "Zoë Ångström"
+    participant = device.create_participant(display_name)
     intervention = "Met Zoë at the café ☕, walked 🚶 to the clinic."
     note = device.add_note(participant, ab.NewNote(
         intervention=intervention,
@@ -307,6 +308,7 @@ def main():
         "user_id": identity.user_id,
         "device_id": identity.device_id,
         "participant": participant,
+        "display_name": display_name,
         "note": note,
         "accompaniment": visit,
         "intervention": intervention,
