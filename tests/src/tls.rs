@@ -1,10 +1,12 @@
-//! TLS for tests: a client configuration trusting one certificate, HTTPS
-//! GET over it, a `wss://` connection to `/sync`, and hand-made ClientHello
+//! TLS for tests: a development certificate made by the real server
+//! command and a server serving it, a client configuration trusting one
+//! certificate, HTTPS GET over it, a `wss://` connection to `/sync`, and hand-made ClientHello
 //! records that a TLS 1.2+ server must refuse.
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::process::Command;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -15,8 +17,60 @@ use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::handshake::client::Request;
 
+use crate::server::TestServer;
+
 /// The stream a `wss://` test client speaks over.
 pub type WssStream = WebSocketStream<tokio_rustls::client::TlsStream<tokio::net::TcpStream>>;
+
+/// A certificate and key written by `alongside-server dev-cert`.
+#[derive(Debug, Clone)]
+pub struct DevCert {
+    /// The certificate (PEM), which clients trust.
+    pub cert: PathBuf,
+    /// Its private key (PEM).
+    pub key: PathBuf,
+    /// What the command printed.
+    pub stdout: String,
+}
+
+impl DevCert {
+    /// Runs `server_binary dev-cert --out dir`; panics with its errors.
+    pub fn make(server_binary: &str, dir: &Path) -> Self {
+        let out = Command::new(server_binary)
+            .args(["dev-cert", "--out"])
+            .arg(dir)
+            .output()
+            .expect("run dev-cert");
+        assert!(
+            out.status.success(),
+            "dev-cert failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        Self {
+            cert: dir.join("cert.pem"),
+            key: dir.join("key.pem"),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        }
+    }
+
+    /// Starts `server_binary serve` over TLS with this pair (and `extra`
+    /// flags), waiting until `/healthz` answers over HTTPS.
+    pub fn serve(&self, server_binary: &str, database_url: &str, extra: &[&str]) -> TestServer {
+        let probe = client_config(&self.cert);
+        let (cert, key) = (
+            self.cert.display().to_string(),
+            self.key.display().to_string(),
+        );
+        let mut args = vec!["--tls-cert", &cert, "--tls-key", &key];
+        args.extend_from_slice(extra);
+        TestServer::start_probed(
+            server_binary,
+            database_url,
+            &args,
+            Box::new(move |addr| matches!(https_get(addr, "/healthz", &probe), Some((200, _)))),
+        )
+    }
+}
 
 /// A client configuration (ring, TLS 1.2 and 1.3) trusting only the
 /// certificates in the PEM file `cert`.

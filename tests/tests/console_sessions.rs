@@ -13,7 +13,7 @@ use alongside_tests::accounts::Account;
 use alongside_tests::console::Browser;
 use alongside_tests::pg::test_database;
 use alongside_tests::server::TestServer;
-use alongside_tests::tls::{client_config, https_get};
+use alongside_tests::tls::{DevCert, client_config};
 
 const SERVER: &str = env!("CARGO_BIN_EXE_alongside-server-under-test");
 
@@ -170,30 +170,9 @@ async fn under_tls_the_session_cookie_is_secure_and_host_only() {
     let database = test_database();
     let sup = Account::supervisor(&database.url, "sam", "north").await;
     let dir = tempfile::tempdir().unwrap();
-    let out = std::process::Command::new(SERVER)
-        .args(["dev-cert", "--out"])
-        .arg(dir.path())
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let (cert, key) = (dir.path().join("cert.pem"), dir.path().join("key.pem"));
-    let config = client_config(&cert);
-    let probe = config.clone();
-    let server = TestServer::start_probed(
-        SERVER,
-        &database.url,
-        &[
-            "--tls-cert",
-            cert.to_str().unwrap(),
-            "--tls-key",
-            key.to_str().unwrap(),
-        ],
-        Box::new(move |addr| matches!(https_get(addr, "/healthz", &probe), Some((200, _)))),
-    );
+    let dev = DevCert::make(SERVER, dir.path());
+    let config = client_config(&dev.cert);
+    let server = dev.serve(SERVER, &database.url, &[]);
     let mut browser = Browser::tls(server.addr, config);
     let form = browser.get("/signin");
     assert!(

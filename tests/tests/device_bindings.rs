@@ -35,7 +35,7 @@ use alongside_tests::kotlin;
 use alongside_tests::pg::{TestDatabase, test_database};
 use alongside_tests::server::TestServer;
 use alongside_tests::stored;
-use alongside_tests::tls::{client_config, https_get};
+use alongside_tests::tls::DevCert;
 use serde_json::Value;
 use uniffi::{GenerateOptions, TargetLanguage};
 
@@ -79,21 +79,6 @@ fn committed_bindings_match_the_library() {
     }
 }
 
-/// `alongside-server dev-cert --out DIR`: the certificate and key files.
-fn dev_cert(dir: &Path) -> (PathBuf, PathBuf) {
-    let out = Command::new(SERVER)
-        .args(["dev-cert", "--out"])
-        .arg(dir)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    (dir.join("cert.pem"), dir.join("key.pem"))
-}
-
 /// Every projection row of `table` (as JSON) whose `key` column is `id`.
 fn rows<'a>(dump: &'a [Value], table: &str, key: &str, id: &str) -> Vec<&'a Value> {
     dump.iter()
@@ -116,25 +101,14 @@ impl Stage {
     async fn start() -> Self {
         let db = test_database();
         let scratch = tempfile::tempdir().unwrap();
-        let (cert, key) = dev_cert(scratch.path());
-        let probe = client_config(&cert);
-        let server = TestServer::start_probed(
-            SERVER,
-            &db.url,
-            &[
-                "--tls-cert",
-                &cert.display().to_string(),
-                "--tls-key",
-                &key.display().to_string(),
-            ],
-            Box::new(move |addr| matches!(https_get(addr, "/healthz", &probe), Some((200, _)))),
-        );
+        let dev = DevCert::make(SERVER, scratch.path());
+        let server = dev.serve(SERVER, &db.url, &[]);
         let pia = Account::peer(&db.url, "pia", "north").await;
         std::fs::create_dir_all(scratch.path().join("store")).unwrap();
         Self {
             db,
             scratch,
-            cert,
+            cert: dev.cert,
             pia,
             server,
         }

@@ -8,54 +8,25 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::path::PathBuf;
-use std::process::Command;
-
 use alongside_server::db::Db;
 use alongside_shared::wire::DocumentId;
 use alongside_tests::accounts::Account;
 use alongside_tests::device_cli::{Phone, sorted};
 use alongside_tests::pg::test_database;
-use alongside_tests::server::TestServer;
 use alongside_tests::stored;
-use alongside_tests::tls::{client_config, https_get};
+use alongside_tests::tls::DevCert;
 use serde_json::Value;
 
 const SERVER: &str = env!("CARGO_BIN_EXE_alongside-server-under-test");
 const DEVICE: &str = env!("CARGO_BIN_EXE_alongside-device-under-test");
 
-/// `alongside-server dev-cert --out DIR`: the certificate and key files.
-fn dev_cert(dir: &std::path::Path) -> (PathBuf, PathBuf) {
-    let out = Command::new(SERVER)
-        .args(["dev-cert", "--out"])
-        .arg(dir)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    (dir.join("cert.pem"), dir.join("key.pem"))
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn a_device_enrols_and_syncs_over_tls_and_refuses_an_untrusted_server() {
     let database = test_database();
     let certs = tempfile::tempdir().unwrap();
-    let (cert, key) = dev_cert(certs.path());
-    let probe = client_config(&cert);
-    let server = TestServer::start_probed(
-        SERVER,
-        &database.url,
-        &[
-            "--tls-cert",
-            &cert.display().to_string(),
-            "--tls-key",
-            &key.display().to_string(),
-        ],
-        Box::new(move |addr| matches!(https_get(addr, "/healthz", &probe), Some((200, _)))),
-    );
+    let dev = DevCert::make(SERVER, certs.path());
+    let server = dev.serve(SERVER, &database.url, &[]);
+    let cert = dev.cert;
     let db = Db::connect_lazy(&database.url, 2).unwrap();
     let alice = Account::peer(&database.url, "alice", "north").await;
     let url = format!("https://127.0.0.1:{}", server.addr.port());

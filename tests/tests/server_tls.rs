@@ -7,7 +7,6 @@
 
 use std::io::Read;
 use std::net::{SocketAddr, TcpStream};
-use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -21,54 +20,32 @@ use alongside_tests::pg::test_database;
 use alongside_tests::server::{TestServer, free_port, http_get};
 use alongside_tests::syncer::{Outcome, find, push};
 use alongside_tests::tls::{
-    answer_to_hello, client_config, client_hello, connect_wss, https_get, sync_request,
+    DevCert, answer_to_hello, client_config, client_hello, connect_wss, https_get, sync_request,
 };
 use automerge::AutoCommit;
 use rustls::ClientConfig;
 
 const SERVER: &str = env!("CARGO_BIN_EXE_alongside-server-under-test");
 
-/// `dev-cert` run for real into a fresh folder: (folder, cert, key).
-fn dev_cert() -> (tempfile::TempDir, PathBuf, PathBuf) {
+/// `dev-cert` run for real into a fresh folder, which it says it wrote.
+fn dev_cert() -> (tempfile::TempDir, DevCert) {
     let dir = tempfile::tempdir().unwrap();
-    let out = Command::new(SERVER)
-        .args(["dev-cert", "--out"])
-        .arg(dir.path())
-        .output()
-        .unwrap();
+    let dev = DevCert::make(SERVER, dir.path());
     assert!(
-        out.status.success(),
+        dev.stdout.contains(&dev.cert.display().to_string()),
         "{}",
-        String::from_utf8_lossy(&out.stderr)
+        dev.stdout
     );
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let cert = dir.path().join("cert.pem");
-    let key = dir.path().join("key.pem");
-    assert!(stdout.contains(&cert.display().to_string()), "{stdout}");
-    assert!(stdout.contains(&key.display().to_string()), "{stdout}");
-    (dir, cert, key)
+    assert!(
+        dev.stdout.contains(&dev.key.display().to_string()),
+        "{}",
+        dev.stdout
+    );
+    (dir, dev)
 }
 
-fn tls_server(
-    database_url: &str,
-    cert: &Path,
-    key: &Path,
-    config: &Arc<ClientConfig>,
-) -> TestServer {
-    let probe_config = config.clone();
-    TestServer::start_probed(
-        SERVER,
-        database_url,
-        &[
-            "--tls-cert",
-            &cert.display().to_string(),
-            "--tls-key",
-            &key.display().to_string(),
-            "--tls-handshake-timeout-secs",
-            "2",
-        ],
-        Box::new(move |addr| matches!(https_get(addr, "/healthz", &probe_config), Some((200, _)))),
-    )
+fn tls_server(database_url: &str, dev: &DevCert) -> TestServer {
+    dev.serve(SERVER, database_url, &["--tls-handshake-timeout-secs", "2"])
 }
 
 /// Over wss: no token, no upgrade; with one, the handshake and a document
@@ -111,9 +88,9 @@ fn assert_still_serving(server: &TestServer, config: &Arc<ClientConfig>) {
 #[test]
 fn serves_https_and_wss_and_refuses_what_it_must() {
     let database = test_database();
-    let (_dir, cert, key) = dev_cert();
-    let config = client_config(&cert);
-    let mut server = tls_server(&database.url, &cert, &key, &config);
+    let (_dir, dev) = dev_cert();
+    let config = client_config(&dev.cert);
+    let mut server = tls_server(&database.url, &dev);
 
     // HTTPS and the sync handshake over WSS.
     assert_still_serving(&server, &config);
@@ -187,11 +164,11 @@ fn serves_https_and_wss_and_refuses_what_it_must() {
 #[test]
 fn a_client_that_does_not_trust_the_certificate_is_refused() {
     let database = test_database();
-    let (_dir, cert, key) = dev_cert();
-    let config = client_config(&cert);
-    let server = tls_server(&database.url, &cert, &key, &config);
-    let (_other_dir, other_cert, _) = dev_cert();
-    let stranger = client_config(&other_cert);
+    let (_dir, dev) = dev_cert();
+    let config = client_config(&dev.cert);
+    let server = tls_server(&database.url, &dev);
+    let (_other_dir, other) = dev_cert();
+    let stranger = client_config(&other.cert);
     assert_eq!(https_get(server.addr, "/healthz", &stranger), None);
     assert_still_serving(&server, &config);
 }
