@@ -12,7 +12,9 @@ use std::sync::Mutex;
 
 use crate::install;
 
-/// The jars the pinned wheel holds, under `run_kotlin_kernel/jars/`.
+/// Where the pinned wheel holds its jars.
+const JARS: &str = "run_kotlin_kernel/jars";
+/// The jars this needs of them.
 const COMPILER_JAR: &str = "kotlin-jupyter-kernel-0.19.0-944-all.jar";
 const STDLIB_JAR: &str = "kotlin-stdlib-2.3.10-RC.jar";
 
@@ -40,7 +42,7 @@ fn toolchain_dir() -> PathBuf {
 /// Downloads and unpacks the pinned wheel's jars into `dir` unless they
 /// are there.
 fn unpack_compiler(dir: &Path) {
-    let jars = dir.join("run_kotlin_kernel/jars");
+    let jars = dir.join(JARS);
     if jars.join(COMPILER_JAR).exists() && jars.join(STDLIB_JAR).exists() {
         return;
     }
@@ -71,12 +73,13 @@ fn unpack_compiler(dir: &Path) {
                  for wheel in pathlib.Path(sys.argv[1]).glob('*.whl'):\n\
                  \x20   with zipfile.ZipFile(wheel) as z:\n\
                  \x20       for name in z.namelist():\n\
-                 \x20           if name.startswith('run_kotlin_kernel/jars/'):\n\
+                 \x20           if name.startswith(sys.argv[3] + '/'):\n\
                  \x20               z.extract(name, sys.argv[2])\n";
     let ok = Command::new("python3")
         .args(["-c", unzip])
         .arg(&wheels)
         .arg(dir)
+        .arg(JARS)
         .status()
         .is_ok_and(|s| s.success());
     assert!(
@@ -98,7 +101,7 @@ pub fn toolchain() -> Kotlin {
         let _one = install::one_at_a_time(&IN_PROCESS, "kotlin-toolchain");
         unpack_compiler(&dir);
     }
-    let jars = dir.join("run_kotlin_kernel/jars");
+    let jars = dir.join(JARS);
     Kotlin {
         java,
         compiler: jars.join(COMPILER_JAR),

@@ -1,7 +1,7 @@
 //! TLS for tests: a development certificate made by the real server
 //! command and a server serving it, a client configuration trusting one
-//! certificate, HTTPS GET over it, a `wss://` connection to `/sync`, and hand-made ClientHello
-//! records that a TLS 1.2+ server must refuse.
+//! certificate, HTTPS GET over it, a `wss://` connection to `/sync`, and
+//! hand-made ClientHello records that a TLS 1.2+ server must refuse.
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
