@@ -18,6 +18,7 @@ use crate::http::api::ApiState;
 use crate::http::client_addr::TrustedProxies;
 use crate::sync::SyncSettings;
 use crate::tls::{ServeListener, TlsListener, TlsSettings};
+use alongside_shared::sync::DecodeLimits;
 
 /// Runs the command line; the binary's `main`.
 pub fn main() -> anyhow::Result<()> {
@@ -169,6 +170,10 @@ async fn serve(args: ServeArgs, demo: bool) -> anyhow::Result<()> {
     let mut limits = alongside_shared::sync::Limits {
         max_frame_bytes: args.max_frame_bytes,
         idle_evict_ms: args.idle_evict_secs.saturating_mul(1000),
+        decode: DecodeLimits {
+            max_inflated_bytes: args.max_inflated_bytes,
+            max_rows: args.max_decoded_rows,
+        },
         ..Default::default()
     };
     limits.handshake_timeout_ms = 10_000;
@@ -178,9 +183,12 @@ async fn serve(args: ServeArgs, demo: bool) -> anyhow::Result<()> {
         cache_budget_bytes: args.cache_budget_bytes,
         compact_after_chunks: args.compact_after_chunks,
         cover_check: std::time::Duration::from_secs(args.cover_check_secs),
+        quarantine_quota_bytes: args.quarantine_quota_bytes,
         ..SyncSettings::default()
     };
-    let api = api_state(&args.login);
+    let mut api = api_state(&args.login);
+    api.decode = settings.limits.decode;
+    api.quarantine_quota_bytes = settings.quarantine_quota_bytes;
     let console = ConsoleSettings::with_idle_minutes(args.console_idle_mins, secure);
     let result = crate::app::run(db, listener, settings, api, console, shutdown_signal()).await;
     if let Some(cluster) = cluster {

@@ -164,6 +164,19 @@ pub struct ServeArgs {
     /// Largest protocol frame accepted, bytes.
     #[arg(long, env = "ALONGSIDE_MAX_FRAME_BYTES", default_value_t = 16 * 1024 * 1024)]
     pub max_frame_bytes: usize,
+    /// Most bytes the changes of one sync message or purge may inflate to
+    /// (automerge's deflated chunks and columns), checked before automerge
+    /// decodes them.
+    #[arg(long, env = "ALONGSIDE_MAX_INFLATED_BYTES", default_value_t = 64 * 1024 * 1024)]
+    pub max_inflated_bytes: u64,
+    /// Most rows (operations, changes) the changes of one sync message or
+    /// purge may describe, checked before automerge decodes them.
+    #[arg(long, env = "ALONGSIDE_MAX_DECODED_ROWS", default_value_t = 4 * 1024 * 1024)]
+    pub max_decoded_rows: u64,
+    /// Most bytes of refused writes and purge hand-overs kept in quarantine
+    /// per device; past it they are refused and not kept.
+    #[arg(long, env = "ALONGSIDE_QUARANTINE_QUOTA_BYTES", default_value_t = 64 * 1024 * 1024)]
+    pub quarantine_quota_bytes: u64,
     /// Memory budget for cached documents, bytes.
     #[arg(long, env = "ALONGSIDE_CACHE_BUDGET_BYTES", default_value_t = 256 * 1024 * 1024)]
     pub cache_budget_bytes: usize,

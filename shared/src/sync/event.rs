@@ -124,6 +124,10 @@ pub enum ProtocolError {
     /// changes do not decode.
     #[error("invalid sync message: {0}")]
     InvalidSyncMessage(String),
+    /// The message's changes would decode to more than the hub's limits
+    /// allow, or could not be measured.
+    #[error("sync message refused: {0}")]
+    TooLarge(String),
     /// The peer sent changes to a document it may only read.
     #[error("write refused: read-only access")]
     ReadOnly,

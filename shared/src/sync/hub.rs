@@ -15,6 +15,7 @@ use automerge::{AutoCommit, ChangeHash};
 
 use super::apply::apply_chunks;
 use super::connection::{Connection, Phase, Session};
+use super::decoded_size::{DecodeLimits, check_sync_message};
 use super::event::{ChangeMeta, ConnId, Effect, Event, LoadResult, ProtocolError};
 use super::policy::{Access, Policy, Write};
 use crate::wire::{
@@ -42,6 +43,8 @@ pub struct Limits {
     pub idle_evict_ms: u64,
     /// Most documents one connection may sync at once.
     pub max_sessions_per_connection: usize,
+    /// What the changes of one sync message may decode to.
+    pub decode: DecodeLimits,
 }
 
 impl Default for Limits {
@@ -51,6 +54,7 @@ impl Default for Limits {
             handshake_timeout_ms: 10_000,
             idle_evict_ms: 60_000,
             max_sessions_per_connection: 10_000,
+            decode: DecodeLimits::default(),
         }
     }
 }
@@ -635,6 +639,12 @@ impl<P: Policy> Hub<P> {
                 );
             }
         };
+        // Before anything decodes its changes, queues it or asks the
+        // policy: a message that would inflate past the limits is refused
+        // whole, and nothing of it is applied, stored or quarantined.
+        if let Err(e) = check_sync_message(&message, self.config.limits.decode) {
+            return self.reject(conn, Some(id), ProtocolError::TooLarge(e.to_string()));
+        }
         if !self.admit(conn, id, &message) {
             return;
         }

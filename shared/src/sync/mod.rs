@@ -21,18 +21,25 @@
 //!   persisted, merged or advertised.
 //! - **Hostile input**: every malformed frame yields a typed
 //!   [`ProtocolError`], an `error` message and a close; never a panic, and
-//!   never a change applied from an undecodable message.
+//!   never a change applied from an undecodable message. What a message's
+//!   changes inflate to, and the operations they describe, are measured
+//!   before automerge decodes them ([`decoded_size`]), against
+//!   [`Limits::decode`].
 //!
 //! Driver contract: effects are carried out in the order returned; persists of
 //! one document are committed in the order of their `seq`.
 
 mod apply;
 mod connection;
+pub mod decoded_size;
 mod event;
+#[doc(hidden)]
+pub mod hostile;
 mod hub;
 mod policy;
 
 pub use apply::ApplyError;
+pub use decoded_size::{DecodeBoundError, DecodeLimits};
 pub use event::{ChangeMeta, ConnId, Effect, Event, LoadResult, ProtocolError};
 pub use hub::{Hub, HubConfig, HubError, Limits, Role};
 pub use policy::{Access, AllowAll, Policy, Refusal, Write};
