@@ -592,13 +592,112 @@ async fn a_revoked_device_is_told_to_purge_and_other_refusals_are_not() {
     );
 }
 
+/// Lists `document` under "purge" in `user`'s caseload index, as a
+/// reassignment does.
+async fn told_to_purge(db_url: &str, user: uuid::Uuid, document: uuid::Uuid) {
+    let db = Db::connect_lazy(db_url, 2).unwrap();
+    alongside_server::access::caseload::ensure(&db, user)
+        .await
+        .unwrap();
+    alongside_server::access::caseload::update(
+        &db,
+        user,
+        &[alongside_server::access::caseload::IndexEdit::Purge {
+            document,
+            reason: "reassigned".into(),
+        }],
+    )
+    .await
+    .unwrap();
+}
+
+#[tokio::test]
+async fn a_devices_quarantine_is_bounded_and_a_full_one_keeps_nothing() {
+    let database = test_database();
+    let server = TestServer::start(
+        SERVER,
+        &database.url,
+        &["--quarantine-quota-bytes", "100000"],
+    );
+    let alice = Account::peer(&database.url, "alice", "north").await;
+    let given = uuid::Uuid::new_v4();
+    told_to_purge(&database.url, alice.user_id, given).await;
+    let document = DocumentId::from_uuid(given);
+    // About 60 KB of typing each time (random hex: it barely compresses).
+    let typed = |_: u8| {
+        let mut doc = automerge::AutoCommit::new();
+        let text: String = (0..3_500)
+            .map(|_| uuid::Uuid::new_v4().simple().to_string())
+            .collect();
+        automerge::transaction::Transactable::put(&mut doc, automerge::ROOT, "note", text).unwrap();
+        base64::Engine::encode(&base64::engine::general_purpose::STANDARD, doc.save())
+    };
+    let auth = format!("Bearer {}", alice.token);
+    let hand_over = |n: u8| {
+        let body =
+            serde_json::to_vec(&json!({"document": document.to_string(), "unsynced": typed(n)}))
+                .unwrap();
+        let auth = auth.clone();
+        async move {
+            request(
+                server.addr,
+                "POST",
+                "/api/v1/purges",
+                &[
+                    ("Content-Type", "application/json"),
+                    ("Authorization", &auth),
+                ],
+                &body,
+            )
+            .await
+        }
+    };
+    let first = hand_over(1).await;
+    assert_eq!(first.status, 200, "{first:?}");
+    let second = hand_over(2).await;
+    assert_eq!(second.status, 507, "{second:?}");
+    assert_eq!(second.json()["error"], "quarantine_full");
+    let db = Db::connect_lazy(&database.url, 2).unwrap();
+    assert_eq!(
+        db.quarantined(given).await.unwrap().len(),
+        1,
+        "the refused hand-over is not kept"
+    );
+    // The refusal is audited as what it was (the auditor writes shortly
+    // after the fact).
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let events = db
+            .audit_events(&AuditFilter {
+                document: Some(given),
+                user: None,
+                before_seq: None,
+                limit: 100,
+            })
+            .await
+            .unwrap();
+        if events.iter().any(|e| {
+            e.action == "purge_confirmed"
+                && e.outcome == "denied"
+                && e.detail.contains("quarantine quota")
+        }) {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "{events:?}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
 #[tokio::test]
 async fn purge_reports_keep_unsynced_changes_and_refuse_bad_input() {
     let database = test_database();
     let server = TestServer::start(SERVER, &database.url, &[]);
     let alice = Account::peer(&database.url, "alice", "north").await;
     let auth = format!("Bearer {}", alice.token);
-    let document = DocumentId::from_uuid(uuid::Uuid::new_v4()).to_string();
+    // A record alice's devices were told to purge (as after a reassignment).
+    let given = uuid::Uuid::new_v4();
+    let document = DocumentId::from_uuid(given).to_string();
+    told_to_purge(&database.url, alice.user_id, given).await;
     let post = |body: Vec<u8>| {
         let auth = auth.clone();
         async move {
@@ -657,6 +756,34 @@ async fn purge_reports_keep_unsynced_changes_and_refuse_bad_input() {
     }
     let huge = vec![b'a'; 9 * 1024 * 1024];
     assert_eq!(post(huge).await.status, 413);
+
+    // A record she was never given, existing or not, is one answer.
+    let never = DocumentId::from_uuid(uuid::Uuid::new_v4()).to_string();
+    let foreign =
+        post(serde_json::to_vec(&json!({"document": never, "unsynced": changes})).unwrap()).await;
+    assert_eq!(foreign.status, 404, "{foreign:?}");
+    assert_eq!(foreign.json()["error"], "unknown_document");
+    let db = Db::connect_lazy(&database.url, 2).unwrap();
+    let never_id: DocumentId = never.parse().unwrap();
+    assert!(
+        db.quarantined(never_id.to_uuid()).await.unwrap().is_empty(),
+        "nothing was kept for it"
+    );
+
+    // Changes that would inflate past the limit are refused before
+    // automerge inflates them, and nothing is kept.
+    let bomb = alongside_shared::sync::hostile::deflate_bomb(256 * 1024 * 1024);
+    let bomb = base64::Engine::encode(&base64::engine::general_purpose::STANDARD, bomb);
+    let refused =
+        post(serde_json::to_vec(&json!({"document": document, "unsynced": bomb})).unwrap()).await;
+    assert_eq!(refused.status, 413, "{refused:?}");
+    assert_eq!(refused.json()["error"], "payload_too_large");
+    let given_id: DocumentId = document.parse().unwrap();
+    assert_eq!(
+        db.quarantined(given_id.to_uuid()).await.unwrap().len(),
+        2,
+        "only the two hand-overs above are kept"
+    );
     let anonymous = post_json(
         server.addr,
         "/api/v1/purges",

@@ -182,6 +182,26 @@ pub async fn update(db: &Db, user: Uuid, edits: &[IndexEdit]) -> Result<(), Case
     Ok(())
 }
 
+/// Whether `user`'s caseload index lists `document`, as held or as to be
+/// purged: the documents their devices were ever given through it.
+pub async fn lists(db: &Db, user: Uuid, document: Uuid) -> Result<bool, CaseloadError> {
+    let Some(index) = db.caseload_index_of(user).await? else {
+        return Ok(false);
+    };
+    let Some(stored) = db.load(index).await? else {
+        return Ok(false);
+    };
+    let doc = load_stored(&stored).map_err(|e| CaseloadError::Corrupt(e.to_string()))?;
+    let index = alongside_shared::doc::read::read_caseload_index(&doc)?;
+    let named = |key: &String| {
+        key.parse::<DocumentId>()
+            .is_ok_and(|id| id.to_uuid() == document)
+    };
+    Ok(index.participants.keys().any(named)
+        || index.accompaniments.keys().any(named)
+        || index.purge.keys().any(named))
+}
+
 /// Creates `user`'s index if it does not exist yet (so that a device
 /// finds it at once).
 pub async fn ensure(db: &Db, user: Uuid) -> Result<(), CaseloadError> {

@@ -204,8 +204,36 @@ impl Db {
         .await?)
     }
 
-    /// Keeps a refused write for an administrator.
-    pub async fn quarantine(&self, write: &QuarantinedWrite) -> Result<i64, DbError> {
+    /// Keeps a refused write for an administrator: its row id, or `None`
+    /// when it would take the sending device's quarantined bytes past
+    /// `quota_bytes` (then nothing is kept). Writes without a device (none
+    /// today) are not counted against any quota.
+    pub async fn quarantine(
+        &self,
+        write: &QuarantinedWrite,
+        quota_bytes: u64,
+    ) -> Result<Option<i64>, DbError> {
+        let mut tx = self.begin().await?;
+        if let Some(device) = write.device {
+            // One writer per device at a time, so that concurrent writes
+            // cannot each find room for themselves.
+            sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended($1::text, 41))")
+                .bind(device)
+                .execute(&mut *tx)
+                .await?;
+            let (used,): (i64,) = sqlx::query_as(
+                "SELECT COALESCE(SUM(octet_length(data)), 0)::int8 FROM quarantine WHERE device_id = $1",
+            )
+            .bind(device)
+            .fetch_one(&mut *tx)
+            .await?;
+            let after = u64::try_from(used)
+                .unwrap_or(0)
+                .saturating_add(write.data.len() as u64);
+            if after > quota_bytes {
+                return Ok(None);
+            }
+        }
         let (id,): (i64,) = sqlx::query_as(
             "INSERT INTO quarantine (document_id, user_id, device_id, address, reason, data)
              VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
@@ -216,9 +244,10 @@ impl Db {
         .bind(&write.address)
         .bind(&write.reason)
         .bind(&write.data)
-        .fetch_one(self.pool())
+        .fetch_one(&mut *tx)
         .await?;
-        Ok(id)
+        tx.commit().await?;
+        Ok(Some(id))
     }
 
     /// The bytes kept in quarantine row `id`.

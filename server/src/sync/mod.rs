@@ -59,6 +59,8 @@ pub struct SyncSettings {
     /// How often covers' end times are checked (see
     /// [`crate::access::cover_expiry`]).
     pub cover_check: std::time::Duration,
+    /// Most bytes of refused writes kept in quarantine per device.
+    pub quarantine_quota_bytes: u64,
 }
 
 impl Default for SyncSettings {
@@ -70,6 +72,7 @@ impl Default for SyncSettings {
             compact_after_chunks: 64,
             outbound_queue: 1024,
             cover_check: std::time::Duration::from_secs(60),
+            quarantine_quota_bytes: crate::http::api::DEFAULT_QUARANTINE_QUOTA_BYTES,
         }
     }
 }

@@ -24,6 +24,15 @@ pub enum ApiError {
     /// The body is larger than the API reads.
     #[error("the request body is larger than {} bytes", super::MAX_BODY_BYTES)]
     PayloadTooLarge,
+    /// A field's content decodes to more than the server allows (the text
+    /// says which and what limit).
+    #[error("{0}")]
+    DecodesTooLarge(String),
+    /// The device's quarantine is full: what it handed over is not kept.
+    #[error(
+        "this device has handed over as much as the server keeps for it; keep the copy and ask an administrator"
+    )]
+    QuarantineFull,
     /// Wrong username or password (one answer for both).
     #[error("the username or password is not correct")]
     InvalidCredentials,
@@ -36,6 +45,10 @@ pub enum ApiError {
     /// Authenticated, but not allowed to do this.
     #[error("{0}")]
     Forbidden(&'static str),
+    /// No such document among those this device was given (the same answer
+    /// whether or not it exists).
+    #[error("no such document among this device's")]
+    UnknownDocument,
     /// No such API route.
     #[error("no such API endpoint")]
     NotFound,
@@ -59,12 +72,15 @@ impl ApiError {
         match self {
             ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
             ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            ApiError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::PayloadTooLarge | ApiError::DecodesTooLarge(_) => {
+                StatusCode::PAYLOAD_TOO_LARGE
+            }
+            ApiError::QuarantineFull => StatusCode::INSUFFICIENT_STORAGE,
             ApiError::InvalidCredentials | ApiError::Unauthorized { .. } => {
                 StatusCode::UNAUTHORIZED
             }
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
-            ApiError::NotFound => StatusCode::NOT_FOUND,
+            ApiError::NotFound | ApiError::UnknownDocument => StatusCode::NOT_FOUND,
             ApiError::TooManyAttempts { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -76,11 +92,13 @@ impl ApiError {
         match self {
             ApiError::BadRequest(_) => "bad_request",
             ApiError::UnsupportedMediaType => "unsupported_media_type",
-            ApiError::PayloadTooLarge => "payload_too_large",
+            ApiError::PayloadTooLarge | ApiError::DecodesTooLarge(_) => "payload_too_large",
+            ApiError::QuarantineFull => "quarantine_full",
             ApiError::InvalidCredentials => "invalid_credentials",
             ApiError::Unauthorized { .. } => "unauthorized",
             ApiError::Forbidden(_) => "forbidden",
             ApiError::NotFound => "not_found",
+            ApiError::UnknownDocument => "unknown_document",
             ApiError::TooManyAttempts { .. } => "too_many_attempts",
             ApiError::Unavailable(_) => "unavailable",
             ApiError::Internal(_) => "internal",

@@ -42,6 +42,10 @@ use super::AppState;
 use crate::admin::Lifetime;
 use crate::auth::throttle::LoginLimits;
 
+/// Quarantined bytes kept per device unless configured: a day of a
+/// worker's notes is well under a megabyte.
+pub const DEFAULT_QUARANTINE_QUOTA_BYTES: u64 = 64 * 1024 * 1024;
+
 /// Largest request body the API reads; larger ones get 413.
 pub const MAX_BODY_BYTES: usize = 16 * 1024;
 
@@ -61,6 +65,10 @@ pub struct ApiState {
     /// Proxies whose `X-Forwarded-For` names the client (for the
     /// throttle and the audit trail; see [`crate::http::client_addr`]).
     pub trusted_proxies: crate::http::client_addr::TrustedProxies,
+    /// What a purge's unsynced changes may decode to (the sync's limits).
+    pub decode: alongside_shared::sync::DecodeLimits,
+    /// Most bytes of quarantined writes kept per device.
+    pub quarantine_quota_bytes: u64,
     pub(crate) password_checks: Arc<Semaphore>,
 }
 
@@ -71,6 +79,8 @@ impl ApiState {
             limits,
             token_lifetime,
             trusted_proxies: Default::default(),
+            decode: Default::default(),
+            quarantine_quota_bytes: DEFAULT_QUARANTINE_QUOTA_BYTES,
             password_checks: Arc::new(Semaphore::new(CONCURRENT_PASSWORD_CHECKS)),
         }
     }

@@ -7,11 +7,22 @@
 //! longer write the document), but they are somebody's typed words: they
 //! are kept in the `quarantine` table for an administrator, exactly like a
 //! refused write, and audited. The device deletes its copy only after this
-//! answers `200 {quarantined}`, so nothing typed is lost. The answer does
-//! not depend on whether the document exists.
+//! answers `200 {quarantined}`, so nothing typed is lost.
+//!
+//! What a device may report is bounded, since its body is hostile input:
+//! - only documents its user's caseload index lists (held, or to be
+//!   purged): the documents its devices were given. Anything else is 404
+//!   `unknown_document`, the same whether or not the document exists;
+//! - the unsynced changes are measured before automerge decodes them, with
+//!   the sync's limits ([`alongside_shared::sync::decoded_size`]): more is
+//!   413;
+//! - a device's quarantined bytes stay under a quota
+//!   (`--quarantine-quota-bytes`): past it the answer is 507
+//!   `quarantine_full`, nothing is kept, and the device keeps its copy.
 
 use std::net::SocketAddr;
 
+use alongside_shared::sync::decoded_size;
 use alongside_shared::wire::DocumentId;
 use automerge::AutoCommit;
 use axum::Json;
@@ -59,12 +70,34 @@ pub(super) async fn report(
         .document
         .parse()
         .map_err(|_| ApiError::BadRequest("document: not a document id".into()))?;
+    let principal = &device.principal;
+    let granted = crate::access::caseload::lists(&state.db, principal.user_id, document.to_uuid())
+        .await
+        .map_err(|e| match e {
+            crate::access::caseload::CaseloadError::Db(db) => ApiError::from(db),
+            other => ApiError::Internal(other.to_string()),
+        })?;
+    if !granted {
+        return Err(ApiError::UnknownDocument);
+    }
+    let limits = state.api.decode;
     let unsynced = body
         .unsynced
         .map(|text| {
             let bytes = STANDARD
                 .decode(text.as_bytes())
                 .map_err(|_| ApiError::BadRequest("unsynced: not base64".into()))?;
+            match decoded_size::check_within(&bytes, limits) {
+                Ok(()) => {}
+                Err(e @ decoded_size::DecodeBoundError::TooLarge { .. }) => {
+                    return Err(ApiError::DecodesTooLarge(format!("unsynced: {e}")));
+                }
+                Err(_) => {
+                    return Err(ApiError::BadRequest(
+                        "unsynced: not Automerge change bytes".into(),
+                    ));
+                }
+            }
             if bytes.is_empty() || AutoCommit::new().load_incremental(&bytes).is_err() {
                 return Err(ApiError::BadRequest(
                     "unsynced: not Automerge change bytes".into(),
@@ -73,9 +106,8 @@ pub(super) async fn report(
             Ok(bytes)
         })
         .transpose()?;
-    let principal = &device.principal;
-    let audit = |action| {
-        AuditRecord::new(action, AuditOutcome::Allowed)
+    let audit = |action, outcome| {
+        AuditRecord::new(action, outcome)
             .address(addr)
             .user(principal.user_id, &principal.username)
             .device(device.device_id)
@@ -92,14 +124,25 @@ pub(super) async fn report(
             reason: REASON.into(),
             data,
         };
-        let id = state.db.quarantine(&write).await?;
-        let record = audit(AuditAction::WriteQuarantined)
+        let Some(id) = state
+            .db
+            .quarantine(&write, state.api.quarantine_quota_bytes)
+            .await?
+        else {
+            let record = audit(AuditAction::PurgeConfirmed, AuditOutcome::Denied).detail(format!(
+                    "refused: {bytes} unsynced bytes would pass the device's quarantine quota; nothing kept, the device keeps its copy"
+                ));
+            let _ = state.audit.try_record(record);
+            return Err(ApiError::QuarantineFull);
+        };
+        let record = audit(AuditAction::WriteQuarantined, AuditOutcome::Allowed)
             .detail(format!("{REASON}: {bytes} bytes, quarantine row {id}"));
         let _ = state.audit.try_record(record);
         quarantined = Some(id);
     }
-    let _ = state
-        .audit
-        .try_record(audit(AuditAction::PurgeConfirmed).detail("the device deleted its copy"));
+    let _ = state.audit.try_record(
+        audit(AuditAction::PurgeConfirmed, AuditOutcome::Allowed)
+            .detail("the device reported it is deleting its copy (it deletes it on this answer)"),
+    );
     Ok(Json(Recorded { quarantined }))
 }

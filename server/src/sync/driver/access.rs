@@ -133,14 +133,12 @@ impl Driver {
         data: Vec<u8>,
     ) {
         Metrics::inc(&self.metrics.rejected);
-        warn!(%document, %reason, "write quarantined");
+        warn!(%document, %reason, "write refused");
         let audited = match &peer {
             Some(peer) => record(peer, AuditAction::WriteQuarantined, AuditOutcome::Denied),
             None => AuditRecord::new(AuditAction::WriteQuarantined, AuditOutcome::Denied),
-        };
-        let _ = self
-            .audit
-            .try_record(audited.document(document.to_uuid()).detail(&reason));
+        }
+        .document(document.to_uuid());
         let write = QuarantinedWrite {
             document: document.to_uuid(),
             user: peer.as_ref().map(|p| p.principal.user_id),
@@ -153,10 +151,23 @@ impl Driver {
             data,
         };
         let db = self.db.clone();
+        let audit = self.audit.clone();
+        let quota = self.settings.quarantine_quota_bytes;
+        // The audit row says what became of the bytes: kept in a
+        // quarantine row, or not kept because the device's quota is full
+        // (or the database failed).
         tokio::spawn(async move {
-            if let Err(e) = db.quarantine(&write).await {
-                warn!(%document, error = %e, "cannot store a quarantined write");
-            }
+            let kept = match db.quarantine(&write, quota).await {
+                Ok(Some(id)) => format!("kept as quarantine row {id}"),
+                Ok(None) => "not kept: the device's quarantine quota is full".to_owned(),
+                Err(e) => {
+                    warn!(%document, error = %e, "cannot store a quarantined write");
+                    "not kept: the database failed".to_owned()
+                }
+            };
+            let bytes = write.data.len();
+            let _ =
+                audit.try_record(audited.detail(format!("{}; {bytes} bytes {kept}", write.reason)));
         });
     }
 
