@@ -120,8 +120,8 @@ fn concurrent_follow_up_ticks_converge() {
     add_follow_up(&mut phone, id(20), &f).expect("follow-up");
     let mut tablet = fork(&mut phone, 2);
 
-    tick_follow_up(&mut phone, id(20), at(400)).expect("tick");
-    tick_follow_up(&mut tablet, id(20), at(401)).expect("tick");
+    tick_follow_up(&mut phone, id(20), at(400), "user-1").expect("tick");
+    tick_follow_up(&mut tablet, id(20), at(401), "user-1").expect("tick");
     merge_both(&mut phone, &mut tablet);
 
     let a = read_follow_up(&phone, id(20)).expect("read");

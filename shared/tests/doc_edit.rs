@@ -167,12 +167,12 @@ fn an_accompanied_appointment_through_the_day() {
     assert_eq!(validate(&doc), Ok(DocKind::Accompaniment));
 
     set_field(&mut doc, AccompanimentField::Transport(Transport::Walk)).expect("transport");
-    stamp_step(&mut doc, Step::Departed, at(60)).expect("step");
+    stamp_step(&mut doc, Step::Departed, at(60), "user-1").expect("step");
     set_status(&mut doc, AccompanimentStatus::InProgress).expect("status");
-    stamp_step(&mut doc, Step::Arrived, at(80)).expect("step");
-    stamp_step(&mut doc, Step::Started, at(90)).expect("step");
-    stamp_step(&mut doc, Step::Ended, at(120)).expect("step");
-    stamp_step(&mut doc, Step::Returned, at(150)).expect("step");
+    stamp_step(&mut doc, Step::Arrived, at(80), "user-1").expect("step");
+    stamp_step(&mut doc, Step::Started, at(90), "user-1").expect("step");
+    stamp_step(&mut doc, Step::Ended, at(120), "user-1").expect("step");
+    stamp_step(&mut doc, Step::Returned, at(150), "user-1").expect("step");
     assert!(clear_step(&mut doc, Step::Returned).expect("clear"));
     replace_text(
         &mut doc,

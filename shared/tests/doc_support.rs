@@ -148,7 +148,9 @@ pub fn full_follow_up() -> FollowUp {
         due_on: Some(CalendarDate::from_ymd(2025, 3, 11).expect("date")),
         done: true,
         done_at: Some(at(300)),
+        done_by: Some("peer-1".into()),
         created_at: at(200),
+        created_by: Some("peer-1".into()),
     }
 }
 
@@ -175,6 +177,15 @@ pub fn full_accompaniment() -> Accompaniment {
     a.started_at = Some(at(95));
     a.ended_at = Some(at(130));
     a.returned_at = Some(at(160));
+    for by in [
+        &mut a.departed_by,
+        &mut a.arrived_by,
+        &mut a.started_by,
+        &mut a.ended_by,
+        &mut a.returned_by,
+    ] {
+        *by = Some("peer-1".into());
+    }
     a.transport = Some(Transport::PublicTransport);
     a.purpose = Text::with_value("Sort out the damp in the flat.");
     a.outcome = Text::with_value("Inspection booked.");

@@ -100,6 +100,7 @@ impl Device {
         log.purpose = Text::with_value(&a.purpose);
         log.transport = transport;
         log.departed_at = Some(now);
+        log.departed_by = Some(me.user_id.clone());
         log.status = AccompanimentStatus::InProgress;
         let id = DocumentId::from_uuid(Uuid::new_v4());
         self.store.create(id, |doc| {
@@ -111,11 +112,11 @@ impl Device {
     /// Stamps `step` of accompaniment `id` with the device's time now.
     /// Returning completes the log.
     pub fn stamp(&mut self, id: &str, step: Step) -> Result<AccompanimentView, ApiError> {
-        self.me()?;
+        let me = self.me()?.user_id.clone();
         let aid = self.require("accompaniment", id, DocKind::Accompaniment)?;
         let now = self.now();
         self.store.edit(&aid, |doc| {
-            stamp_step(doc, step.doc_step(), now)?;
+            stamp_step(doc, step.doc_step(), now, &me)?;
             let status = match step {
                 Step::Returned => AccompanimentStatus::Completed,
                 _ => AccompanimentStatus::InProgress,
@@ -169,7 +170,7 @@ impl Device {
         text: &str,
         due_on: Option<&str>,
     ) -> Result<String, ApiError> {
-        self.me()?;
+        let me = self.me()?.user_id.clone();
         let aid = self.require("accompaniment", id, DocKind::Accompaniment)?;
         let text = input::label("text", text).or_else(|_| {
             input::text("text", text)?;
@@ -181,7 +182,9 @@ impl Device {
             due_on,
             done: false,
             done_at: None,
+            done_by: None,
             created_at: self.now(),
+            created_by: Some(me),
         };
         let fid = Uuid::new_v4();
         self.store.edit(&aid, |doc| {
@@ -198,7 +201,7 @@ impl Device {
         id: &str,
         follow_up: &str,
     ) -> Result<AccompanimentView, ApiError> {
-        self.me()?;
+        let me = self.me()?.user_id.clone();
         let aid = self.require("accompaniment", id, DocKind::Accompaniment)?;
         let fid = parse_uuid("follow_up", follow_up)?;
         let now = self.now();
@@ -207,7 +210,7 @@ impl Device {
                 DocError::NotFound { .. } => ApiError::UnknownFollowUp(follow_up.to_owned()),
                 other => other.into(),
             })?;
-            tick_follow_up(doc, fid, now).map_err(ApiError::from)
+            tick_follow_up(doc, fid, now, &me).map_err(ApiError::from)
         })?;
         self.accompaniment(id)
     }

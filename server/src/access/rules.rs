@@ -9,13 +9,18 @@
 //!   supervisor's behalf) or moves an accompaniment log to another
 //!   participant;
 //! - a new accompaniment log references a participant the writer may not
-//!   write.
+//!   write;
+//! - it breaks the authorship rules every writer is held to
+//!   ([`alongside_shared::doc::authorship`]): a note, log, step or
+//!   follow-up claimed for someone else, or a signed or reviewed note
+//!   rewritten or deleted.
 //!
 //! An accepted new document is claimed: the caller records its class, so
 //! that access to it is decided from that moment on.
 
 use std::str::FromStr;
 
+use alongside_shared::doc::authorship::{self, Writer};
 use alongside_shared::doc::{DocKind, Touched, ValidationError, validate, validate_touched};
 use alongside_shared::sync::{Access, Refusal, Write};
 use alongside_shared::wire::DocumentId;
@@ -40,8 +45,25 @@ pub fn check(
 ) -> Result<Option<DocClass>, Refusal> {
     match table.class(document) {
         None => create(table, principal, write).map(Some),
-        Some(class) => update(class, write).map(|()| None),
+        Some(class) => update(class, principal, write).map(|()| None),
     }
+}
+
+/// Holds the write to the authorship rules, as `principal` on its device.
+fn authorship(
+    principal: &Principal,
+    doc: &automerge::AutoCommit,
+    before: &[automerge::ChangeHash],
+    touched: &Touched,
+    kind: DocKind,
+) -> Result<(), Refusal> {
+    let user = principal.user_id.to_string();
+    let device = principal.device_id.map(|d| d.to_string());
+    let writer = Writer {
+        user_id: &user,
+        device_id: device.as_deref(),
+    };
+    authorship::check_write(doc, before, touched, kind, writer).map_err(|e| Refusal::new(e.0))
 }
 
 fn create(
@@ -50,6 +72,8 @@ fn create(
     write: Write<'_>,
 ) -> Result<DocClass, Refusal> {
     let kind = validate(&*write.doc).map_err(|e| invalid(&e))?;
+    let touched = Touched::since(write.doc, write.before);
+    authorship(principal, write.doc, write.before, &touched, kind)?;
     match kind {
         DocKind::Participant => {
             if has_entries(write.doc, REVIEWS) {
@@ -77,7 +101,7 @@ fn create(
     }
 }
 
-fn update(class: DocClass, write: Write<'_>) -> Result<(), Refusal> {
+fn update(class: DocClass, principal: &Principal, write: Write<'_>) -> Result<(), Refusal> {
     let touched = Touched::since(write.doc, write.before);
     let kind = validate_touched(&*write.doc, &touched).map_err(|e| invalid(&e))?;
     let expected = match class {
@@ -100,7 +124,7 @@ fn update(class: DocClass, write: Write<'_>) -> Result<(), Refusal> {
             "an accompaniment log cannot move to another participant",
         ));
     }
-    Ok(())
+    authorship(principal, write.doc, write.before, &touched, kind)
 }
 
 fn touches(touched: &Touched, key: &str) -> bool {

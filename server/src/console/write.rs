@@ -9,6 +9,8 @@
 //! (including this one) merges it into its copy and syncs it to the
 //! worker's connected devices.
 
+use alongside_shared::doc::Touched;
+use alongside_shared::doc::authorship::{self, Writer};
 use alongside_shared::doc::edit::participant::add_review;
 use alongside_shared::doc::ids::heads_from_hex;
 use alongside_shared::doc::participant::Review;
@@ -111,6 +113,16 @@ pub async fn write_review(
             )));
         }
     }
+    // The same authorship rules as device writes: the review names the
+    // supervisor who writes it.
+    let reviewer = review.reviewer.to_string();
+    let touched = Touched::since(&mut doc, &before);
+    let writer = Writer {
+        user_id: &reviewer,
+        device_id: None,
+    };
+    authorship::check_write(&doc, &before, &touched, DocKind::Participant, writer)
+        .map_err(|e| WriteError::Document(e.0))?;
     let metas = ChangeMeta::since(&mut doc, &before);
     let guard = WriteGuard {
         claim: None,

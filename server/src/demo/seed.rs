@@ -392,7 +392,12 @@ impl Seeder<'_> {
             (Step::Returned, 130),
         ];
         for (step, minutes) in steps {
-            stamp_step(&mut draft.doc, step, ts(start + minutes * 60_000))?;
+            stamp_step(
+                &mut draft.doc,
+                step,
+                ts(start + minutes * 60_000),
+                &peer.id.to_string(),
+            )?;
         }
         set_status(&mut draft.doc, AccompanimentStatus::Completed)?;
         replace_text(&mut draft.doc, AccompanimentText::Outcome, outcome)?;
@@ -406,11 +411,18 @@ impl Seeder<'_> {
                     due_on: CalendarDate::parse(&date(self.now + 7 * DAY_MS)),
                     done: false,
                     done_at: None,
+                    done_by: None,
                     created_at: ts(start + 140 * 60_000),
+                    created_by: Some(peer.id.to_string()),
                 },
             )?;
             if *done {
-                tick_follow_up(&mut draft.doc, fid, ts(start + 150 * 60_000))?;
+                tick_follow_up(
+                    &mut draft.doc,
+                    fid,
+                    ts(start + 150 * 60_000),
+                    &peer.id.to_string(),
+                )?;
             }
         }
         self.store(&mut draft, peer.phone).await?;

@@ -34,18 +34,53 @@ pub struct Accompaniment {
     /// When they set off.
     #[autosurgeon(rename = "departedAt", missing = "Default::default")]
     pub departed_at: Option<Timestamp>,
+    /// User id of whoever stamped `departedAt`.
+    #[autosurgeon(
+        hydrate = "crate::doc::lenient::opt_string",
+        rename = "departedBy",
+        missing = "Default::default"
+    )]
+    pub departed_by: Option<String>,
     /// When they arrived.
     #[autosurgeon(rename = "arrivedAt", missing = "Default::default")]
     pub arrived_at: Option<Timestamp>,
+    /// User id of whoever stamped `arrivedAt`.
+    #[autosurgeon(
+        hydrate = "crate::doc::lenient::opt_string",
+        rename = "arrivedBy",
+        missing = "Default::default"
+    )]
+    pub arrived_by: Option<String>,
     /// When the participant was seen.
     #[autosurgeon(rename = "startedAt", missing = "Default::default")]
     pub started_at: Option<Timestamp>,
+    /// User id of whoever stamped `startedAt`.
+    #[autosurgeon(
+        hydrate = "crate::doc::lenient::opt_string",
+        rename = "startedBy",
+        missing = "Default::default"
+    )]
+    pub started_by: Option<String>,
     /// When the appointment ended.
     #[autosurgeon(rename = "endedAt", missing = "Default::default")]
     pub ended_at: Option<Timestamp>,
+    /// User id of whoever stamped `endedAt`.
+    #[autosurgeon(
+        hydrate = "crate::doc::lenient::opt_string",
+        rename = "endedBy",
+        missing = "Default::default"
+    )]
+    pub ended_by: Option<String>,
     /// When they got back.
     #[autosurgeon(rename = "returnedAt", missing = "Default::default")]
     pub returned_at: Option<Timestamp>,
+    /// User id of whoever stamped `returnedAt`.
+    #[autosurgeon(
+        hydrate = "crate::doc::lenient::opt_string",
+        rename = "returnedBy",
+        missing = "Default::default"
+    )]
+    pub returned_by: Option<String>,
     /// How they travelled.
     #[autosurgeon(missing = "Default::default")]
     pub transport: Option<Transport>,
@@ -91,6 +126,11 @@ impl Accompaniment {
             started_at: None,
             ended_at: None,
             returned_at: None,
+            departed_by: None,
+            arrived_by: None,
+            started_by: None,
+            ended_by: None,
+            returned_by: None,
             transport: None,
             purpose: Text::default(),
             outcome: Text::default(),
@@ -131,7 +171,21 @@ pub struct FollowUp {
     /// When it was ticked done; meaningful only while `done` is true.
     #[autosurgeon(rename = "doneAt", missing = "Default::default")]
     pub done_at: Option<Timestamp>,
+    /// User id of whoever ticked it done; meaningful only while `done`.
+    #[autosurgeon(
+        hydrate = "crate::doc::lenient::opt_string",
+        rename = "doneBy",
+        missing = "Default::default"
+    )]
+    pub done_by: Option<String>,
     /// When it was added.
     #[autosurgeon(rename = "createdAt")]
     pub created_at: Timestamp,
+    /// User id of whoever added it.
+    #[autosurgeon(
+        hydrate = "crate::doc::lenient::opt_string",
+        rename = "createdBy",
+        missing = "Default::default"
+    )]
+    pub created_by: Option<String>,
 }

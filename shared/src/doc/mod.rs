@@ -20,6 +20,7 @@
 //! timestamps are passed in by the caller.
 
 pub mod accompaniment;
+pub mod authorship;
 pub mod caseload;
 pub mod date;
 pub mod edit;
@@ -40,6 +41,7 @@ pub mod utf16;
 pub mod validate;
 pub mod vocab;
 
+pub use authorship::{AuthorshipError, Writer};
 pub use date::CalendarDate;
 pub use error::DocError;
 pub use path::DocPath;

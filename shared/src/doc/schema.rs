@@ -318,8 +318,17 @@ const FOLLOW_UP: Shape = Shape::Map(&[
         Shape::Timestamp,
         "When it was ticked done; meaningful only if done.",
     ),
+    Field::optional(
+        "doneBy",
+        Shape::Str,
+        "User id of whoever ticked it done; meaningful only if done.",
+    ),
     Field::required("createdAt", Shape::Timestamp, "When it was added."),
+    Field::optional("createdBy", Shape::Str, "User id of whoever added it."),
 ]);
+
+/// What each `<step>By` field of an accompaniment holds.
+const STAMPED_BY: &str = "User id of whoever stamped the step's time.";
 
 /// Root shape of `alongside/accompaniment`.
 pub static ACCOMPANIMENT: Shape = Shape::Map(&[
@@ -333,14 +342,19 @@ pub static ACCOMPANIMENT: Shape = Shape::Map(&[
     Field::required("peerId", Shape::Str, "User id of the accompanying worker."),
     Field::required("appointment", APPOINTMENT, "The appointment."),
     Field::optional("departedAt", Shape::Timestamp, "When they set off."),
+    Field::optional("departedBy", Shape::Str, STAMPED_BY),
     Field::optional("arrivedAt", Shape::Timestamp, "When they arrived."),
+    Field::optional("arrivedBy", Shape::Str, STAMPED_BY),
     Field::optional(
         "startedAt",
         Shape::Timestamp,
         "When the participant was seen.",
     ),
+    Field::optional("startedBy", Shape::Str, STAMPED_BY),
     Field::optional("endedAt", Shape::Timestamp, "When the appointment ended."),
+    Field::optional("endedBy", Shape::Str, STAMPED_BY),
     Field::optional("returnedAt", Shape::Timestamp, "When they got back."),
+    Field::optional("returnedBy", Shape::Str, STAMPED_BY),
     Field::optional(
         "transport",
         Shape::Enum(Transport::VALUES),

@@ -39,6 +39,17 @@ pub enum Step {
 }
 
 impl Step {
+    /// The root key naming who stamped this step.
+    pub const fn by_key(self) -> &'static str {
+        match self {
+            Step::Departed => "departedBy",
+            Step::Arrived => "arrivedBy",
+            Step::Started => "startedBy",
+            Step::Ended => "endedBy",
+            Step::Returned => "returnedBy",
+        }
+    }
+
     /// The root key holding this step's time.
     pub const fn key(self) -> &'static str {
         match self {
@@ -51,13 +62,21 @@ impl Step {
     }
 }
 
-/// Records when `step` happened.
-pub fn stamp_step(doc: &mut AutoCommit, step: Step, at: Timestamp) -> Result<(), DocError> {
-    put_scalar(doc, &DocPath::root(), step.key(), at)
+/// Records when `step` happened and who stamped it (user id `by`).
+pub fn stamp_step(
+    doc: &mut AutoCommit,
+    step: Step,
+    at: Timestamp,
+    by: &str,
+) -> Result<(), DocError> {
+    put_scalar(doc, &DocPath::root(), step.key(), at)?;
+    put_scalar(doc, &DocPath::root(), step.by_key(), by)
 }
 
-/// Removes a step's time (a mistaken tap); true if it was set.
+/// Removes a step's time and who stamped it (a mistaken tap); true if it
+/// was set.
 pub fn clear_step(doc: &mut AutoCommit, step: Step) -> Result<bool, DocError> {
+    delete_key(doc, &DocPath::root(), step.by_key())?;
     delete_key(doc, &DocPath::root(), step.key())
 }
 
@@ -127,21 +146,30 @@ pub fn add_follow_up(
     )
 }
 
-/// Ticks follow-up `id` done at `at`. Concurrent ticks converge: `done` is
-/// true on every replica and one `doneAt` wins everywhere.
-pub fn tick_follow_up(doc: &mut AutoCommit, id: Uuid, at: Timestamp) -> Result<(), DocError> {
+/// Ticks follow-up `id` done at `at` by user `by`. Concurrent ticks
+/// converge: `done` is true on every replica, and one `doneAt` and its
+/// `doneBy` (set together, so they win together) win everywhere.
+pub fn tick_follow_up(
+    doc: &mut AutoCommit,
+    id: Uuid,
+    at: Timestamp,
+    by: &str,
+) -> Result<(), DocError> {
     let path = follow_up_path(id);
     let obj = map_at(doc, &path)?;
     doc.put(&obj, "done", true)?;
     doc.put(&obj, "doneAt", at)?;
+    doc.put(&obj, "doneBy", by)?;
     Ok(())
 }
 
-/// Unticks follow-up `id`: `done = false` and `doneAt` removed. If this
-/// races a tick, `doneAt` may survive; it is meaningful only while `done`.
+/// Unticks follow-up `id`: `done = false`, `doneAt` and `doneBy` removed.
+/// If this races a tick, they may survive; they mean something only while
+/// `done`.
 pub fn untick_follow_up(doc: &mut AutoCommit, id: Uuid) -> Result<(), DocError> {
     let path = follow_up_path(id);
     put_scalar(doc, &path, "done", false)?;
     delete_key(doc, &path, "doneAt")?;
+    delete_key(doc, &path, "doneBy")?;
     Ok(())
 }
