@@ -2,7 +2,8 @@
 //! [`SyncClient`](alongside_mobile_bridge::sync::SyncClient) over an
 //! in-memory store, set up for an account, and the steps tests repeat
 //! (add a participant, sync and insist on no errors, sync through a busy
-//! server).
+//! server). A device knows who its token belongs to, because the server
+//! holds every new note to naming its writer.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -10,18 +11,44 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use alongside_mobile_bridge::storage::DeviceStore;
-use alongside_mobile_bridge::sync::{MemoryStore, SyncClient, SyncConfig, SyncError, SyncReport};
+use alongside_mobile_bridge::sync::{
+    MemoryStore, ServerUrl, SyncClient, SyncConfig, SyncError, SyncReport, who_am_i,
+};
 use alongside_server::db::Db;
 use alongside_shared::doc::edit::ParticipantText;
 use alongside_shared::doc::edit::text::replace_text;
 use alongside_shared::wire::DocumentId;
 
 use crate::accounts::Account;
-use crate::load::workload::participant;
+use crate::load::workload::{Author, participant};
 use crate::server::TestServer;
 
-/// A device syncing an in-memory store.
-pub type Device = SyncClient<MemoryStore>;
+/// A device syncing an in-memory store, and who it writes as.
+#[derive(Clone)]
+pub struct Device {
+    client: Arc<SyncClient<MemoryStore>>,
+    author: Author,
+}
+
+impl std::ops::Deref for Device {
+    type Target = SyncClient<MemoryStore>;
+
+    fn deref(&self) -> &Self::Target {
+        &self.client
+    }
+}
+
+impl Device {
+    /// The user and device its token belongs to.
+    pub fn author(&self) -> &Author {
+        &self.author
+    }
+
+    /// The sync client, to share (with background sync).
+    pub fn client(&self) -> Arc<SyncClient<MemoryStore>> {
+        Arc::clone(&self.client)
+    }
+}
 
 /// A device of `account` (token `token`) with an empty store, once the
 /// server shares the account's caseload index with it.
@@ -38,7 +65,23 @@ pub async fn device(server: &TestServer, db: &Db, account: &Account, token: &str
     );
     config.caseload_index = Some(DocumentId::from_uuid(index));
     config.timeout = Duration::from_secs(60);
-    let device = SyncClient::new(config, Arc::new(Mutex::new(MemoryStore::new())));
+    let me = who_am_i(
+        &ServerUrl::parse(&format!("http://{}", server.addr)).expect("the server's URL"),
+        None,
+        token,
+    )
+    .await
+    .expect("the token names a device");
+    let device = Device {
+        client: Arc::new(SyncClient::new(
+            config,
+            Arc::new(Mutex::new(MemoryStore::new())),
+        )),
+        author: Author {
+            user_id: me.user_id,
+            device_id: me.device_id,
+        },
+    };
     // The server learns of a new account through a notification; until
     // then it shares nothing with it. Wait until the device holds its
     // (empty) caseload index.
@@ -57,7 +100,7 @@ pub async fn device(server: &TestServer, db: &Db, account: &Account, token: &str
 
 /// Adds a new participant record (with `notes` notes) to the device's store.
 pub fn add_participant(device: &Device, notes: usize) -> DocumentId {
-    let mut offline = participant(0, 0, notes).unwrap();
+    let mut offline = participant(&device.author, 0, 0, notes).unwrap();
     device
         .store()
         .lock()
@@ -111,7 +154,10 @@ pub fn rename(device: &Device, id: &DocumentId, name: &str) {
 pub fn without_feed(device: &Device) -> Device {
     let mut config = device.config().clone();
     config.use_change_feed = false;
-    SyncClient::new(config, device.store().clone())
+    Device {
+        client: Arc::new(SyncClient::new(config, device.store().clone())),
+        author: device.author.clone(),
+    }
 }
 
 /// Syncs until a sync changes nothing on either side (the server updates

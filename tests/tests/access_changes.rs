@@ -121,7 +121,8 @@ fn admin(database_url: &str, args: &[&str]) -> std::process::Output {
         .unwrap()
 }
 
-fn accompaniment_of(participant: DocumentId) -> AutoCommit {
+/// A new log of `participant` started by user `peer`.
+fn accompaniment_of(participant: DocumentId, peer: &Account) -> AutoCommit {
     let mut doc = AutoCommit::new();
     let appointment = Appointment {
         kind: AppointmentKind::Housing,
@@ -131,7 +132,7 @@ fn accompaniment_of(participant: DocumentId) -> AutoCommit {
     };
     let log = Accompaniment::planned(
         &participant.to_string(),
-        "peer",
+        &peer.user_id.to_string(),
         appointment,
         Timestamp::from_millis(1_700_000_000_000),
     );
@@ -238,7 +239,7 @@ async fn a_covering_colleague_writes_beside_the_owner_until_the_cover_ends() {
     // A log bob starts for the record is listed for both of them.
     let log = DocumentId::from_uuid(Uuid::new_v4());
     let log_key = log.to_string();
-    let mut log_doc = accompaniment_of(id);
+    let mut log_doc = accompaniment_of(id, &bob);
     assert_eq!(push(&mut bobs, log, &mut log_doc).await.name(), "synced");
     for user in [alice.user_id, bob.user_id] {
         stored::until_index(&db, user, "lists bob's new log", |d| {

@@ -42,7 +42,8 @@ fn participant(name: &str) -> AutoCommit {
     doc
 }
 
-fn accompaniment(participant: DocumentId) -> AutoCommit {
+/// A new log of `participant` started by user `peer`.
+fn accompaniment(participant: DocumentId, peer: &Account) -> AutoCommit {
     let mut doc = AutoCommit::new();
     let appointment = Appointment {
         kind: AppointmentKind::Medical,
@@ -52,7 +53,7 @@ fn accompaniment(participant: DocumentId) -> AutoCommit {
     };
     let log = Accompaniment::planned(
         &participant.to_string(),
-        "peer",
+        &peer.user_id.to_string(),
         appointment,
         Timestamp::from_millis(1_700_000_000_000),
     );
@@ -105,7 +106,7 @@ async fn every_role_gets_exactly_its_access() {
     let mut originals: BTreeMap<&str, (DocumentId, AutoCommit)> = BTreeMap::new();
     for (name, who, id, mut doc) in [
         ("pa", &alice, pa, participant("Pat A")),
-        ("acc", &alice, acc, accompaniment(pa)),
+        ("acc", &alice, acc, accompaniment(pa, &alice)),
         ("pb", &bob, pb, participant("Pat B")),
     ] {
         let mut client = RawClient::joined(&url, &who.token, "creator").await;
@@ -157,7 +158,7 @@ async fn every_role_gets_exactly_its_access() {
             };
             let base = match (&found, *name) {
                 (Outcome::Synced(doc), _) => (**doc).clone(),
-                (_, "acc") => accompaniment(pa),
+                (_, "acc") => accompaniment(pa, who),
                 (_, n) if n.starts_with("idx") => originals["pb"].1.clone(),
                 _ => participant("Intruder"),
             };

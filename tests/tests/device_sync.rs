@@ -215,7 +215,7 @@ async fn a_sync_cut_by_a_server_crash_completes_on_retry() {
     // While the server is down, background sync fails and backs off; once
     // it is back, the next attempt completes.
     let background = BackgroundSync::start(
-        phone.clone(),
+        phone.client(),
         Schedule {
             interval: Duration::from_secs(3600),
             backoff: Backoff {

@@ -14,17 +14,17 @@ use alongside_shared::sync::Limits;
 use alongside_tests::accounts::Account;
 use alongside_tests::load::Target;
 use alongside_tests::load::device::{Device, run_device};
-use alongside_tests::load::workload::device_documents;
+use alongside_tests::load::workload::{Author, device_documents};
 use alongside_tests::pg::test_database;
 use alongside_tests::server::TestServer;
 
 const SERVER: &str = env!("CARGO_BIN_EXE_alongside-server-under-test");
 const DEVICES: usize = 32;
 
-fn devices() -> Vec<Device> {
+fn devices(authors: &[Author]) -> Vec<Device> {
     (0..DEVICES)
         .map(|d| {
-            let docs = device_documents(d, 6, 6).unwrap();
+            let docs = device_documents(&authors[d], d, 6, 6).unwrap();
             let peer = format!("crash-device-{d}");
             Device::offline(
                 peer.clone(),
@@ -37,18 +37,24 @@ fn devices() -> Vec<Device> {
         .collect()
 }
 
-/// One enrolled device (and its token) per simulated device, all of one
-/// peer.
-async fn enroll(db_url: &str) -> Vec<String> {
+/// One enrolled device (its token, and who it writes as) per simulated
+/// device, all of one peer.
+async fn enroll(db_url: &str) -> (Vec<String>, Vec<Author>) {
     let peer = Account::peer(db_url, "crash-peer", "team-a").await;
+    let author = |device: uuid::Uuid| Author {
+        user_id: peer.user_id.to_string(),
+        device_id: device.to_string(),
+    };
     let mut tokens = vec![peer.token.clone()];
+    let mut authors = vec![author(peer.device_id)];
     for d in 1..DEVICES {
-        let (_, token) = peer
+        let (device, token) = peer
             .enroll(db_url, &format!("crash-device-{d}"), Lifetime::default())
             .await;
         tokens.push(token);
+        authors.push(author(device));
     }
-    tokens
+    (tokens, authors)
 }
 
 /// Runs every device against `url` at once, each with its own token, each
@@ -99,11 +105,11 @@ async fn kill_9_during_a_burst_loses_nothing_acknowledged() {
     let database = test_database();
     let mut server = TestServer::start(SERVER, &database.url, &[]);
     let url = server.sync_url();
-    let tokens = enroll(&database.url).await;
+    let (tokens, authors) = enroll(&database.url).await;
 
     // The storm starts; the server dies in the middle of it, once some
     // commits have happened.
-    let prepared = devices();
+    let prepared = devices(&authors);
     let storm_task = tokio::spawn({
         let url = url.clone();
         let tokens = tokens.clone();

@@ -74,7 +74,7 @@ fn main() -> ExitCode {
             token: args.token,
             ephemeral: args.ephemeral,
         },
-        tokens: Vec::new(),
+        credentials: Vec::new(),
         devices: args.devices,
         docs: args.docs,
         edits: args.edits,
@@ -95,7 +95,7 @@ fn main() -> ExitCode {
     };
     if let Some(db_url) = &args.database_url {
         match runtime.block_on(load::enroll::enroll_devices(db_url, config.devices)) {
-            Ok(tokens) => config.tokens = tokens,
+            Ok(credentials) => config.credentials = credentials,
             Err(e) => {
                 eprintln!("alongside-load: enrolling devices: {e}");
                 return ExitCode::FAILURE;

@@ -9,12 +9,16 @@ use alongside_server::auth::Role;
 use alongside_server::db::Db;
 use tokio::task::JoinSet;
 
+use super::Credential;
+use super::workload::Author;
+
 /// Users created at once (each costs an Argon2id hash).
 const PARALLEL: usize = 4;
 
 /// Creates `devices` peers with one device each in the database at `db_url`
-/// (migrating it first) and returns their tokens, device `d`'s at `d`.
-pub async fn enroll_devices(db_url: &str, devices: usize) -> Result<Vec<String>, String> {
+/// (migrating it first) and returns their tokens and identities, device
+/// `d`'s at `d`.
+pub async fn enroll_devices(db_url: &str, devices: usize) -> Result<Vec<Credential>, String> {
     let db = Db::connect_lazy(db_url, PARALLEL as u32 + 1).map_err(|e| e.to_string())?;
     db.migrate().await.map_err(|e| e.to_string())?;
     let run = uuid::Uuid::new_v4().simple().to_string()[..8].to_string();
@@ -22,7 +26,7 @@ pub async fn enroll_devices(db_url: &str, devices: usize) -> Result<Vec<String>,
     admin::add_team(&db, &team)
         .await
         .map_err(|e| e.to_string())?;
-    let mut tokens: Vec<Option<String>> = vec![None; devices];
+    let mut tokens: Vec<Option<Credential>> = vec![None; devices];
     let mut set = JoinSet::new();
     let mut next = 0;
     while next < devices || !set.is_empty() {
@@ -46,7 +50,16 @@ pub async fn enroll_devices(db_url: &str, devices: usize) -> Result<Vec<String>,
                     admin::enroll_device(&db, &username, "load device", Lifetime::days(1))
                         .await
                         .map_err(|e| e.to_string())?;
-                Ok::<_, String>((d, enrolled.token))
+                Ok::<_, String>((
+                    d,
+                    Credential {
+                        token: enrolled.token,
+                        author: Author {
+                            user_id: enrolled.user_id.to_string(),
+                            device_id: enrolled.device_id.to_string(),
+                        },
+                    },
+                ))
             });
             next += 1;
         }

@@ -36,15 +36,26 @@ pub use report::{Latency, Report, RunShape, ServerMemory};
 /// Largest run accepted, in documents (devices × docs).
 pub const MAX_DOCUMENTS: usize = 1_000_000;
 
+/// An enrolled device's token and who it writes as.
+#[derive(Clone, Debug)]
+pub struct Credential {
+    /// The device token.
+    pub token: String,
+    /// Its user and device.
+    pub author: workload::Author,
+}
+
 /// What to run.
 #[derive(Clone, Debug)]
 pub struct Config {
     /// Where and how devices connect.
     pub target: Target,
-    /// One device token per device (device `d` sends `tokens[d]`), for
-    /// servers that enrol devices; when empty every device sends
-    /// `target.token`. See [`enroll::enroll_devices`].
-    pub tokens: Vec<String>,
+    /// One device token and its identity per device (device `d` sends
+    /// `credentials[d].token` and writes notes as its author), for servers
+    /// that enrol devices; when empty every device sends `target.token`
+    /// and writes as [`workload::Author::placeholder`]. See
+    /// [`enroll::enroll_devices`].
+    pub credentials: Vec<Credential>,
     /// Devices to play.
     pub devices: usize,
     /// Documents per device.
@@ -91,10 +102,10 @@ pub fn check(config: &Config) -> Result<(), LoadError> {
     if config.edits > 100_000 {
         return Err(LoadError::Shape("at most 100000 edits per document".into()));
     }
-    if !config.tokens.is_empty() && config.tokens.len() != config.devices {
+    if !config.credentials.is_empty() && config.credentials.len() != config.devices {
         return Err(LoadError::Shape(format!(
             "{} device tokens for {} devices",
-            config.tokens.len(),
+            config.credentials.len(),
             config.devices
         )));
     }
@@ -113,6 +124,11 @@ async fn prepare(config: &Config, run_id: &str) -> Result<Vec<device::Device>, L
     let mut set = JoinSet::new();
     for w in 0..workers {
         let (devices, docs, edits) = (config.devices, config.docs, config.edits);
+        let authors: Vec<workload::Author> = config
+            .credentials
+            .iter()
+            .map(|c| c.author.clone())
+            .collect();
         let ephemeral = config.target.ephemeral;
         let run_id = run_id.to_string();
         let limits = Limits {
@@ -123,8 +139,12 @@ async fn prepare(config: &Config, run_id: &str) -> Result<Vec<device::Device>, L
             (w..devices)
                 .step_by(workers)
                 .map(|d| {
-                    let made =
-                        workload::device_documents(d, docs, edits).map_err(|e| e.to_string())?;
+                    let author = authors
+                        .get(d)
+                        .cloned()
+                        .unwrap_or_else(|| workload::Author::placeholder(d));
+                    let made = workload::device_documents(&author, d, docs, edits)
+                        .map_err(|e| e.to_string())?;
                     let peer_id = format!("load-{run_id}-{d}");
                     let storage_id = (!ephemeral).then(|| format!("{peer_id}-storage"));
                     let device =
@@ -185,8 +205,8 @@ pub async fn run(config: &Config) -> Result<Report, LoadError> {
     for (d, device) in prepared.into_iter().enumerate() {
         let permits = Arc::clone(&permits);
         let mut target = config.target.clone();
-        if let Some(token) = config.tokens.get(d) {
-            target.token = Some(token.clone());
+        if let Some(credential) = config.credentials.get(d) {
+            target.token = Some(credential.token.clone());
         }
         set.spawn(async move {
             let mut device = device;

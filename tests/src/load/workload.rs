@@ -32,11 +32,32 @@ fn note_body(device: usize, doc: usize, edit: usize) -> String {
     )
 }
 
-fn note(device: usize, doc: usize, edit: usize) -> Note {
+/// Who writes a device's notes: the user and device its token belongs to,
+/// since the server holds every new note to naming its writer.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Author {
+    /// The user's id.
+    pub user_id: String,
+    /// The device's id.
+    pub device_id: String,
+}
+
+impl Author {
+    /// Made-up ids for device `device`, for servers that check no
+    /// authorship (the automerge-repo reference).
+    pub fn placeholder(device: usize) -> Self {
+        Self {
+            user_id: format!("load-peer-{device}"),
+            device_id: format!("load-device-{device}"),
+        }
+    }
+}
+
+fn note(author: &Author, device: usize, doc: usize, edit: usize) -> Note {
     let at = 1_790_000_000_000 + i64::try_from(edit).unwrap_or(0) * 3_600_000;
     Note {
-        author_id: format!("load-peer-{device}"),
-        device_id: format!("load-device-{device}"),
+        author_id: author.user_id.clone(),
+        device_id: author.device_id.clone(),
         service_date: CalendarDate::from_ymd(2026, 11, 20).expect("2026-11-20 is a date"),
         encounter_at: Timestamp(at),
         encounter_end_at: Timestamp(at + 45 * 60_000),
@@ -60,9 +81,14 @@ fn note(device: usize, doc: usize, edit: usize) -> Note {
     }
 }
 
-/// A new participant record with `edits` notes, each its own change:
-/// `edits + 1` changes in all.
-pub fn participant(device: usize, doc: usize, edits: usize) -> Result<OfflineDoc, Box<DocError>> {
+/// A new participant record with `edits` notes by `author`, each its own
+/// change: `edits + 1` changes in all.
+pub fn participant(
+    author: &Author,
+    device: usize,
+    doc: usize,
+    edits: usize,
+) -> Result<OfflineDoc, Box<DocError>> {
     let mut am = AutoCommit::new();
     create_participant(
         &mut am,
@@ -71,7 +97,7 @@ pub fn participant(device: usize, doc: usize, edits: usize) -> Result<OfflineDoc
     .map_err(Box::new)?;
     am.commit();
     for edit in 0..edits {
-        add_note(&mut am, Uuid::new_v4(), &note(device, doc, edit)).map_err(Box::new)?;
+        add_note(&mut am, Uuid::new_v4(), &note(author, device, doc, edit)).map_err(Box::new)?;
         am.commit();
     }
     let mut heads = am.get_heads();
@@ -83,13 +109,16 @@ pub fn participant(device: usize, doc: usize, edits: usize) -> Result<OfflineDoc
     })
 }
 
-/// The `docs` records of one device, `edits` notes each.
+/// The `docs` records of one device, `edits` notes each by `author`.
 pub fn device_documents(
+    author: &Author,
     device: usize,
     docs: usize,
     edits: usize,
 ) -> Result<Vec<OfflineDoc>, Box<DocError>> {
-    (0..docs).map(|d| participant(device, d, edits)).collect()
+    (0..docs)
+        .map(|d| participant(author, device, d, edits))
+        .collect()
 }
 
 #[cfg(test)]
@@ -99,7 +128,7 @@ mod tests {
 
     #[test]
     fn offline_records_are_valid_with_one_change_per_edit() -> Result<(), Box<DocError>> {
-        let mut made = participant(3, 7, 4)?;
+        let mut made = participant(&Author::placeholder(3), 3, 7, 4)?;
         assert_eq!(validate(&made.doc), Ok(DocKind::Participant));
         assert_eq!(made.doc.get_changes(&[]).len(), 5);
         assert_eq!(made.heads.len(), 1);
