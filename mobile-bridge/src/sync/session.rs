@@ -106,6 +106,9 @@ struct Connection {
     outbox: Vec<Vec<u8>>,
     closed: bool,
     server_error: Option<String>,
+    /// Why the device's hub refused the server's input, if it did (it then
+    /// closes the connection).
+    refused_input: Option<String>,
     fatal: Option<SyncError>,
 }
 
@@ -127,6 +130,7 @@ impl Connection {
             outbox: Vec::new(),
             closed: false,
             server_error: None,
+            refused_input: None,
             fatal: None,
         }
     }
@@ -227,9 +231,15 @@ impl<S: DeviceStore> Run<S> {
                 break Ok(Ended::Done);
             }
             if self.conn.closed {
-                break match self.conn.server_error.take() {
-                    Some(message) => Ok(Ended::Refused(message)),
-                    None => Err(SyncError::Protocol(
+                break match (
+                    self.conn.server_error.take(),
+                    self.conn.refused_input.take(),
+                ) {
+                    (Some(message), _) => Ok(Ended::Refused(message)),
+                    (None, Some(reason)) => Err(SyncError::Protocol(format!(
+                        "the device refused the server's input: {reason}"
+                    ))),
+                    (None, None) => Err(SyncError::Protocol(
                         "the device closed the connection".into(),
                     )),
                 };
@@ -368,6 +378,7 @@ impl<S: DeviceStore> Run<S> {
                         document,
                         format!("the device refused the server's input: {error}"),
                     ));
+                    self.conn.refused_input = Some(error.to_string());
                     continue;
                 }
                 Effect::PeerReady { .. }
