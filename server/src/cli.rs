@@ -184,6 +184,9 @@ async fn serve(args: ServeArgs, demo: bool) -> anyhow::Result<()> {
         compact_after_chunks: args.compact_after_chunks,
         cover_check: std::time::Duration::from_secs(args.cover_check_secs),
         quarantine_quota_bytes: args.quarantine_quota_bytes,
+        max_inflight_bytes_per_connection: args.max_inflight_bytes_per_connection,
+        max_connections_per_user: args.max_connections_per_user,
+        max_connections_per_device: args.max_connections_per_device,
         ..SyncSettings::default()
     };
     let mut api = api_state(&args.login);

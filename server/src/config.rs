@@ -177,6 +177,20 @@ pub struct ServeArgs {
     /// per device; past it they are refused and not kept.
     #[arg(long, env = "ALONGSIDE_QUARANTINE_QUOTA_BYTES", default_value_t = 64 * 1024 * 1024)]
     pub quarantine_quota_bytes: u64,
+    /// Most bytes of one connection's received frames waiting for the sync
+    /// driver; past it the socket is not read until the driver catches up.
+    #[arg(long, env = "ALONGSIDE_MAX_INFLIGHT_BYTES_PER_CONNECTION", default_value_t = 32 * 1024 * 1024)]
+    pub max_inflight_bytes_per_connection: usize,
+    /// Most `/sync` connections one user may have open on a node.
+    #[arg(long, env = "ALONGSIDE_MAX_CONNECTIONS_PER_USER", default_value_t = 16)]
+    pub max_connections_per_user: usize,
+    /// Most `/sync` connections one device may have open on a node.
+    #[arg(
+        long,
+        env = "ALONGSIDE_MAX_CONNECTIONS_PER_DEVICE",
+        default_value_t = 4
+    )]
+    pub max_connections_per_device: usize,
     /// Memory budget for cached documents, bytes.
     #[arg(long, env = "ALONGSIDE_CACHE_BUDGET_BYTES", default_value_t = 256 * 1024 * 1024)]
     pub cache_budget_bytes: usize,

@@ -36,6 +36,14 @@ pub struct Metrics {
     /// Commits whose copy lacked another writer's changes, so the stored
     /// document was projected instead.
     pub stale_projections: AtomicU64,
+    /// Bytes of received frames waiting for the sync driver, over all
+    /// connections (each connection's share is bounded).
+    pub inbound_queued_bytes: AtomicI64,
+    /// The most `inbound_queued_bytes` has been since the start.
+    pub inbound_queued_bytes_peak: AtomicI64,
+    /// Upgrades refused because the user or device had too many
+    /// connections open.
+    pub connections_refused: AtomicU64,
 }
 
 impl Metrics {
@@ -47,7 +55,7 @@ impl Metrics {
     /// Renders every metric.
     pub fn render(&self) -> String {
         let mut out = String::new();
-        let counters: [(&str, &str, &AtomicU64); 11] = [
+        let counters: [(&str, &str, &AtomicU64); 12] = [
             (
                 "alongside_frames_received_total",
                 "Frames received",
@@ -103,6 +111,11 @@ impl Metrics {
                 "Commits projected from the stored document (another writer's changes were not merged yet)",
                 &self.stale_projections,
             ),
+            (
+                "alongside_connections_refused_total",
+                "WebSocket upgrades refused: the user or device had too many connections open",
+                &self.connections_refused,
+            ),
         ];
         for (name, help, value) in counters {
             let _ = writeln!(
@@ -111,7 +124,7 @@ impl Metrics {
                 value.load(Ordering::Relaxed)
             );
         }
-        let gauges: [(&str, &str, &AtomicI64); 3] = [
+        let gauges: [(&str, &str, &AtomicI64); 5] = [
             (
                 "alongside_connections",
                 "Open WebSocket connections",
@@ -126,6 +139,16 @@ impl Metrics {
                 "alongside_cached_bytes",
                 "Stored size of documents held in memory",
                 &self.cached_bytes,
+            ),
+            (
+                "alongside_inbound_queued_bytes",
+                "Bytes of received frames waiting for the sync driver",
+                &self.inbound_queued_bytes,
+            ),
+            (
+                "alongside_inbound_queued_bytes_peak",
+                "Most bytes of received frames that have waited for the sync driver at once",
+                &self.inbound_queued_bytes_peak,
             ),
         ];
         for (name, help, value) in gauges {

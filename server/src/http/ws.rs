@@ -1,6 +1,9 @@
 //! The `/sync` WebSocket: authenticates the device before the upgrade (401
-//! or 503 and no upgrade otherwise), then runs one reader loop feeding frames
-//! to the sync driver and one writer loop sending what the driver returns.
+//! or 503 and no upgrade otherwise) and takes one of the user's and the
+//! device's connection slots (429 when they have none left), then runs one
+//! reader loop feeding frames to the sync driver — waiting, and so not
+//! reading the socket, while the connection's bytes in flight are at their
+//! bound — and one writer loop sending what the driver returns.
 
 use std::net::SocketAddr;
 
@@ -12,9 +15,10 @@ use axum::response::{IntoResponse, Response};
 use futures_util::{SinkExt, StreamExt};
 
 use super::AppState;
-use crate::auth::Principal;
+use axum::http::{StatusCode, header};
+
 use crate::auth::device::authenticate_request;
-use crate::sync::Outbound;
+use crate::sync::{Connection, Outbound};
 
 pub(super) async fn upgrade(
     State(state): State<AppState>,
@@ -34,13 +38,24 @@ pub(super) async fn upgrade(
         Ok(ws) => ws,
         Err(rejection) => return rejection.into_response(),
     };
+    let connection = match state.sync.connect(principal, Some(addr)) {
+        Ok(connection) => connection,
+        Err(too_many) => {
+            tracing::info!(%addr, %too_many, "sync upgrade refused");
+            return (
+                StatusCode::TOO_MANY_REQUESTS,
+                [(header::RETRY_AFTER, "30")],
+                too_many.to_string(),
+            )
+                .into_response();
+        }
+    };
     ws.max_message_size(state.max_message_bytes)
         .max_frame_size(state.max_message_bytes)
-        .on_upgrade(move |socket| serve(socket, state, principal, addr))
+        .on_upgrade(move |socket| serve(socket, connection))
 }
 
-async fn serve(socket: WebSocket, state: AppState, principal: Principal, addr: SocketAddr) {
-    let mut connection = state.sync.connect(principal, Some(addr));
+async fn serve(socket: WebSocket, mut connection: Connection) {
     let (mut sink, mut stream) = socket.split();
     let mut outbound = connection.take_outbound();
     let mut writer = tokio::spawn(async move {
@@ -62,10 +77,10 @@ async fn serve(socket: WebSocket, state: AppState, principal: Principal, addr: S
     loop {
         tokio::select! {
             message = stream.next() => match message {
-                Some(Ok(Message::Binary(bytes))) => connection.frame(bytes.to_vec()),
+                Some(Ok(Message::Binary(bytes))) => connection.frame(bytes.to_vec()).await,
                 // automerge-repo sends binary frames only; a text frame is
                 // handed on as bytes and refused by the protocol.
-                Some(Ok(Message::Text(text))) => connection.frame(text.as_bytes().to_vec()),
+                Some(Ok(Message::Text(text))) => connection.frame(text.as_bytes().to_vec()).await,
                 Some(Ok(Message::Ping(_) | Message::Pong(_))) => {}
                 Some(Ok(Message::Close(_)) | Err(_)) | None => break,
             },

@@ -12,6 +12,7 @@
 
 mod driver;
 mod policy;
+pub mod slots;
 mod storage;
 
 use std::net::SocketAddr;
@@ -20,7 +21,7 @@ use std::sync::Arc;
 use std::collections::HashMap;
 
 use alongside_shared::sync::{Access, ConnId, Limits};
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc, oneshot};
 use uuid::Uuid;
 
 pub use policy::{ConnPeer, ServerPolicy};
@@ -61,6 +62,14 @@ pub struct SyncSettings {
     pub cover_check: std::time::Duration,
     /// Most bytes of refused writes kept in quarantine per device.
     pub quarantine_quota_bytes: u64,
+    /// Most bytes of one connection's received frames waiting for the
+    /// driver; past it the connection's socket is not read until the driver
+    /// catches up (backpressure).
+    pub max_inflight_bytes_per_connection: usize,
+    /// Most `/sync` connections one user may have open on this node.
+    pub max_connections_per_user: usize,
+    /// Most `/sync` connections one device may have open on this node.
+    pub max_connections_per_device: usize,
 }
 
 impl Default for SyncSettings {
@@ -73,6 +82,9 @@ impl Default for SyncSettings {
             outbound_queue: 1024,
             cover_check: std::time::Duration::from_secs(60),
             quarantine_quota_bytes: crate::http::api::DEFAULT_QUARANTINE_QUOTA_BYTES,
+            max_inflight_bytes_per_connection: 32 * 1024 * 1024,
+            max_connections_per_user: 16,
+            max_connections_per_device: 4,
         }
     }
 }
@@ -86,6 +98,9 @@ enum Input {
     Frame {
         conn: ConnId,
         bytes: Vec<u8>,
+        /// Its share of the connection's bytes in flight, given back when
+        /// the driver has handled it (dropped).
+        queued: Queued,
     },
     Disconnect {
         conn: ConnId,
@@ -109,6 +124,9 @@ pub struct SyncService {
     input: mpsc::UnboundedSender<Input>,
     outbound_queue: usize,
     next_conn: Arc<std::sync::atomic::AtomicU64>,
+    metrics: Arc<Metrics>,
+    inflight_cap: usize,
+    slots: Arc<slots::Slots>,
 }
 
 /// One connection's side of the driver.
@@ -117,6 +135,24 @@ pub struct Connection {
     pub conn: ConnId,
     outbound: Option<mpsc::Receiver<Outbound>>,
     service: SyncService,
+    in_flight: Arc<Semaphore>,
+    _slot: slots::Slot,
+}
+
+/// A received frame's bytes, counted as waiting for the driver until this
+/// is dropped.
+struct Queued {
+    _permit: OwnedSemaphorePermit,
+    bytes: i64,
+    metrics: Arc<Metrics>,
+}
+
+impl Drop for Queued {
+    fn drop(&mut self) {
+        self.metrics
+            .inbound_queued_bytes
+            .fetch_sub(self.bytes, std::sync::atomic::Ordering::Relaxed);
+    }
 }
 
 impl SyncService {
@@ -128,13 +164,31 @@ impl SyncService {
             input: input.clone(),
             outbound_queue,
             next_conn: Arc::new(std::sync::atomic::AtomicU64::new(1)),
+            metrics: Arc::clone(&metrics),
+            inflight_cap: settings.max_inflight_bytes_per_connection.max(1),
+            slots: Arc::new(slots::Slots::new(
+                settings.max_connections_per_user,
+                settings.max_connections_per_device,
+            )),
         };
         driver::spawn(db, settings, metrics, audit, input, rx);
         service
     }
 
-    /// Registers a new connection of an authenticated `principal`.
-    pub fn connect(&self, principal: Principal, addr: Option<SocketAddr>) -> Connection {
+    /// Registers a new connection of an authenticated `principal`, unless
+    /// the user or the device already has as many open as allowed.
+    pub fn connect(
+        &self,
+        principal: Principal,
+        addr: Option<SocketAddr>,
+    ) -> Result<Connection, slots::TooManyConnections> {
+        let slot = match self.slots.take(principal.user_id, principal.device_id) {
+            Ok(slot) => slot,
+            Err(e) => {
+                Metrics::inc(&self.metrics.connections_refused);
+                return Err(e);
+            }
+        };
         let conn = ConnId(
             self.next_conn
                 .fetch_add(1, std::sync::atomic::Ordering::Relaxed),
@@ -145,11 +199,13 @@ impl SyncService {
             peer: ConnPeer { principal, addr },
             outbound: tx,
         });
-        Connection {
+        Ok(Connection {
             conn,
             outbound: Some(rx),
             service: self.clone(),
-        }
+            in_flight: Arc::new(Semaphore::new(self.inflight_cap)),
+            _slot: slot,
+        })
     }
 
     /// Which of `documents` `principal` may read, decided with the same
@@ -206,11 +262,34 @@ impl Connection {
         self.outbound.take().unwrap_or_else(|| mpsc::channel(1).1)
     }
 
-    /// A frame arrived on the socket.
-    pub fn frame(&self, bytes: Vec<u8>) {
+    /// A frame arrived on the socket. Waits while the connection's frames
+    /// already waiting for the driver and this one would pass the bound,
+    /// so that a flooding peer is read no faster than it is served.
+    pub async fn frame(&self, bytes: Vec<u8>) {
+        let share = bytes.len().clamp(1, self.service.inflight_cap);
+        let Ok(permit) = Arc::clone(&self.in_flight)
+            .acquire_many_owned(u32::try_from(share).unwrap_or(u32::MAX))
+            .await
+        else {
+            return;
+        };
+        let metrics = Arc::clone(&self.service.metrics);
+        let counted = i64::try_from(bytes.len()).unwrap_or(i64::MAX);
+        let now = metrics
+            .inbound_queued_bytes
+            .fetch_add(counted, std::sync::atomic::Ordering::Relaxed)
+            + counted;
+        metrics
+            .inbound_queued_bytes_peak
+            .fetch_max(now, std::sync::atomic::Ordering::Relaxed);
         let _ = self.service.input.send(Input::Frame {
             conn: self.conn,
             bytes,
+            queued: Queued {
+                _permit: permit,
+                bytes: counted,
+                metrics,
+            },
         });
     }
 }

@@ -266,13 +266,19 @@ impl Driver {
                 }
                 self.handle(Event::Connected { conn, peer });
             }
-            Input::Frame { conn, bytes } => {
+            Input::Frame {
+                conn,
+                bytes,
+                queued,
+            } => {
                 trace!(conn = conn.0, len = bytes.len(), "frame in");
                 Metrics::inc(&self.metrics.frames_in);
                 self.metrics
                     .bytes_in
                     .fetch_add(bytes.len() as u64, Ordering::Relaxed);
                 self.handle(Event::Frame { conn, bytes });
+                // Handled: the connection may send this many bytes more.
+                drop(queued);
             }
             Input::Disconnect { conn } => {
                 if self.sockets.remove(&conn).is_some() {
