@@ -219,6 +219,55 @@ async fn two_nodes_keep_a_busy_records_live_copy_whole() {
     db.close().await;
 }
 
+/// Notices sent while a node's `LISTEN` connection is down are lost to it.
+/// Once it listens again, the node reads what it missed of the records it
+/// holds. The node is paused while its connection is ended and another
+/// node commits, so that it cannot reconnect in between.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_node_catches_up_on_commits_made_while_it_was_not_listening() {
+    let database = test_database();
+    let a = TestServer::start(SERVER, &database.url, &[]);
+    let b = TestServer::start(SERVER, &database.url, &[]);
+    let alice = Account::peer(&database.url, "alice", "team-a").await;
+    let db = Db::connect_lazy(&database.url, 2).unwrap();
+    let id = DocumentId::from_uuid(Uuid::new_v4());
+    let (mut doc, _) = record("Rosa Díaz", &alice, &["First visit"]);
+    let mut phone = RawClient::joined(&a.sync_url(), &alice.token, "alice-phone").await;
+    assert_eq!(push(&mut phone, id, &mut doc).await.name(), "synced");
+    let stored = stored::document(&db, id).await;
+    assert_eq!(
+        fresh_copy(&b, &alice, id, &stored).await,
+        1,
+        "node B holds it"
+    );
+
+    let paused = b.pause();
+    assert_eq!(
+        db.end_listeners().await.unwrap(),
+        2,
+        "both nodes' listening connections ended"
+    );
+    add_note(
+        &mut doc,
+        Uuid::new_v4(),
+        &note(&alice, "While B was away", 60),
+    )
+    .unwrap();
+    doc.commit();
+    let mut phone = RawClient::joined(&a.sync_url(), &alice.token, "alice-phone").await;
+    assert_eq!(push(&mut phone, id, &mut doc).await.name(), "synced");
+    drop(paused);
+
+    let stored = stored::document(&db, id).await;
+    assert_eq!(note_count(&stored), 2);
+    assert_eq!(
+        fresh_copy(&b, &alice, id, &stored).await,
+        2,
+        "node B caught up once it listened again"
+    );
+    db.close().await;
+}
+
 /// The notes a device that connects afresh to `node` gets of `id`, once
 /// that node's copy has the heads of `stored` (tried for a while, as the
 /// node may still be merging the last commits).
