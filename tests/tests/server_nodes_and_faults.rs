@@ -404,6 +404,16 @@ async fn compaction_folds_chunks_and_keeps_every_change() {
         let hash = automerge::ChangeHash(hash.try_into().unwrap());
         assert!(doc.get_change_by_hash(&hash).is_some(), "history kept");
     }
+    // A node whose copy is behind the compaction reads the snapshot too,
+    // not only the chunks that are left; one whose copy covers it reads
+    // nothing more.
+    let behind = db.stored_since(document, 1, &[]).await.unwrap().unwrap();
+    let mut caught_up = automerge::AutoCommit::new();
+    caught_up.load_incremental(&behind.pieces.concat()).unwrap();
+    assert_eq!(caught_up.get_heads(), doc.get_heads());
+    assert_eq!(behind.through, stored.through);
+    let current = db.stored_since(document, stored.through, &[]).await;
+    assert!(current.unwrap().unwrap().pieces.is_empty());
     // And a restarted server serves it from the snapshot.
     server.kill();
     server.restart();
