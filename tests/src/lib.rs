@@ -16,7 +16,8 @@
 //! - [`tls`]: HTTPS and `wss://` clients trusting a test certificate;
 //! - [`interop`]: the unmodified automerge-repo JS clients of `interop/`;
 //! - [`load`]: simulated devices and the `alongside-load` generator;
-//! - [`memory_device`]: in-process sync-client devices over a memory store.
+//! - [`memory_device`]: in-process sync-client devices over a memory store;
+//! - [`live_writer`]: devices adding notes to one record while they sync.
 
 pub mod accounts;
 pub mod bindings;
@@ -28,6 +29,7 @@ pub mod device_cli;
 pub mod install;
 pub mod interop;
 pub mod kotlin;
+pub mod live_writer;
 pub mod load;
 pub mod memory_device;
 pub mod pg;

@@ -1,7 +1,7 @@
 //! Starting `alongside-server serve` as a child process for cross-process
 //! tests: on a free loopback port, against a given database, with helpers to
-//! wait for readiness, stop it gracefully, or kill it outright; and running
-//! its one-shot `admin` commands.
+//! wait for readiness, stop it gracefully, pause it, or kill it outright;
+//! and running its one-shot `admin` commands.
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
@@ -190,6 +190,30 @@ impl TestServer {
     pub fn pid(&self) -> u32 {
         self.child.id()
     }
+
+    /// Stops the process (SIGSTOP) until the guard is dropped (SIGCONT):
+    /// it does nothing meanwhile, not even notice a lost connection.
+    pub fn pause(&self) -> Paused {
+        signal("-STOP", self.pid());
+        Paused(self.pid())
+    }
+}
+
+/// A server process stopped by [`TestServer::pause`]; continues on drop.
+pub struct Paused(u32);
+
+impl Drop for Paused {
+    fn drop(&mut self) {
+        signal("-CONT", self.0);
+    }
+}
+
+fn signal(which: &str, pid: u32) {
+    let sent = Command::new("kill")
+        .args([which, &pid.to_string()])
+        .status()
+        .is_ok_and(|s| s.success());
+    assert!(sent, "kill {which} {pid}");
 }
 
 /// Servers under test log nothing, unless `ALONGSIDE_TEST_SERVER_LOG` holds

@@ -1,6 +1,7 @@
 //! Several server nodes on one database (seeing each other's edits live;
 //! committing to one record at once without losing rows of the
-//! projection), and Postgres going away under a running server.
+//! projection; keeping a busy record's live copy whole), and Postgres
+//! going away under a running server.
 
 #![allow(clippy::unwrap_used)]
 
@@ -17,10 +18,11 @@ use alongside_tests::accounts::Account;
 use alongside_tests::client::RawClient;
 use alongside_tests::console::{note, record};
 use alongside_tests::interop;
+use alongside_tests::live_writer::{Writer, Written, note_count, write_live};
 use alongside_tests::pg::test_database;
 use alongside_tests::server::{TestServer, http_get};
 use alongside_tests::stored;
-use alongside_tests::syncer::{Outcome, push};
+use alongside_tests::syncer::{Outcome, find, push};
 use uuid::Uuid;
 
 const SERVER: &str = env!("CARGO_BIN_EXE_alongside-server-under-test");
@@ -139,6 +141,166 @@ async fn two_nodes_writing_one_record_at_once_keep_its_projection_whole() {
     db.close().await;
 }
 
+/// Devices writing live into one record at once, alternating between the
+/// two nodes, and the notes each writes.
+const WRITERS: usize = 24;
+const NOTES_EACH: usize = 10;
+/// Records written that way, one after the other, on the same two nodes.
+const BUSY_RECORDS: usize = 2;
+
+/// Many devices write into one record at once through two nodes. Each
+/// node's copy of the record must end up with every stored note: a device
+/// that connects afresh to either node gets all of them, and every writer
+/// ends with everyone's notes.
+#[tokio::test(flavor = "multi_thread")]
+async fn two_nodes_keep_a_busy_records_live_copy_whole() {
+    let database = test_database();
+    let a = TestServer::start(SERVER, &database.url, &[]);
+    let b = TestServer::start(SERVER, &database.url, &[]);
+    let alice = Account::peer(&database.url, "alice", "team-a").await;
+    let db = Db::connect_lazy(&database.url, 2).unwrap();
+    let expected = WRITERS * NOTES_EACH;
+    for round in 0..BUSY_RECORDS {
+        let id = DocumentId::from_uuid(Uuid::new_v4());
+        let (mut doc, _) = record(&format!("Rosa {round}"), &alice, &[]);
+        let mut phone = RawClient::joined(&a.sync_url(), &alice.token, "alice-phone").await;
+        assert_eq!(push(&mut phone, id, &mut doc).await.name(), "synced");
+        drop(phone);
+
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+        let mut writers = tokio::task::JoinSet::new();
+        for w in 0..WRITERS {
+            let node = if w % 2 == 0 { &a } else { &b };
+            let writer = Writer {
+                url: node.sync_url(),
+                token: alice.token.clone(),
+                name: format!("writer-{w}"),
+                doc: doc.fork(),
+                notes: NOTES_EACH,
+                pace: Duration::from_millis(40),
+            };
+            let alice = alice.clone();
+            writers.spawn(async move { write_live(writer, &alice, id, expected, deadline).await });
+        }
+        let written: Vec<Written> = writers.join_all().await;
+
+        let stored = stored::document(&db, id).await;
+        let mut fresh = Vec::new();
+        for (name, node) in [("A", &a), ("B", &b)] {
+            fresh.push((name, fresh_copy(node, &alice, id, &stored).await));
+        }
+        let short: Vec<String> = written
+            .iter()
+            .filter(|w| w.notes != expected || !w.acknowledged || w.error.is_some())
+            .map(|w| {
+                format!(
+                    "{}: {} notes, acknowledged {}, {:?}",
+                    w.name, w.notes, w.acknowledged, w.error
+                )
+            })
+            .collect();
+        eprintln!(
+            "record {round}: stored {} notes; fresh copies {fresh:?}; writers short: {short:#?}",
+            note_count(&stored)
+        );
+        assert_eq!(
+            note_count(&stored),
+            expected,
+            "record {round}: notes stored"
+        );
+        for (name, notes) in &fresh {
+            assert_eq!(
+                *notes, expected,
+                "record {round}: a fresh device on node {name}"
+            );
+        }
+        assert!(short.is_empty(), "record {round}: writers short of notes");
+    }
+    db.close().await;
+}
+
+/// Notices sent while a node's `LISTEN` connection is down are lost to it.
+/// Once it listens again, the node reads what it missed of the records it
+/// holds. The node is paused while its connection is ended and another
+/// node commits, so that it cannot reconnect in between.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_node_catches_up_on_commits_made_while_it_was_not_listening() {
+    let database = test_database();
+    let a = TestServer::start(SERVER, &database.url, &[]);
+    let b = TestServer::start(SERVER, &database.url, &[]);
+    let alice = Account::peer(&database.url, "alice", "team-a").await;
+    let db = Db::connect_lazy(&database.url, 2).unwrap();
+    let id = DocumentId::from_uuid(Uuid::new_v4());
+    let (mut doc, _) = record("Rosa Díaz", &alice, &["First visit"]);
+    let mut phone = RawClient::joined(&a.sync_url(), &alice.token, "alice-phone").await;
+    assert_eq!(push(&mut phone, id, &mut doc).await.name(), "synced");
+    let stored = stored::document(&db, id).await;
+    assert_eq!(
+        fresh_copy(&b, &alice, id, &stored).await,
+        1,
+        "node B holds it"
+    );
+
+    let paused = b.pause();
+    assert_eq!(
+        db.end_listeners().await.unwrap(),
+        2,
+        "both nodes' listening connections ended"
+    );
+    add_note(
+        &mut doc,
+        Uuid::new_v4(),
+        &note(&alice, "While B was away", 60),
+    )
+    .unwrap();
+    doc.commit();
+    let mut phone = RawClient::joined(&a.sync_url(), &alice.token, "alice-phone").await;
+    assert_eq!(push(&mut phone, id, &mut doc).await.name(), "synced");
+    drop(paused);
+
+    let stored = stored::document(&db, id).await;
+    assert_eq!(note_count(&stored), 2);
+    assert_eq!(
+        fresh_copy(&b, &alice, id, &stored).await,
+        2,
+        "node B caught up once it listened again"
+    );
+    db.close().await;
+}
+
+/// The notes a device that connects afresh to `node` gets of `id`, once
+/// that node's copy has the heads of `stored` (tried for a while, as the
+/// node may still be merging the last commits).
+async fn fresh_copy(
+    node: &TestServer,
+    account: &Account,
+    id: DocumentId,
+    stored: &automerge::AutoCommit,
+) -> usize {
+    let mut stored = stored.clone();
+    let mut heads = stored.get_heads();
+    heads.sort();
+    let mut notes = 0;
+    for attempt in 0..20 {
+        let mut client = RawClient::joined(
+            &node.sync_url(),
+            &account.token,
+            &format!("fresh-{attempt}"),
+        )
+        .await;
+        if let Outcome::Synced(mut doc) = find(&mut client, id).await {
+            notes = note_count(&doc);
+            let mut theirs = doc.get_heads();
+            theirs.sort();
+            if theirs == heads {
+                return notes;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    notes
+}
+
 fn wait_for(addr: std::net::SocketAddr, path: &str, status: u16) -> bool {
     let deadline = Instant::now() + Duration::from_secs(30);
     while Instant::now() < deadline {
@@ -242,6 +404,16 @@ async fn compaction_folds_chunks_and_keeps_every_change() {
         let hash = automerge::ChangeHash(hash.try_into().unwrap());
         assert!(doc.get_change_by_hash(&hash).is_some(), "history kept");
     }
+    // A node whose copy is behind the compaction reads the snapshot too,
+    // not only the chunks that are left; one whose copy covers it reads
+    // nothing more.
+    let behind = db.stored_since(document, 1, &[]).await.unwrap().unwrap();
+    let mut caught_up = automerge::AutoCommit::new();
+    caught_up.load_incremental(&behind.pieces.concat()).unwrap();
+    assert_eq!(caught_up.get_heads(), doc.get_heads());
+    assert_eq!(behind.through, stored.through);
+    let current = db.stored_since(document, stored.through, &[]).await;
+    assert!(current.unwrap().unwrap().pieces.is_empty());
     // And a restarted server serves it from the snapshot.
     server.kill();
     server.restart();

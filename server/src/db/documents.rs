@@ -58,8 +58,10 @@ pub struct Projected<'a> {
 }
 
 /// What a persist committed.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct Committed {
+    /// Ids of the chunks written, in order.
+    pub chunks: Vec<i64>,
     /// Id of the last chunk written.
     pub last_chunk: i64,
     /// Chunks the document now has beyond its snapshot.
@@ -89,6 +91,9 @@ fn advance_heads(heads: Vec<Vec<u8>>, added: &[(Vec<u8>, Vec<u8>)]) -> Vec<Vec<u
 pub struct StoredDocument {
     /// The pieces to load, in order.
     pub pieces: Vec<Vec<u8>>,
+    /// The last chunk the pieces cover (folded into the snapshot or read):
+    /// where a reader continues with [`Db::stored_since`].
+    pub through: i64,
 }
 
 /// A document's snapshot (if any) and chunks, in load order, as `tx` sees
@@ -151,6 +156,7 @@ impl Db {
         .execute(&mut *tx)
         .await?;
         let mut last_chunk = 0;
+        let mut written = Vec::with_capacity(chunks.len());
         let mut added: Vec<(Vec<u8>, Vec<u8>)> = Vec::new();
         for chunk in chunks {
             let (id,): (i64,) = sqlx::query_as(
@@ -162,6 +168,7 @@ impl Db {
             .fetch_one(&mut *tx)
             .await?;
             last_chunk = id;
+            written.push(id);
             if chunk.changes.is_empty() {
                 continue;
             }
@@ -228,6 +235,7 @@ impl Db {
         }
         tx.commit().await?;
         Ok(Committed {
+            chunks: written,
             last_chunk,
             pending_chunks,
             reprojected,
@@ -235,28 +243,29 @@ impl Db {
     }
 
     /// Loads a document's snapshot and chunks; `None` if it was never stored.
+    /// Both are read in one snapshot of the database, so that a compaction
+    /// committing in between cannot hide the chunks it folded.
     pub async fn load(&self, document: Uuid) -> Result<Option<StoredDocument>, DbError> {
-        let mut tx = self.begin().await?;
-        let exists: Option<(Uuid,)> = sqlx::query_as("SELECT id FROM documents WHERE id = $1")
-            .bind(document)
-            .fetch_optional(&mut *tx)
-            .await?;
-        if exists.is_none() {
-            return Ok(None);
-        }
-        let pieces = pieces_in(&mut tx, document).await?;
-        tx.commit().await?;
-        Ok(Some(StoredDocument { pieces }))
-    }
-
-    /// One chunk by id, if it still exists (compaction removes chunks).
-    pub async fn chunk(&self, id: i64) -> Result<Option<Vec<u8>>, DbError> {
-        let row: Option<(Vec<u8>,)> =
-            sqlx::query_as("SELECT data FROM document_chunks WHERE id = $1")
-                .bind(id)
-                .fetch_optional(self.pool())
+        let mut tx = self.begin_snapshot().await?;
+        let row: Option<(i64,)> =
+            sqlx::query_as("SELECT compacted_through FROM documents WHERE id = $1")
+                .bind(document)
+                .fetch_optional(&mut *tx)
                 .await?;
-        Ok(row.map(|(d,)| d))
+        let Some((compacted_through,)) = row else {
+            return Ok(None);
+        };
+        let pieces = pieces_in(&mut tx, document).await?;
+        let (last,): (Option<i64>,) =
+            sqlx::query_as("SELECT max(id) FROM document_chunks WHERE document_id = $1")
+                .bind(document)
+                .fetch_one(&mut *tx)
+                .await?;
+        tx.commit().await?;
+        Ok(Some(StoredDocument {
+            pieces,
+            through: last.unwrap_or(0).max(compacted_through),
+        }))
     }
 
     /// Folds a document's chunks into its snapshot. `fold` turns the stored
@@ -292,11 +301,15 @@ impl Db {
             .chain(chunks.into_iter().map(|(_, d)| d))
             .collect();
         let saved = fold(&pieces).map_err(DbError::Corrupt)?;
-        sqlx::query("UPDATE documents SET snapshot = $2, compacted_at = now() WHERE id = $1")
-            .bind(document)
-            .bind(&saved)
-            .execute(&mut *tx)
-            .await?;
+        sqlx::query(
+            "UPDATE documents SET snapshot = $2, compacted_at = now(), compacted_through = $3
+             WHERE id = $1",
+        )
+        .bind(document)
+        .bind(&saved)
+        .bind(ids.iter().max().copied().unwrap_or(0))
+        .execute(&mut *tx)
+        .await?;
         sqlx::query("DELETE FROM document_chunks WHERE id = ANY($1)")
             .bind(&ids)
             .execute(&mut *tx)

@@ -3,7 +3,8 @@
 //! It maps every database error once, into [`DbError`], and offers the
 //! operations the rest of the server needs as plain functions over plain
 //! data: documents ([`documents`]), change notifications between server
-//! nodes ([`notify`]), the hash-chained audit trail ([`audit`]) and the
+//! nodes ([`notify`]) and what a node's copy of a document lacks
+//! ([`stored_since`]), the hash-chained audit trail ([`audit`]) and the
 //! supervisor console's sessions and read models ([`console`]).
 
 pub mod access;
@@ -16,6 +17,7 @@ pub mod demo;
 pub mod documents;
 pub mod notify;
 pub mod projection;
+pub mod stored_since;
 
 use std::time::Duration;
 
@@ -111,6 +113,17 @@ impl Db {
     /// [`audit::append`]) and commit them together.
     pub async fn begin(&self) -> Result<Transaction<'static, Postgres>, DbError> {
         Ok(self.pool.begin().await?)
+    }
+
+    /// Starts a read-only transaction that sees one snapshot of the
+    /// database throughout (repeatable read), for reads that must agree
+    /// with each other while writers commit.
+    pub(crate) async fn begin_snapshot(&self) -> Result<Transaction<'static, Postgres>, DbError> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            .execute(&mut *tx)
+            .await?;
+        Ok(tx)
     }
 
     /// Commits a transaction from [`Db::begin`], mapping its error.

@@ -58,6 +58,23 @@ impl Db {
     }
 }
 
+impl Db {
+    /// Ends every other connection listening for notices on this database,
+    /// as a failover or an administrator would, and waits until each is
+    /// gone. Returns how many were ended. For fault tests: notices sent
+    /// before a listener reconnects are lost to it.
+    pub async fn end_listeners(&self) -> Result<usize, DbError> {
+        let ended: Vec<(bool,)> = sqlx::query_as(
+            "SELECT pg_terminate_backend(pid, 10000) FROM pg_stat_activity
+             WHERE datname = current_database() AND pid <> pg_backend_pid()
+               AND backend_type = 'client backend' AND query LIKE 'LISTEN %'",
+        )
+        .fetch_all(self.pool())
+        .await?;
+        Ok(ended.into_iter().filter(|(ok,)| *ok).count())
+    }
+}
+
 impl Listener {
     /// The next announcement. Reconnects by itself after a lost connection;
     /// `Ok(None)` reports that a reconnect happened, so notifications may have

@@ -13,6 +13,8 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
 use automerge::sync::{self, SyncDoc};
 use automerge::{AutoCommit, ChangeHash};
 
+mod stored;
+
 use super::apply::apply_chunks;
 use super::connection::{Connection, Phase, Session};
 use super::decoded_size::{DecodeLimits, check_sync_message};
@@ -88,10 +90,18 @@ struct Resident {
     applied_seq: u64,
     persisted_seq: u64,
     last_active_ms: u64,
-    /// Changes received whose dependencies had not arrived: automerge
-    /// holds them back, and they join the document with a later message.
-    /// Their bytes are persisted then, beside that message's own.
-    waiting: HashMap<ChangeHash, Vec<u8>>,
+    /// Changes received whose dependencies had not arrived, and the
+    /// connection that sent them: automerge holds them back, and they join
+    /// the document with a later message (or once storage brings what they
+    /// depend on). Their bytes are persisted then, beside that message's
+    /// own.
+    waiting: HashMap<ChangeHash, Held>,
+}
+
+/// A change automerge holds back, as its peer sent it.
+struct Held {
+    conn: ConnId,
+    bytes: Vec<u8>,
 }
 
 impl Resident {
@@ -114,8 +124,8 @@ impl Resident {
     fn take_joined(&mut self, changes: &[ChangeMeta]) -> Vec<u8> {
         let mut bytes = Vec::new();
         for change in changes {
-            if let Some(chunk) = self.waiting.remove(&change.hash) {
-                bytes.extend_from_slice(&chunk);
+            if let Some(held) = self.waiting.remove(&change.hash) {
+                bytes.extend_from_slice(&held.bytes);
             }
         }
         bytes
@@ -786,7 +796,8 @@ impl<P: Policy> Hub<P> {
         let held_back = apply_chunks(&mut resident.doc, chunks.iter())
             .map_err(|e| ProtocolError::InvalidSyncMessage(e.to_string()))?;
         for (hash, chunk) in held_back {
-            resident.waiting.insert(hash, chunk.to_vec());
+            let bytes = chunk.to_vec();
+            resident.waiting.insert(hash, Held { conn, bytes });
         }
         if resident.doc.get_heads().as_slice() == before {
             return Ok(None);
@@ -1080,49 +1091,6 @@ impl<P: Policy> Hub<P> {
             // Initiating side: reload from the local store on next use.
             self.subscribers.remove(&id);
         }
-    }
-
-    fn stored_changes(&mut self, id: DocumentId, bytes: Vec<u8>) {
-        match self.docs.get_mut(&id) {
-            Some(DocEntry::Loading(queue)) => queue.push(Queued::Stored(bytes)),
-            Some(DocEntry::Resident(_)) => {
-                self.merge_stored(id, &bytes);
-                self.flush(id);
-            }
-            None => {
-                // Not in memory: only load it if a peer is syncing it.
-                if self.subscribers.contains_key(&id) {
-                    self.docs.insert(id, DocEntry::Loading(Vec::new()));
-                    self.out.push(Effect::Load { document: id });
-                }
-            }
-        }
-    }
-
-    fn merge_stored(&mut self, id: DocumentId, bytes: &[u8]) {
-        let Some(DocEntry::Resident(resident)) = self.docs.get_mut(&id) else {
-            return;
-        };
-        // A change a peer sent before its dependency must not join the
-        // document through storage: it would skip the write policy and
-        // never be persisted. What automerge holds back is dropped first;
-        // the peer never saw it acknowledged and sends it again on its
-        // next sync, when the dependency is here.
-        if !resident.waiting.is_empty() {
-            resident.waiting.clear();
-            let heads = resident.doc.get_heads();
-            if !roll_back(&mut resident.doc, &heads) {
-                // Cannot happen (its own heads are in the document); if it
-                // did, forgetting the document is the safe way back.
-                self.persist_failed(id);
-                return;
-            }
-        }
-        // Stored changes come from our own storage: already durable, so they
-        // do not move the persistence watermark. A chunk that does not parse
-        // is skipped (it was validated when first stored).
-        let _ = resident.doc.load_incremental(bytes);
-        resident.last_active_ms = self.now_ms;
     }
 
     fn write_refused(&mut self, id: DocumentId, conn: Option<ConnId>, reason: String) {

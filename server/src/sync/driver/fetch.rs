@@ -12,6 +12,8 @@ use crate::sync::storage;
 pub(super) struct Fetched {
     pub(super) result: LoadResult,
     pub(super) bytes: usize,
+    /// The last stored chunk the document as loaded covers.
+    pub(super) through: i64,
     pub(super) access: Option<DocumentAccessRow>,
     pub(super) bindings: Vec<(Vec<u8>, Option<Uuid>)>,
 }
@@ -21,19 +23,20 @@ pub(super) struct Fetched {
 /// first chunk, so a document found here has its row by now if it will
 /// ever have one.
 pub(super) async fn fetch(db: &Db, document: DocumentId) -> Fetched {
-    let (result, bytes) = match db.load(document.to_uuid()).await {
-        Ok(None) => (LoadResult::NotFound, 0),
+    let (result, bytes, through) = match db.load(document.to_uuid()).await {
+        Ok(None) => (LoadResult::NotFound, 0, 0),
         Ok(Some(stored)) => {
             let bytes = stored.pieces.iter().map(Vec::len).sum();
             match storage::load(&stored) {
-                Ok(doc) => (LoadResult::Found(Box::new(doc)), bytes),
+                Ok(doc) => (LoadResult::Found(Box::new(doc)), bytes, stored.through),
                 Err(e) => (
                     LoadResult::Failed(format!("stored document does not load: {e}")),
+                    0,
                     0,
                 ),
             }
         }
-        Err(e) => (LoadResult::Failed(e.to_string()), 0),
+        Err(e) => (LoadResult::Failed(e.to_string()), 0, 0),
     };
     let access = db.document_access(document.to_uuid()).await;
     let bindings = db.actor_bindings_of(document.to_uuid()).await;
@@ -41,12 +44,14 @@ pub(super) async fn fetch(db: &Db, document: DocumentId) -> Fetched {
         (Ok(access), Ok(bindings)) => Fetched {
             result,
             bytes,
+            through,
             access,
             bindings,
         },
         (Err(e), _) | (_, Err(e)) => Fetched {
             result: LoadResult::Failed(e.to_string()),
             bytes: 0,
+            through: 0,
             access: None,
             bindings: Vec::new(),
         },

@@ -15,9 +15,11 @@ use tracing::{debug, info, trace, warn};
 use uuid::Uuid;
 
 mod access;
+mod catch_up;
 mod fetch;
 
 use access::{Batch, Held, claim_row, notice_input};
+use catch_up::Cursors;
 use fetch::fetch;
 
 use super::policy::{ConnPeer, ServerPolicy};
@@ -28,6 +30,7 @@ use crate::audit::{AuditAction, AuditOutcome, Auditor};
 use crate::db::access::{AccessSnapshot, DocumentAccessRow, WriteGuard};
 use crate::db::documents::{Committed, NewChunk, Projected};
 use crate::db::notify::Announcement;
+use crate::db::stored_since::StoredSince;
 use crate::db::{Db, DbError};
 use crate::metrics::Metrics;
 use crate::projection::{self, Projection};
@@ -38,6 +41,8 @@ pub(super) enum Internal {
         document: DocumentId,
         result: LoadResult,
         bytes: usize,
+        /// The last stored chunk the document as loaded covers.
+        through: i64,
         /// The document's access row and its actors' bindings.
         access: Option<DocumentAccessRow>,
         bindings: Vec<(Vec<u8>, Option<Uuid>)>,
@@ -62,10 +67,13 @@ pub(super) enum Internal {
     Release {
         conn: ConnId,
     },
-    Stored {
+    /// What was stored of a document after its cursor.
+    CaughtUp {
         document: DocumentId,
-        bytes: Vec<u8>,
+        result: Result<Option<StoredSince>, DbError>,
     },
+    /// The `LISTEN` connection is (re-)established.
+    Relistened,
     Tick,
 }
 
@@ -102,6 +110,8 @@ struct Driver {
     in_flight: HashSet<DocumentId>,
     /// Stored size of each resident document, for the memory budget.
     sizes: HashMap<DocumentId, usize>,
+    /// How far each held document's copy covers what is stored.
+    cursors: Cursors,
     shutting_down: Option<oneshot::Sender<()>>,
 }
 
@@ -138,6 +148,7 @@ pub(super) fn spawn(
         queued: HashMap::new(),
         in_flight: HashSet::new(),
         sizes: HashMap::new(),
+        cursors: Cursors::default(),
         shutting_down: None,
     };
     spawn_ticker(input.clone());
@@ -192,24 +203,37 @@ fn spawn_ticker(input: mpsc::UnboundedSender<Input>) {
 }
 
 /// Listens for other nodes' commits; reconnects with a pause on failure.
+/// Each time listening (re)starts, the driver is told, so that it catches
+/// up with what was committed while nobody listened.
 fn spawn_listener(db: Db, input: mpsc::UnboundedSender<Input>) {
     tokio::spawn(async move {
+        let tell = |internal| input.send(Input::Internal(internal)).is_ok();
         loop {
             match db.listen().await {
-                Ok(mut listener) => loop {
-                    match listener.next().await {
-                        Ok(Some(notice)) => {
-                            if input.send(Input::Internal(notice_input(notice))).is_err() {
-                                return;
+                Ok(mut listener) => {
+                    if !tell(Internal::Relistened) {
+                        return;
+                    }
+                    loop {
+                        match listener.next().await {
+                            Ok(Some(notice)) => {
+                                if !tell(notice_input(notice)) {
+                                    return;
+                                }
+                            }
+                            Ok(None) => {
+                                warn!("notification connection lost; reconnected");
+                                if !tell(Internal::Relistened) {
+                                    return;
+                                }
+                            }
+                            Err(e) => {
+                                warn!(error = %e, "notification listener failed");
+                                break;
                             }
                         }
-                        Ok(None) => warn!("notification connection lost; reconnected"),
-                        Err(e) => {
-                            warn!(error = %e, "notification listener failed");
-                            break;
-                        }
                     }
-                },
+                }
                 Err(e) => debug!(error = %e, "cannot listen for notifications yet"),
             }
             if input.is_closed() {
@@ -308,6 +332,7 @@ impl Driver {
                 document,
                 result,
                 bytes,
+                through,
                 access,
                 bindings,
             } => {
@@ -324,6 +349,9 @@ impl Driver {
                     self.sizes.insert(document, bytes);
                 }
                 self.handle(Event::Loaded { document, result });
+                let held = self.hub.document(&document).is_some();
+                self.cursors.loaded(document, held.then_some(through));
+                self.after_load(document);
             }
             Internal::Persisted {
                 document,
@@ -351,6 +379,7 @@ impl Driver {
                         if committed.reprojected {
                             Metrics::inc(&self.metrics.stale_projections);
                         }
+                        self.cursors.committed(document, &committed.chunks);
                         self.committed(document, batch);
                         *self.sizes.entry(document).or_default() += bytes;
                         if committed.pending_chunks >= self.settings.compact_after_chunks {
@@ -378,15 +407,16 @@ impl Driver {
                 }
             }
             Internal::Announced(a) => self.announced(a),
+            Internal::Relistened => self.relistened(),
+            Internal::CaughtUp { document, result } => self.caught_up(document, result),
             Internal::AccessRow { document, row } => self.access_row(document, row),
             Internal::Accounts(snapshot) => self.accounts(snapshot),
             Internal::Release { conn } => self.release(conn),
-            Internal::Stored { document, bytes } => {
-                debug!(%document, len = bytes.len(), "merging another node's commit");
-                self.handle(Event::StoredChanges { document, bytes });
-            }
             Internal::Tick => {
                 self.handle(Event::Tick { now_ms: now_ms() });
+                for document in self.cursors.take_retries() {
+                    self.catch_up(document);
+                }
                 self.keep_budget();
                 self.metrics
                     .cached_documents
@@ -445,6 +475,7 @@ impl Driver {
                 }
                 Effect::Evicted { document } => {
                     self.sizes.remove(&document);
+                    self.cursors.forget(document);
                 }
                 Effect::Quarantine {
                     conn,
@@ -510,6 +541,7 @@ impl Driver {
 
     fn load(&mut self, document: DocumentId) {
         Metrics::inc(&self.metrics.loads);
+        self.cursors.loading(document);
         let db = self.db.clone();
         let input = self.input.clone();
         tokio::spawn(async move {
@@ -518,6 +550,7 @@ impl Driver {
                 document,
                 result: fetched.result,
                 bytes: fetched.bytes,
+                through: fetched.through,
                 access: fetched.access,
                 bindings: fetched.bindings,
             }));
@@ -621,36 +654,6 @@ impl Driver {
         });
     }
 
-    /// Another node committed: fetch what it wrote if this node cares.
-    fn announced(&mut self, a: Announcement) {
-        if a.node == self.settings.node {
-            return;
-        }
-        let document = DocumentId::from_uuid(a.document);
-        if !self.hub.is_tracked(&document) {
-            return;
-        }
-        let db = self.db.clone();
-        let input = self.input.clone();
-        tokio::spawn(async move {
-            let bytes = match db.chunk(a.chunk).await {
-                Ok(Some(bytes)) => Some(bytes),
-                // Compacted already: the whole document covers it.
-                Ok(None) => match db.load(a.document).await {
-                    Ok(Some(stored)) => Some(stored.pieces.concat()),
-                    _ => None,
-                },
-                Err(e) => {
-                    warn!(%document, error = %e, "cannot fetch another node's commit");
-                    None
-                }
-            };
-            if let Some(bytes) = bytes {
-                let _ = input.send(Input::Internal(Internal::Stored { document, bytes }));
-            }
-        });
-    }
-
     fn keep_budget(&mut self) {
         let mut total: usize = self.sizes.values().sum();
         while total > self.settings.cache_budget_bytes {
@@ -658,6 +661,7 @@ impl Driver {
                 break;
             };
             total = total.saturating_sub(self.sizes.remove(&id).unwrap_or(0));
+            self.cursors.forget(id);
         }
     }
 }
