@@ -36,6 +36,10 @@ pub struct Metrics {
     /// Commits whose copy lacked another writer's changes, so the stored
     /// document was projected instead.
     pub stale_projections: AtomicU64,
+    /// Passwords checked (Argon2id verifications run) for sign-ins.
+    pub password_checks: AtomicU64,
+    /// Sign-ins refused by the throttle, their password left unchecked.
+    pub sign_ins_throttled: AtomicU64,
 }
 
 impl Metrics {
@@ -47,7 +51,7 @@ impl Metrics {
     /// Renders every metric.
     pub fn render(&self) -> String {
         let mut out = String::new();
-        let counters: [(&str, &str, &AtomicU64); 11] = [
+        let counters: [(&str, &str, &AtomicU64); 13] = [
             (
                 "alongside_frames_received_total",
                 "Frames received",
@@ -102,6 +106,16 @@ impl Metrics {
                 "alongside_stale_projections_total",
                 "Commits projected from the stored document (another writer's changes were not merged yet)",
                 &self.stale_projections,
+            ),
+            (
+                "alongside_password_checks_total",
+                "Sign-in passwords checked",
+                &self.password_checks,
+            ),
+            (
+                "alongside_sign_ins_throttled_total",
+                "Sign-ins refused by the throttle without a password check",
+                &self.sign_ins_throttled,
             ),
         ];
         for (name, help, value) in counters {

@@ -190,6 +190,14 @@ impl TestServer {
     pub fn pid(&self) -> u32 {
         self.child.id()
     }
+
+    /// The value of counter or gauge `name` at `/metrics`, if it answers.
+    pub fn metric(&self, name: &str) -> Option<i64> {
+        let (_, body) = http_get(self.addr, "/metrics")?;
+        body.lines()
+            .find_map(|l| l.strip_prefix(&format!("{name} ")))
+            .and_then(|v| v.trim().parse().ok())
+    }
 }
 
 /// Servers under test log nothing, unless `ALONGSIDE_TEST_SERVER_LOG` holds

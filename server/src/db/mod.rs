@@ -3,8 +3,9 @@
 //! It maps every database error once, into [`DbError`], and offers the
 //! operations the rest of the server needs as plain functions over plain
 //! data: documents ([`documents`]), change notifications between server
-//! nodes ([`notify`]), the hash-chained audit trail ([`audit`]) and the
-//! supervisor console's sessions and read models ([`console`]).
+//! nodes ([`notify`]), the hash-chained audit trail ([`audit`]), the
+//! sign-in throttle ([`throttle`]) and the supervisor console's sessions
+//! and read models ([`console`]).
 
 pub mod access;
 pub mod accounts;
@@ -16,6 +17,7 @@ pub mod demo;
 pub mod documents;
 pub mod notify;
 pub mod projection;
+pub mod throttle;
 
 use std::time::Duration;
 
