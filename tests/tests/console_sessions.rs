@@ -1,6 +1,7 @@
 //! Console sessions against the real server: a supervisor signs in (cookie
 //! HttpOnly, SameSite=Strict), a peer's or an administrator's correct
-//! password does not open the console, forms without the session's CSRF
+//! password does not open the console and gets the page of a wrong one,
+//! forms without the session's CSRF
 //! token are refused with 403 and change nothing, sign-out ends the
 //! session, an idle session expires (with a 3-second idle flag), and
 //! under TLS the cookie is `Secure` and `__Host-`.
@@ -10,14 +11,20 @@
 use std::time::Duration;
 
 use alongside_tests::accounts::Account;
-use alongside_tests::console::Browser;
+use alongside_tests::console::{Browser, Page};
 use alongside_tests::pg::test_database;
 use alongside_tests::server::TestServer;
 use alongside_tests::tls::{DevCert, client_config};
 
 const SERVER: &str = env!("CARGO_BIN_EXE_alongside-server-under-test");
 
-fn signed_out(page: &alongside_tests::console::Page) -> bool {
+/// The page's body without its CSRF token (fresh on every form).
+fn without_csrf(page: &Page) -> String {
+    let token = page.input("csrf").unwrap_or_default();
+    page.body.replace(&token, "")
+}
+
+fn signed_out(page: &Page) -> bool {
     page.status == 303 && page.header("location") == Some("/signin")
 }
 
@@ -59,12 +66,30 @@ async fn a_supervisor_signs_in_and_peers_and_admins_cannot() {
     assert_eq!(overview.header("cache-control"), Some("no-store"));
     assert!(browser.get("/queue").status == 200);
 
-    // A peer and an admin know their passwords, and still get no session.
+    // A wrong password: 401, the same page for an unknown user.
+    let mut wrong = Browser::new(server.addr);
+    let wrong_page = wrong.sign_in(&sup.username, "not the password");
+    assert_eq!(wrong_page.status, 401);
+    assert!(wrong_page.body.contains("Wrong username or password"));
+    let answer = wrong.sign_in("nobody", "whatever");
+    assert_eq!(answer.status, 401);
+    assert!(signed_out(&wrong.get("/overview")));
+
+    // A peer and an admin know their passwords, and get no session and the
+    // very page of a wrong password (but for its fresh CSRF token and the
+    // username typed), which does not confirm the password.
     for account in [&peer, &admin] {
         let mut other = Browser::new(server.addr);
         let answer = other.sign_in(&account.username, &account.password);
-        assert_eq!(answer.status, 403, "{}: {}", account.username, answer.body);
-        assert!(answer.body.contains("cannot use the supervisor console"));
+        assert_eq!(answer.status, 401, "{}: {}", account.username, answer.body);
+        let mut by_mistake = Browser::new(server.addr);
+        let mistyped = by_mistake.sign_in(&account.username, "not the password");
+        assert_eq!(
+            without_csrf(&answer),
+            without_csrf(&mistyped),
+            "{}",
+            account.username
+        );
         assert!(
             !other.cookies.contains_key("alongside-session"),
             "no session for {}",
@@ -72,15 +97,7 @@ async fn a_supervisor_signs_in_and_peers_and_admins_cannot() {
         );
         assert!(signed_out(&other.get("/overview")));
     }
-
-    // A wrong password: 401, the same page for an unknown user.
-    let mut wrong = Browser::new(server.addr);
-    let answer = wrong.sign_in(&sup.username, "not the password");
-    assert_eq!(answer.status, 401);
-    assert!(answer.body.contains("Wrong username or password"));
-    let answer = wrong.sign_in("nobody", "whatever");
-    assert_eq!(answer.status, 401);
-    assert!(signed_out(&wrong.get("/overview")));
+    assert!(without_csrf(&wrong_page).contains("Wrong username or password"));
 
     // A forged session cookie opens nothing.
     let mut forged = Browser::new(server.addr);

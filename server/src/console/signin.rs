@@ -3,9 +3,10 @@
 //! The password check is the device enrolment's
 //! ([`crate::http::sign_in::check_password`]: throttled per account and
 //! address, Argon2id, audited). Only a supervisor gets a session; a peer's
-//! or an administrator's correct password is refused with 403 and no
-//! session. The sign-in form is protected against login CSRF by a
-//! double-submit cookie ([`session::SIGNIN_COOKIE`]).
+//! or an administrator's correct password gets the same 401 page as a wrong
+//! one (and counts as a failure), so the console does not confirm it. The
+//! sign-in form is protected against login CSRF by a double-submit cookie
+//! ([`session::SIGNIN_COOKIE`]).
 
 use std::net::SocketAddr;
 
@@ -18,9 +19,9 @@ use serde::Deserialize;
 use super::form::{ConsoleForm, non_blank};
 use super::page::{ConsoleError, Section, layout, respond};
 use super::session::{self, Supervisor};
-use crate::auth::{Role, password, token};
+use crate::auth::{password, token};
 use crate::http::AppState;
-use crate::http::sign_in::{SignInRefused, check_password};
+use crate::http::sign_in::{CONSOLE, SignInRefused, check_password};
 
 /// Longest username accepted.
 const MAX_USERNAME_CHARS: usize = 64;
@@ -117,7 +118,7 @@ pub async fn submit(
             Some("That username or password is too long."),
         ));
     }
-    let login = match check_password(&state, addr, &username, pass).await {
+    let login = match check_password(&state, addr, &username, pass, CONSOLE).await {
         Ok(login) => login,
         Err(SignInRefused::Locked(secs)) => {
             let minutes = secs.div_ceil(60);
@@ -145,15 +146,6 @@ pub async fn submit(
         Err(SignInRefused::Db(e)) => return Err(e.into()),
         Err(SignInRefused::Internal(e)) => return Err(ConsoleError::Internal(e)),
     };
-    if Role::parse(&login.role) != Some(Role::Supervisor) {
-        tracing::info!(%username, %addr, role = %login.role, "console sign-in refused: not a supervisor");
-        return Ok(form_response(
-            &state,
-            StatusCode::FORBIDDEN,
-            "",
-            Some("This account cannot use the supervisor console."),
-        ));
-    }
     let session = token::generate();
     state
         .db

@@ -10,24 +10,47 @@
 //!    the API's gate on concurrent checks; an unknown user is checked
 //!    against a dummy hash, so both failures take the same time and get the
 //!    same answer, and both are counted;
-//! 3. a disabled account is refused like a wrong password;
+//! 3. the right password of a disabled account, or of an account whose
+//!    role may not come in at this [`Door`] (an administrator enrolling a
+//!    device, a peer on the console), is refused exactly like a wrong
+//!    password — the same answer, and counted as a failure — so neither
+//!    the answer nor the lockout tells that the password was right; the
+//!    audit trail records what it was;
 //! 4. the slot is settled (a failure counted, or a success clearing the
 //!    account's failures) and the outcome audited.
 //!
 //! Steps 2–4 run in a task of their own, so a client that hangs up
 //! mid-check cannot leave its slot taken.
-//!
-//! What the caller does with the account (the role it needs) is its own
-//! business.
 
 use std::net::SocketAddr;
 
-use crate::auth::password;
 use crate::auth::throttle::{self, AttemptKeys};
+use crate::auth::{Role, password};
 use crate::db::DbError;
 use crate::db::accounts::LoginRow;
 use crate::http::{AppState, audited};
 use crate::metrics::Metrics;
+
+/// Where a sign-in comes in, and who may use it.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Door {
+    /// The roles that may sign in here.
+    roles: &'static [Role],
+    /// What it is, for the audit trail.
+    name: &'static str,
+}
+
+/// Device enrolment (`POST /api/v1/devices`): peers and supervisors.
+pub(crate) const DEVICE_ENROLMENT: Door = Door {
+    roles: &[Role::Peer, Role::Supervisor],
+    name: "device enrolment",
+};
+
+/// The supervisor console's sign-in: supervisors only.
+pub(crate) const CONSOLE: Door = Door {
+    roles: &[Role::Supervisor],
+    name: "the supervisor console",
+};
 
 /// Why a sign-in was refused.
 #[derive(Debug, thiserror::Error)]
@@ -35,7 +58,8 @@ pub(crate) enum SignInRefused {
     /// The account or the address is locked for this many seconds.
     #[error("locked for {0} s")]
     Locked(u64),
-    /// Wrong username or password, or a disabled account (one answer).
+    /// Wrong username or password, a disabled account, or an account that
+    /// may not sign in at this door (one answer).
     #[error("wrong username or password")]
     Invalid,
     /// The database failed.
@@ -48,22 +72,21 @@ pub(crate) enum SignInRefused {
 
 /// What checking the password found.
 enum Verdict {
-    /// The right password of an account that may sign in.
+    /// The right password of an account that may sign in here.
     Accepted(LoginRow),
-    /// A failed sign-in: of this user, if the password was theirs; why.
-    Refused(Option<LoginRow>, &'static str),
-    /// The right password of a disabled account: refused like a wrong one,
-    /// not counted.
-    Disabled(LoginRow),
+    /// A failed sign-in: of this account, when the password was right;
+    /// why, for the audit trail.
+    Refused(Option<LoginRow>, String),
 }
 
-/// Checks `username` and `password` from `addr`: the account's row on
-/// success. Every outcome is logged and audited as a sign-in.
+/// Checks `username` and `password` from `addr` at `door`: the account's
+/// row on success. Every outcome is logged and audited as a sign-in.
 pub(crate) async fn check_password(
     state: &AppState,
     addr: SocketAddr,
     username: &str,
     password: String,
+    door: Door,
 ) -> Result<LoginRow, SignInRefused> {
     let keys = AttemptKeys::new(username, addr.ip());
     if let Some(retry_after_secs) = throttle::admit(&state.db, &state.api.limits, &keys).await? {
@@ -79,6 +102,7 @@ pub(crate) async fn check_password(
         addr,
         username.to_owned(),
         password,
+        door,
         keys,
     ));
     settle
@@ -92,10 +116,11 @@ async fn check_and_settle(
     addr: SocketAddr,
     username: String,
     password: String,
+    door: Door,
     keys: AttemptKeys,
 ) -> Result<LoginRow, SignInRefused> {
     let db = &state.db;
-    let verdict = match check(&state, &username, password).await {
+    let verdict = match check(&state, &username, password, door).await {
         Ok(verdict) => verdict,
         Err(e) => {
             if let Err(release) = throttle::abandoned(db, &keys).await {
@@ -112,31 +137,21 @@ async fn check_and_settle(
         }
         Verdict::Refused(login, why) => {
             throttle::failed(db, &state.api.limits, &keys).await?;
-            tracing::info!(%username, %addr, "sign-in refused: {why}");
+            tracing::info!(%username, %addr, door = door.name, "sign-in refused: {why}");
             let user = login.as_ref().map(|l| (l.id, username.as_str()));
-            audited::sign_in(&state, addr, user, &username, Err(why));
-            Err(SignInRefused::Invalid)
-        }
-        Verdict::Disabled(login) => {
-            throttle::abandoned(db, &keys).await?;
-            tracing::info!(%username, %addr, "sign-in refused: user disabled");
-            audited::sign_in(
-                &state,
-                addr,
-                Some((login.id, &username)),
-                &username,
-                Err("disabled"),
-            );
+            audited::sign_in(&state, addr, user, &username, Err(&why));
             Err(SignInRefused::Invalid)
         }
     }
 }
 
-/// Looks the account up and checks the password.
+/// Looks the account up, checks the password, and whether the account may
+/// sign in at `door`.
 async fn check(
     state: &AppState,
     username: &str,
     password: String,
+    door: Door,
 ) -> Result<Verdict, SignInRefused> {
     let login = state.db.login_row(username).await?;
     let stored = login.as_ref().map(|l| l.password_hash.clone());
@@ -152,9 +167,20 @@ async fn check(
             .await
             .map_err(|e| SignInRefused::Internal(e.to_string()))?
     };
-    Ok(match login {
-        Some(login) if matches && login.disabled => Verdict::Disabled(login),
-        Some(login) if matches => Verdict::Accepted(login),
-        _ => Verdict::Refused(None, "wrong username or password"),
-    })
+    let Some(login) = login.filter(|_| matches) else {
+        return Ok(Verdict::Refused(None, "wrong username or password".into()));
+    };
+    if login.disabled {
+        let why = "right password, but the account is disabled".to_owned();
+        return Ok(Verdict::Refused(Some(login), why));
+    }
+    let why = match Role::parse(&login.role) {
+        Some(role) if door.roles.contains(&role) => return Ok(Verdict::Accepted(login)),
+        Some(role) => format!("right password, but role {role} may not use {}", door.name),
+        None => {
+            tracing::error!(%username, role = %login.role, "sign-in: the account's role is unknown");
+            format!("right password, but the role {:?} is unknown", login.role)
+        }
+    };
+    Ok(Verdict::Refused(Some(login), why))
 }
