@@ -53,7 +53,9 @@ pub async fn run(
         stopping,
     ));
     let sync = SyncService::start(db.clone(), settings, metrics.clone(), audit.clone());
+    let listener = listener.into();
     let state = AppState {
+        tls: matches!(listener, ServeListener::Tls(_)),
         api,
         console,
         sync: sync.clone(),
@@ -63,7 +65,7 @@ pub async fn run(
         audit,
     };
     let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
-    match listener.into() {
+    match listener {
         ServeListener::Plain(listener) => {
             info!(addr = %listener.local_addr()?, "serving HTTP");
             axum::serve(listener, app)

@@ -7,6 +7,7 @@
 pub mod api;
 pub(crate) mod audited;
 pub mod client_addr;
+mod hsts;
 pub(crate) mod sign_in;
 mod ws;
 
@@ -42,11 +43,14 @@ pub struct AppState {
     pub api: api::ApiState,
     /// The supervisor console's settings.
     pub console: crate::console::ConsoleSettings,
+    /// The server serves TLS itself (not behind a TLS-terminating proxy):
+    /// responses carry `Strict-Transport-Security`.
+    pub tls: bool,
 }
 
 /// The router.
 pub fn router(state: AppState) -> Router {
-    Router::new()
+    let router = Router::new()
         .route("/sync", get(ws::upgrade))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
@@ -59,8 +63,13 @@ pub fn router(state: AppState) -> Router {
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             client_addr::rewrite,
-        ))
-        .with_state(state)
+        ));
+    let router = if state.tls {
+        router.layer(axum::middleware::map_response(hsts::add))
+    } else {
+        router
+    };
+    router.with_state(state)
 }
 
 async fn healthz() -> &'static str {
