@@ -1,10 +1,10 @@
 //! Console sessions against the real server: a supervisor signs in (cookie
 //! HttpOnly, SameSite=Strict), a peer's or an administrator's correct
 //! password does not open the console and gets the page of a wrong one,
-//! forms without the session's CSRF
-//! token are refused with 403 and change nothing, sign-out ends the
-//! session, an idle session expires (with a 3-second idle flag), and
-//! under TLS the cookie is `Secure` and `__Host-`.
+//! forms without the session's CSRF token are refused with 403 and change
+//! nothing, sign-out ends the session, an idle session expires (with a
+//! 3-second idle flag), and under TLS the session and sign-in cookies are
+//! `Secure` and `__Host-`.
 
 #![allow(clippy::unwrap_used)]
 
@@ -190,13 +190,43 @@ async fn under_tls_the_session_cookie_is_secure_and_host_only() {
     let dev = DevCert::make(SERVER, dir.path());
     let config = client_config(&dev.cert);
     let server = dev.serve(SERVER, &database.url, &[]);
-    let mut browser = Browser::tls(server.addr, config);
+    let mut browser = Browser::tls(server.addr, config.clone());
     let form = browser.get("/signin");
     assert!(
         form.set_cookies().iter().all(|c| c.contains("; Secure")),
         "{:?}",
         form.set_cookies()
     );
+    // The sign-in form's double-submit cookie is `__Host-` too.
+    let signin_cookie = form
+        .set_cookies()
+        .into_iter()
+        .find(|c| c.starts_with("__Host-alongside-signin="))
+        .unwrap_or_else(|| panic!("a __Host- sign-in cookie: {:?}", form.set_cookies()))
+        .to_owned();
+    for attribute in ["HttpOnly", "SameSite=Strict", "Secure", "Path=/"] {
+        assert!(
+            signin_cookie.contains(attribute),
+            "{attribute}: {signin_cookie}"
+        );
+    }
+    assert!(!signin_cookie.contains("Domain"), "{signin_cookie}");
+    // A cookie without the prefix, as a sibling subdomain or a plain-HTTP
+    // page could plant, does not stand in for it (login CSRF).
+    let mut planted = Browser::tls(server.addr, config);
+    let fixed = "als_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
+    planted
+        .cookies
+        .insert("alongside-signin".into(), fixed.into());
+    let answer = planted.post(
+        "/signin",
+        &[
+            ("username", &sup.username),
+            ("password", &sup.password),
+            ("csrf", fixed),
+        ],
+    );
+    assert_eq!(answer.status, 403, "{}", answer.body);
     let answer = browser.sign_in(&sup.username, &sup.password);
     assert_eq!(answer.status, 303, "{}", answer.body);
     let cookie = answer

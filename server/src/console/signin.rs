@@ -6,7 +6,7 @@
 //! or an administrator's correct password gets the same 401 page as a wrong
 //! one (and counts as a failure), so the console does not confirm it. The
 //! sign-in form is protected against login CSRF by a double-submit cookie
-//! ([`session::SIGNIN_COOKIE`]).
+//! ([`session::signin_cookie_name`]).
 
 use std::net::SocketAddr;
 
@@ -72,7 +72,12 @@ fn form_response(
     error: Option<&str>,
 ) -> Response {
     let secret = token::generate().secret;
-    let cookie = session::set_cookie(&state.console, session::SIGNIN_COOKIE, &secret, None);
+    let cookie = session::set_cookie(
+        &state.console,
+        session::signin_cookie_name(&state.console),
+        &secret,
+        None,
+    );
     let mut response = (status, respond(form_markup(&secret, username, error))).into_response();
     if let Ok(value) = HeaderValue::from_str(&cookie) {
         response.headers_mut().append(header::SET_COOKIE, value);
@@ -92,7 +97,7 @@ pub async fn submit(
     headers: HeaderMap,
     ConsoleForm(form): ConsoleForm<SignInForm>,
 ) -> Result<Response, ConsoleError> {
-    let expected = session::cookie(&headers, session::SIGNIN_COOKIE);
+    let expected = session::cookie(&headers, session::signin_cookie_name(&state.console));
     match (expected, form.csrf.as_deref()) {
         (Some(e), Some(p))
             if token::well_formed(e) && session::constant_time_eq(e.as_bytes(), p.as_bytes()) => {}
@@ -161,7 +166,12 @@ pub async fn submit(
     let name = session::cookie_name(&state.console);
     let cookies = [
         session::set_cookie(&state.console, name, &session.secret, None),
-        session::set_cookie(&state.console, session::SIGNIN_COOKIE, "", Some(0)),
+        session::set_cookie(
+            &state.console,
+            session::signin_cookie_name(&state.console),
+            "",
+            Some(0),
+        ),
     ];
     for cookie in cookies {
         if let Ok(value) = HeaderValue::from_str(&cookie) {
