@@ -85,6 +85,9 @@ pub enum ConsoleError {
     /// A form without this session's CSRF token.
     #[error("missing or wrong CSRF token")]
     Csrf,
+    /// A state-changing request from another origin ([`super::origin`]).
+    #[error("cross-origin request")]
+    CrossOrigin,
     /// Nothing here, or nothing this supervisor may see (one answer).
     #[error("not found")]
     NotFound,
@@ -128,6 +131,12 @@ impl IntoResponse for ConsoleError {
                 "Form expired",
                 "This form could not be checked (it is from another session or a \
                  stale page). Nothing was changed. Go back, reload the page and try again.",
+            ),
+            ConsoleError::CrossOrigin => error_page(
+                StatusCode::FORBIDDEN,
+                "Form refused",
+                "This form was sent from another site, so it was not accepted. Nothing \
+                 was changed. Open the console's own page and try again.",
             ),
             ConsoleError::NotFound => error_page(
                 StatusCode::NOT_FOUND,

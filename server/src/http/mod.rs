@@ -59,7 +59,7 @@ pub fn router(state: AppState) -> Router {
             "/api/v1",
             crate::console::api::router().merge(api::router()),
         )
-        .merge(crate::console::router())
+        .merge(crate::console::router(state.tls))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             client_addr::rewrite,
