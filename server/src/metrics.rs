@@ -1,5 +1,6 @@
 //! Counters and gauges of the server, rendered in the Prometheus text format
-//! at `/metrics`.
+//! at `/metrics` on the `--metrics-bind` listener
+//! ([`crate::http::metrics_endpoint`]).
 
 use std::fmt::Write;
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};

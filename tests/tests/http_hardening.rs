@@ -2,15 +2,16 @@
 //! TLS every response carries `Strict-Transport-Security` (and none does
 //! over plain HTTP); the console refuses state-changing requests whose
 //! `Origin` (or, lacking it, `Referer`) is another origin, even with a
-//! valid CSRF token, and before a sign-in's password is checked.
+//! valid CSRF token, and before a sign-in's password is checked;
+//! `/metrics` is served only on the `--metrics-bind` listener.
 
 #![allow(clippy::unwrap_used)]
 
 use alongside_tests::accounts::Account;
 use alongside_tests::console::{Browser, Page};
 use alongside_tests::pg::test_database;
-use alongside_tests::server::TestServer;
-use alongside_tests::tls::{DevCert, client_config};
+use alongside_tests::server::{TestServer, http_get};
+use alongside_tests::tls::{DevCert, client_config, https_get};
 use uuid::Uuid;
 
 const SERVER: &str = env!("CARGO_BIN_EXE_alongside-server-under-test");
@@ -122,4 +123,27 @@ async fn console_posts_from_another_origin_are_refused() {
     // so browsers send the real Origin on its forms.
     let page = Browser::new(server.addr).get("/signin");
     assert_eq!(page.header("referrer-policy"), Some("same-origin"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn metrics_are_served_only_on_their_own_listener() {
+    let database = test_database();
+    let server = TestServer::start(SERVER, &database.url, &[]);
+    // Not where the console and the API are.
+    let (status, body) = http_get(server.addr, "/metrics").unwrap();
+    assert_eq!(status, 404, "{body}");
+    assert!(!body.contains("alongside_"), "{body}");
+    // On --metrics-bind.
+    let (status, body) = server.metrics().unwrap();
+    assert_eq!(status, 200);
+    assert!(body.contains("alongside_password_checks_total 0"), "{body}");
+    assert_ne!(server.metrics_addr, server.addr);
+
+    // Under TLS too, and the metrics listener speaks plain HTTP.
+    let dir = tempfile::tempdir().unwrap();
+    let dev = DevCert::make(SERVER, dir.path());
+    let tls = dev.serve(SERVER, &database.url, &[]);
+    let (status, _) = https_get(tls.addr, "/metrics", &client_config(&dev.cert)).unwrap();
+    assert_eq!(status, 404);
+    assert_eq!(tls.metrics().unwrap().0, 200);
 }

@@ -1,6 +1,7 @@
 //! HTTP routes: `/sync` (automerge-repo WebSocket), `/healthz`, `/readyz`,
-//! `/metrics`, the JSON API under `/api/v1` ([`api`]) and the supervisor
-//! console at `/` ([`crate::console`]). Thin: the
+//! the JSON API under `/api/v1` ([`api`]) and the supervisor console at `/`
+//! ([`crate::console`]); `/metrics` is served apart ([`metrics_endpoint`]).
+//! Thin: the
 //! WebSocket handler only moves frames between the socket and the sync
 //! driver.
 
@@ -8,6 +9,7 @@ pub mod api;
 pub(crate) mod audited;
 pub mod client_addr;
 mod hsts;
+pub mod metrics_endpoint;
 pub(crate) mod sign_in;
 mod ws;
 
@@ -54,7 +56,6 @@ pub fn router(state: AppState) -> Router {
         .route("/sync", get(ws::upgrade))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
-        .route("/metrics", get(metrics))
         .nest(
             "/api/v1",
             crate::console::api::router().merge(api::router()),
@@ -84,11 +85,4 @@ async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
             (StatusCode::SERVICE_UNAVAILABLE, "database unavailable")
         }
     }
-}
-
-async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
-    (
-        [("content-type", "text/plain; version=0.0.4")],
-        state.metrics.render(),
-    )
 }
