@@ -149,6 +149,11 @@ async fn posts_without_the_sessions_csrf_token_are_refused() {
     let saved = browser.cookies.clone();
     let answer = browser.post("/signout", &[("csrf", &ours)]);
     assert_eq!(answer.status, 303);
+    assert_eq!(
+        answer.header("clear-site-data"),
+        Some("\"cache\", \"storage\""),
+        "sign-out clears the browser's copies"
+    );
     assert!(signed_out(&browser.get("/overview")));
     let mut replay = Browser::new(server.addr);
     replay.cookies = saved;

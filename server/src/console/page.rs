@@ -36,7 +36,12 @@ pub fn layout(title: &str, who: Option<&Supervisor>, section: Section, body: Mar
             head {
                 meta charset="utf-8";
                 meta name="viewport" content="width=device-width, initial-scale=1";
-                meta name="htmx-config" content=r#"{"includeIndicatorStyles":false}"#;
+                // No copies of pages in localStorage (htmx's history cache
+                // would keep the last ten, participant notes and all, past
+                // sign-out and browser restarts); Back reloads the page
+                // from the server instead.
+                meta name="htmx-config"
+                    content=r#"{"includeIndicatorStyles":false,"historyCacheSize":0,"refreshOnHistoryMiss":true}"#;
                 title { (title) " · Alongside console" }
                 link rel="stylesheet" href="/assets/console.css";
                 script src="/assets/htmx.min.js" defer {}
@@ -59,7 +64,9 @@ pub fn layout(title: &str, who: Option<&Supervisor>, section: Section, body: Mar
                                 }
                             }
                         }
-                        form.signout method="post" action="/signout" {
+                        // A full page load, not an htmx swap: nothing of
+                        // the signed-in page stays in the document.
+                        form.signout method="post" action="/signout" hx-boost="false" {
                             input type="hidden" name="csrf" value=(who.csrf);
                             span { "Signed in as " (who.display_name) }
                             " "

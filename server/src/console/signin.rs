@@ -1,4 +1,5 @@
-//! `GET /signin`, `POST /signin` and `POST /signout`.
+//! `GET /signin`, `POST /signin` and `POST /signout` (which also tells the
+//! browser to clear the origin's cache and storage).
 //!
 //! The password check is the device enrolment's
 //! ([`crate::http::sign_in::check_password`]: throttled per account and
@@ -11,7 +12,7 @@
 use std::net::SocketAddr;
 
 use axum::extract::{ConnectInfo, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use maud::{Markup, html};
 use serde::Deserialize;
@@ -181,21 +182,41 @@ pub async fn submit(
     Ok(response)
 }
 
-/// `POST /signout`.
+/// What sign-out asks the browser to forget of this origin: its HTTP cache
+/// and all its storage (localStorage, sessionStorage, IndexedDB, the Cache
+/// Storage, service workers), so that nothing of a participant's record
+/// outlives the session in the browser.
+pub const CLEAR_SITE_DATA: &str = "\"cache\", \"storage\"";
+
+/// `POST /signout`: ends the session and tells the browser to clear this
+/// origin's data. A session that has already ended (idle, signed out in
+/// another tab) is not asked for its CSRF token, which died with it; the
+/// browser is still told to clear.
 pub async fn sign_out(
     State(state): State<AppState>,
-    who: Supervisor,
+    who: Result<Supervisor, ConsoleError>,
     ConsoleForm(form): ConsoleForm<SignOutForm>,
 ) -> Result<Response, ConsoleError> {
-    who.check_csrf(form.csrf.as_deref())?;
-    state.db.end_console_session(who.id_hash()).await?;
-    tracing::info!(username = %who.username, "console session ended");
+    match who {
+        Ok(who) => {
+            who.check_csrf(form.csrf.as_deref())?;
+            state.db.end_console_session(who.id_hash()).await?;
+            tracing::info!(username = %who.username, "console session ended");
+        }
+        Err(ConsoleError::SignedOut) => {}
+        Err(other) => return Err(other),
+    }
     let mut response = Redirect::to("/signin").into_response();
+    let headers = response.headers_mut();
+    headers.insert(
+        HeaderName::from_static("clear-site-data"),
+        HeaderValue::from_static(CLEAR_SITE_DATA),
+    );
     let name = session::cookie_name(&state.console);
     if let Ok(value) =
         HeaderValue::from_str(&session::set_cookie(&state.console, name, "", Some(0)))
     {
-        response.headers_mut().append(header::SET_COOKIE, value);
+        headers.append(header::SET_COOKIE, value);
     }
     Ok(response)
 }
