@@ -14,7 +14,7 @@ use crate::audit::{Auditor, AuditorSettings};
 use crate::console::ConsoleSettings;
 use crate::db::{Db, DbError};
 use crate::http::api::ApiState;
-use crate::http::{AppState, router};
+use crate::http::{AppState, metrics_endpoint, router};
 use crate::metrics::Metrics;
 use crate::sync::{SyncService, SyncSettings};
 use crate::tls::ServeListener;
@@ -30,9 +30,11 @@ pub enum ServeError {
     Io(#[from] std::io::Error),
 }
 
-/// Serves `/sync`, `/healthz`, `/readyz` and `/metrics` on `listener` until
-/// `shutdown` resolves. Migrates the database first. `listener` is a
-/// `TcpListener` (plain HTTP) or a [`crate::tls::TlsListener`] (HTTPS/WSS).
+/// Serves `/sync`, `/healthz`, `/readyz`, the API and the console on
+/// `listener` until `shutdown` resolves, and `/metrics` on
+/// `metrics_listener` when there is one. Migrates the database first.
+/// `listener` is a `TcpListener` (plain HTTP) or a
+/// [`crate::tls::TlsListener`] (HTTPS/WSS).
 /// On shutdown, audit records still queued are written before it returns.
 pub async fn run(
     db: Db,
@@ -40,6 +42,7 @@ pub async fn run(
     settings: SyncSettings,
     api: ApiState,
     console: ConsoleSettings,
+    metrics_listener: Option<tokio::net::TcpListener>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), ServeError> {
     db.migrate().await?;
@@ -53,7 +56,16 @@ pub async fn run(
         stopping,
     ));
     let sync = SyncService::start(db.clone(), settings, metrics.clone(), audit.clone());
+    let metrics_task = match metrics_listener {
+        Some(l) => {
+            info!(addr = %l.local_addr()?, "serving /metrics");
+            Some(metrics_endpoint::serve(l, metrics.clone()))
+        }
+        None => None,
+    };
+    let listener = listener.into();
     let state = AppState {
+        tls: matches!(listener, ServeListener::Tls(_)),
         api,
         console,
         sync: sync.clone(),
@@ -63,7 +75,7 @@ pub async fn run(
         audit,
     };
     let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
-    match listener.into() {
+    match listener {
         ServeListener::Plain(listener) => {
             info!(addr = %listener.local_addr()?, "serving HTTP");
             axum::serve(listener, app)
@@ -76,6 +88,9 @@ pub async fn run(
                 .with_graceful_shutdown(shutdown)
                 .await?;
         }
+    }
+    if let Some(task) = metrics_task {
+        task.abort();
     }
     let _ = stop_covers.send(true);
     let _ = covers.await;

@@ -136,6 +136,22 @@ async fn serve(args: ServeArgs, demo: bool) -> anyhow::Result<()> {
         .await
         .with_context(|| format!("binding {}", args.bind))?;
     let local = tcp.local_addr()?;
+    let metrics_listener = match args.metrics_bind {
+        Some(addr) => {
+            if !addr.ip().is_loopback() {
+                tracing::warn!(
+                    %addr,
+                    "serving /metrics on a non-loopback address: it has no \
+                     authentication, keep that network private"
+                );
+            }
+            let listener = tokio::net::TcpListener::bind(addr)
+                .await
+                .with_context(|| format!("binding {addr} for /metrics"))?;
+            Some(listener)
+        }
+        None => None,
+    };
     let secure = tls.is_some();
     let listener = match tls {
         Some(tls) => ServeListener::Tls(TlsListener::new(tcp, tls)?),
@@ -193,7 +209,16 @@ async fn serve(args: ServeArgs, demo: bool) -> anyhow::Result<()> {
     api.decode = settings.limits.decode;
     api.quarantine_quota_bytes = settings.quarantine_quota_bytes;
     let console = ConsoleSettings::with_idle_minutes(args.console_idle_mins, secure);
-    let result = crate::app::run(db, listener, settings, api, console, shutdown_signal()).await;
+    let result = crate::app::run(
+        db,
+        listener,
+        settings,
+        api,
+        console,
+        metrics_listener,
+        shutdown_signal(),
+    )
+    .await;
     if let Some(cluster) = cluster {
         cluster.stop().await;
     }

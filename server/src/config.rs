@@ -151,6 +151,12 @@ pub struct ServeArgs {
         default_value_t = 10
     )]
     pub tls_handshake_timeout_secs: u64,
+    /// Serve `/metrics` (Prometheus, no authentication, plain HTTP) on
+    /// this address, apart from `--bind`; without it metrics are not
+    /// served. Keep it on loopback (e.g. 127.0.0.1:9464) or a private
+    /// network.
+    #[arg(long, env = "ALONGSIDE_METRICS_BIND")]
+    pub metrics_bind: Option<SocketAddr>,
     /// Serve plain HTTP on a non-loopback address: only behind a proxy
     /// that terminates TLS.
     #[arg(long, env = "ALONGSIDE_INSECURE_HTTP")]

@@ -4,7 +4,8 @@
 //!
 //! - [`db`]: the only module that speaks SQL;
 //! - [`sync`]: the driver that carries out the hub's effects;
-//! - [`http`]: routes (`/sync`, `/healthz`, `/readyz`, `/metrics`);
+//! - [`http`]: routes (`/sync`, `/healthz`, `/readyz`; `/metrics` on its
+//!   own listener);
 //! - [`auth`]: principals, device tokens, passwords, device authentication;
 //! - [`admin`]: account administration (users, teams, devices), for the
 //!   `admin` command line and the tests;

@@ -1,5 +1,6 @@
 //! Counters and gauges of the server, rendered in the Prometheus text format
-//! at `/metrics`.
+//! at `/metrics` on the `--metrics-bind` listener
+//! ([`crate::http::metrics_endpoint`]).
 
 use std::fmt::Write;
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
@@ -44,6 +45,10 @@ pub struct Metrics {
     /// Upgrades refused because the user or device had too many
     /// connections open.
     pub connections_refused: AtomicU64,
+    /// Passwords checked (Argon2id verifications run) for sign-ins.
+    pub password_checks: AtomicU64,
+    /// Sign-ins refused by the throttle, their password left unchecked.
+    pub sign_ins_throttled: AtomicU64,
 }
 
 impl Metrics {
@@ -55,7 +60,7 @@ impl Metrics {
     /// Renders every metric.
     pub fn render(&self) -> String {
         let mut out = String::new();
-        let counters: [(&str, &str, &AtomicU64); 12] = [
+        let counters: [(&str, &str, &AtomicU64); 14] = [
             (
                 "alongside_frames_received_total",
                 "Frames received",
@@ -115,6 +120,16 @@ impl Metrics {
                 "alongside_connections_refused_total",
                 "WebSocket upgrades refused: the user or device had too many connections open",
                 &self.connections_refused,
+            ),
+            (
+                "alongside_password_checks_total",
+                "Sign-in passwords checked",
+                &self.password_checks,
+            ),
+            (
+                "alongside_sign_ins_throttled_total",
+                "Sign-ins refused by the throttle without a password check",
+                &self.sign_ins_throttled,
             ),
         ];
         for (name, help, value) in counters {

@@ -46,9 +46,15 @@ pub fn ready() {
 /// Runs `node console.mjs STEP` with `env`; its output, panicking with it
 /// when the script fails.
 pub fn run(step: &str, env: &[(&str, &str)], screenshots: &Path) -> String {
+    run_script("console.mjs", step, env, screenshots)
+}
+
+/// Runs `node SCRIPT STEP` (a script of `tests/browser/`) with `env`; its
+/// output, panicking with it when the script fails.
+pub fn run_script(script: &str, step: &str, env: &[(&str, &str)], screenshots: &Path) -> String {
     let output = Command::new("node")
         .current_dir(dir())
-        .args(["console.mjs", step])
+        .args([script, step])
         .envs(env.iter().copied())
         .env("CHROMIUM", chromium())
         .env("SCREENSHOTS", screenshots)

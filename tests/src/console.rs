@@ -122,11 +122,19 @@ impl Browser {
 
     /// `POST path` with `fields` as a form body.
     pub fn post(&mut self, path: &str, fields: &[(&str, &str)]) -> Page {
+        self.post_with(path, fields, &[])
+    }
+
+    /// `POST path` with `fields` as a form body and extra request headers
+    /// (`Name: value`), such as the `Origin` a browser adds.
+    pub fn post_with(&mut self, path: &str, fields: &[(&str, &str)], headers: &[&str]) -> Page {
         let body: Vec<String> = fields
             .iter()
             .map(|(k, v)| format!("{}={}", form_encode(k), form_encode(v)))
             .collect();
-        self.request("POST", path, Some(body.join("&")))
+        let mut extra = vec!["Content-Type: application/x-www-form-urlencoded".to_owned()];
+        extra.extend(headers.iter().map(|h| (*h).to_owned()));
+        self.send("POST", path, &extra, Some(body.join("&")))
     }
 
     /// Signs in through the form: `GET /signin` then `POST /signin` with its

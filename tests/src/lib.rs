@@ -4,6 +4,7 @@
 //! - [`bindings`]: the mobile bridge's built library and generated bindings;
 //! - [`accounts`]: users, teams and device tokens, provisioned through the
 //!   server's administration library;
+//! - [`burst`]: many HTTP requests sent at once (sign-in throttle tests);
 //! - [`browser`]: headless Chromium driven by playwright-core (console tests);
 //! - [`kotlin`]: the JVM and a Kotlin compiler for the generated Kotlin bindings;
 //! - [`install`]: installing what a test needs (Debian packages), once;
@@ -22,6 +23,7 @@
 pub mod accounts;
 pub mod bindings;
 pub mod browser;
+pub mod burst;
 pub mod client;
 pub mod console;
 pub mod cut_proxy;

@@ -18,6 +18,9 @@ pub struct TestServer {
     child: Child,
     /// Where it listens.
     pub addr: SocketAddr,
+    /// Where it serves `/metrics` (`--metrics-bind`, which every test
+    /// server is given; the main listener does not serve them).
+    pub metrics_addr: SocketAddr,
     binary: PathBuf,
     args: Vec<String>,
     healthy: Probe,
@@ -114,11 +117,16 @@ impl TestServer {
         let addr: SocketAddr = format!("127.0.0.1:{}", free_port())
             .parse()
             .expect("loopback address");
+        let metrics_addr: SocketAddr = format!("127.0.0.1:{}", free_port())
+            .parse()
+            .expect("loopback address");
         let mut args = vec!["serve".to_owned(), "--bind".to_owned(), addr.to_string()];
+        args.extend(["--metrics-bind".to_owned(), metrics_addr.to_string()]);
         args.extend(extra.iter().map(|s| (*s).to_owned()));
         let mut server = Self {
             child: spawn(binary, &args),
             addr,
+            metrics_addr,
             binary: binary.into(),
             args,
             healthy,
@@ -196,6 +204,19 @@ impl TestServer {
     pub fn pause(&self) -> Paused {
         signal("-STOP", self.pid());
         Paused(self.pid())
+    }
+
+    /// Everything `/metrics` says (status and text), if it answers.
+    pub fn metrics(&self) -> Option<(u16, String)> {
+        http_get(self.metrics_addr, "/metrics")
+    }
+
+    /// The value of counter or gauge `name` at `/metrics`, if it answers.
+    pub fn metric(&self, name: &str) -> Option<i64> {
+        let (_, body) = self.metrics()?;
+        body.lines()
+            .find_map(|l| l.strip_prefix(&format!("{name} ")))
+            .and_then(|v| v.trim().parse().ok())
     }
 }
 

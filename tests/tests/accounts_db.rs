@@ -1,12 +1,15 @@
 //! The accounts SQL and administration library against a real Postgres:
 //! names are unique, memberships and lifetimes are stored as asked, rotation
 //! and revocation change what a token hash finds, and the sign-in throttle
-//! counts, locks and clears.
+//! hands out slots up to its limit (also to concurrent callers), counts,
+//! locks and clears.
 
 #![allow(clippy::unwrap_used)]
 
 use alongside_server::admin::{self, AdminError, Lifetime, NewUser};
 use alongside_server::auth::{Role, token};
+use alongside_server::db::Db;
+use alongside_server::db::throttle::{AttemptKey, Reservation};
 use alongside_tests::accounts::{Account, admin_db};
 use alongside_tests::pg::test_database;
 
@@ -112,21 +115,115 @@ async fn accounts_devices_and_the_throttle() {
     );
     assert_eq!(admin::list_devices(&db, None).await.unwrap().len(), 2);
 
-    // The throttle counts failures, locks at the limit, and clears.
+    // The throttle hands out slots up to the limit, counts failures, locks
+    // at the limit, and clears.
     let key = "user:carol";
+    let carol = |max_failures| [AttemptKey { key, max_failures }];
     assert_eq!(db.throttle(key).await.unwrap(), None);
     for n in 1..3 {
-        let state = db.record_login_failure(key, 3, 900, 900).await.unwrap();
-        assert_eq!((state.failures, state.locked), (n, false));
+        assert_eq!(
+            db.reserve_login_attempt(&carol(3), 900).await.unwrap(),
+            Reservation::Granted
+        );
+        let state = db.login_attempt_failed(key, 3, 900).await.unwrap();
+        assert_eq!(
+            (state.failures, state.in_flight, state.locked),
+            (n, 0, false)
+        );
     }
-    let state = db.record_login_failure(key, 3, 900, 900).await.unwrap();
-    assert_eq!((state.failures, state.locked), (3, true));
-    assert!(db.throttle(key).await.unwrap().unwrap().locked);
+    // The third slot is taken: no fourth while it is being checked.
+    assert_eq!(
+        db.reserve_login_attempt(&carol(3), 900).await.unwrap(),
+        Reservation::Granted
+    );
+    assert_eq!(
+        db.reserve_login_attempt(&carol(3), 900).await.unwrap(),
+        Reservation::Refused {
+            key: key.to_owned(),
+            locked_secs: None
+        }
+    );
+    let state = db.login_attempt_failed(key, 3, 900).await.unwrap();
+    assert_eq!(
+        (state.failures, state.in_flight, state.locked),
+        (3, 0, true)
+    );
+    match db.reserve_login_attempt(&carol(3), 900).await.unwrap() {
+        Reservation::Refused {
+            locked_secs: Some(secs),
+            ..
+        } => assert!((1..=900).contains(&secs), "{secs}"),
+        other => panic!("locked: {other:?}"),
+    }
     assert!(db.clear_throttle(key).await.unwrap());
     assert_eq!(db.throttle(key).await.unwrap(), None);
+
+    // A success clears the account; a slot released without a verdict
+    // counts nothing; a row with nothing left is gone.
+    db.reserve_login_attempt(&carol(3), 900).await.unwrap();
+    db.login_attempt_failed(key, 3, 900).await.unwrap();
+    db.reserve_login_attempt(&carol(3), 900).await.unwrap();
+    db.login_attempt_ended(key, true).await.unwrap();
+    assert_eq!(db.throttle(key).await.unwrap(), None);
+    db.reserve_login_attempt(&carol(3), 900).await.unwrap();
+    db.login_attempt_failed(key, 3, 900).await.unwrap();
+    db.reserve_login_attempt(&carol(3), 900).await.unwrap();
+    db.login_attempt_ended(key, false).await.unwrap();
+    let state = db.throttle(key).await.unwrap().unwrap();
+    assert_eq!((state.failures, state.in_flight), (1, 0));
+
     // Failures outside the window start a new count.
-    db.record_login_failure(key, 3, 900, 900).await.unwrap();
-    let state = db.record_login_failure(key, 3, -1, 900).await.unwrap();
-    assert_eq!(state.failures, 1);
+    db.reserve_login_attempt(&carol(3), 900).await.unwrap();
+    db.login_attempt_failed(key, 3, 900).await.unwrap();
+    db.reserve_login_attempt(&carol(3), -1).await.unwrap();
+    let state = db.throttle(key).await.unwrap().unwrap();
+    assert_eq!((state.failures, state.in_flight), (0, 1));
+    db.login_attempt_failed(key, 3, 900).await.unwrap();
+
+    // Several keys are reserved together or not at all: a full address
+    // takes nothing from the account.
+    let both = [
+        AttemptKey {
+            key: "user:dan",
+            max_failures: 5,
+        },
+        AttemptKey {
+            key: "addr:192.0.2.1",
+            max_failures: 1,
+        },
+    ];
+    assert_eq!(
+        db.reserve_login_attempt(&both, 900).await.unwrap(),
+        Reservation::Granted
+    );
+    assert!(matches!(
+        db.reserve_login_attempt(&both, 900).await.unwrap(),
+        Reservation::Refused { key, .. } if key == "addr:192.0.2.1"
+    ));
+    assert_eq!(db.throttle("user:dan").await.unwrap().unwrap().in_flight, 1);
+
+    // Many reservations at once, from many connections: exactly the limit
+    // get a slot.
+    let many = Db::connect_lazy(&database.url, 16).unwrap();
+    let tries: Vec<_> = (0..64)
+        .map(|_| {
+            let many = many.clone();
+            tokio::spawn(async move {
+                let key = [AttemptKey {
+                    key: "addr:198.51.100.1",
+                    max_failures: 7,
+                }];
+                many.reserve_login_attempt(&key, 900).await.unwrap()
+            })
+        })
+        .collect();
+    let mut granted = 0;
+    for t in tries {
+        if t.await.unwrap() == Reservation::Granted {
+            granted += 1;
+        }
+    }
+    assert_eq!(granted, 7);
+    many.close().await;
     db.close().await;
 }

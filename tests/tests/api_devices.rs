@@ -1,8 +1,9 @@
 //! The device API (`/api/v1`) against a real server process and a real
 //! Postgres (DESIGN.md §6): a peer enrols a device with their password and
-//! the token syncs; wrong passwords and unknown users get one identical
-//! 401; an admin gets 403; repeated failures lock an account or an address
-//! (429 with `Retry-After`, even for the right password) until
+//! the token syncs; wrong passwords, unknown users, and an admin's or a
+//! disabled user's right password get one identical 401 (and count alike;
+//! the audit trail tells them apart); repeated failures lock an account or
+//! an address (429 with `Retry-After`, even for the right password) until
 //! `admin unlock`; a token rotates; malformed and oversized bodies are 400
 //! and 413; a revoked device's token gets 401 with `Alongside-Purge:
 //! revoked`, and other refused tokens do not.
@@ -204,9 +205,14 @@ async fn a_peer_enrols_a_device_whose_token_syncs_and_knows_its_user() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn wrong_passwords_and_unknown_users_look_alike_and_admins_are_forbidden() {
+async fn wrong_passwords_unknown_users_and_refused_right_ones_look_alike() {
     let database = test_database();
-    let server = TestServer::start(SERVER, &database.url, &[]);
+    // A generous address limit: the account limit is under test here.
+    let server = TestServer::start(
+        SERVER,
+        &database.url,
+        &["--login-address-max-failures", "100"],
+    );
     let alice = Account::peer(&database.url, "alice", "team-a").await;
     let root = Account::admin(&database.url, "root").await;
 
@@ -218,18 +224,62 @@ async fn wrong_passwords_and_unknown_users_look_alike_and_admins_are_forbidden()
     assert_eq!(wrong.json()["error"], "invalid_credentials");
     assert!(wrong.header("www-authenticate").is_none());
 
-    // An admin with the right password: 403; with a wrong one: the same 401.
+    // An admin's right password gets the very answer of a wrong one, and
+    // counts as a failure like one: the lockout does not tell either.
     let reply = sign_in(server.addr, "root", &root.password, "root's phone").await;
-    assert_eq!(reply.status, 403, "{reply:?}");
-    assert_eq!(reply.json()["error"], "forbidden");
-    let reply = sign_in(server.addr, "root", "guess", "root's phone").await;
-    assert_eq!(reply.body, wrong.body);
+    assert_eq!((reply.status, &reply.body), (401, &wrong.body), "{reply:?}");
+    for _ in 0..4 {
+        let reply = sign_in(server.addr, "root", "guess", "root's phone").await;
+        assert_eq!((reply.status, &reply.body), (401, &wrong.body));
+    }
+    assert_locked(
+        &sign_in(server.addr, "root", &root.password, "root's phone").await,
+        "an admin after 1 right and 4 wrong passwords",
+    );
 
     // A disabled user is refused with the same 401.
     let db = Db::connect_lazy(&database.url, 2).unwrap();
     assert!(db.set_user_disabled(alice.user_id, true).await.unwrap());
     let reply = sign_in(server.addr, "alice", &alice.password, "phone").await;
-    assert_eq!((reply.status, reply.body), (401, wrong.body));
+    assert_eq!((reply.status, &reply.body), (401, &wrong.body));
+
+    // The audit trail keeps what each was.
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    let failed = loop {
+        let failed: Vec<String> = db
+            .audit_events(&AuditFilter::default())
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|e| e.action == "sign_in_failed")
+            .map(|e| e.detail)
+            .collect();
+        if failed.len() >= 9 {
+            break failed;
+        }
+        assert!(std::time::Instant::now() < deadline, "audited: {failed:?}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    let has = |text: &str| failed.iter().filter(|d| d.contains(text)).count();
+    assert_eq!(
+        has("\"root\": right password, but role admin may not use device enrolment"),
+        1,
+        "{failed:?}"
+    );
+    assert_eq!(
+        has("\"alice\": right password, but the account is disabled"),
+        1
+    );
+    assert_eq!(has("wrong username or password"), 6);
+    assert_eq!(has(": locked"), 1);
+    assert!(
+        !db.audit_events(&AuditFilter::default())
+            .await
+            .unwrap()
+            .iter()
+            .any(|e| e.action == "device_enrolled"),
+        "no device was enrolled"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -1,23 +1,30 @@
 //! Console sessions against the real server: a supervisor signs in (cookie
 //! HttpOnly, SameSite=Strict), a peer's or an administrator's correct
-//! password does not open the console, forms without the session's CSRF
-//! token are refused with 403 and change nothing, sign-out ends the
-//! session, an idle session expires (with a 3-second idle flag), and
-//! under TLS the cookie is `Secure` and `__Host-`.
+//! password does not open the console and gets the page of a wrong one,
+//! forms without the session's CSRF token are refused with 403 and change
+//! nothing, sign-out ends the session, an idle session expires (with a
+//! 3-second idle flag), and under TLS the session and sign-in cookies are
+//! `Secure` and `__Host-`.
 
 #![allow(clippy::unwrap_used)]
 
 use std::time::Duration;
 
 use alongside_tests::accounts::Account;
-use alongside_tests::console::Browser;
+use alongside_tests::console::{Browser, Page};
 use alongside_tests::pg::test_database;
 use alongside_tests::server::TestServer;
 use alongside_tests::tls::{DevCert, client_config};
 
 const SERVER: &str = env!("CARGO_BIN_EXE_alongside-server-under-test");
 
-fn signed_out(page: &alongside_tests::console::Page) -> bool {
+/// The page's body without its CSRF token (fresh on every form).
+fn without_csrf(page: &Page) -> String {
+    let token = page.input("csrf").unwrap_or_default();
+    page.body.replace(&token, "")
+}
+
+fn signed_out(page: &Page) -> bool {
     page.status == 303 && page.header("location") == Some("/signin")
 }
 
@@ -59,12 +66,30 @@ async fn a_supervisor_signs_in_and_peers_and_admins_cannot() {
     assert_eq!(overview.header("cache-control"), Some("no-store"));
     assert!(browser.get("/queue").status == 200);
 
-    // A peer and an admin know their passwords, and still get no session.
+    // A wrong password: 401, the same page for an unknown user.
+    let mut wrong = Browser::new(server.addr);
+    let wrong_page = wrong.sign_in(&sup.username, "not the password");
+    assert_eq!(wrong_page.status, 401);
+    assert!(wrong_page.body.contains("Wrong username or password"));
+    let answer = wrong.sign_in("nobody", "whatever");
+    assert_eq!(answer.status, 401);
+    assert!(signed_out(&wrong.get("/overview")));
+
+    // A peer and an admin know their passwords, and get no session and the
+    // very page of a wrong password (but for its fresh CSRF token and the
+    // username typed), which does not confirm the password.
     for account in [&peer, &admin] {
         let mut other = Browser::new(server.addr);
         let answer = other.sign_in(&account.username, &account.password);
-        assert_eq!(answer.status, 403, "{}: {}", account.username, answer.body);
-        assert!(answer.body.contains("cannot use the supervisor console"));
+        assert_eq!(answer.status, 401, "{}: {}", account.username, answer.body);
+        let mut by_mistake = Browser::new(server.addr);
+        let mistyped = by_mistake.sign_in(&account.username, "not the password");
+        assert_eq!(
+            without_csrf(&answer),
+            without_csrf(&mistyped),
+            "{}",
+            account.username
+        );
         assert!(
             !other.cookies.contains_key("alongside-session"),
             "no session for {}",
@@ -72,15 +97,7 @@ async fn a_supervisor_signs_in_and_peers_and_admins_cannot() {
         );
         assert!(signed_out(&other.get("/overview")));
     }
-
-    // A wrong password: 401, the same page for an unknown user.
-    let mut wrong = Browser::new(server.addr);
-    let answer = wrong.sign_in(&sup.username, "not the password");
-    assert_eq!(answer.status, 401);
-    assert!(answer.body.contains("Wrong username or password"));
-    let answer = wrong.sign_in("nobody", "whatever");
-    assert_eq!(answer.status, 401);
-    assert!(signed_out(&wrong.get("/overview")));
+    assert!(without_csrf(&wrong_page).contains("Wrong username or password"));
 
     // A forged session cookie opens nothing.
     let mut forged = Browser::new(server.addr);
@@ -132,6 +149,11 @@ async fn posts_without_the_sessions_csrf_token_are_refused() {
     let saved = browser.cookies.clone();
     let answer = browser.post("/signout", &[("csrf", &ours)]);
     assert_eq!(answer.status, 303);
+    assert_eq!(
+        answer.header("clear-site-data"),
+        Some("\"cache\", \"storage\""),
+        "sign-out clears the browser's copies"
+    );
     assert!(signed_out(&browser.get("/overview")));
     let mut replay = Browser::new(server.addr);
     replay.cookies = saved;
@@ -173,13 +195,43 @@ async fn under_tls_the_session_cookie_is_secure_and_host_only() {
     let dev = DevCert::make(SERVER, dir.path());
     let config = client_config(&dev.cert);
     let server = dev.serve(SERVER, &database.url, &[]);
-    let mut browser = Browser::tls(server.addr, config);
+    let mut browser = Browser::tls(server.addr, config.clone());
     let form = browser.get("/signin");
     assert!(
         form.set_cookies().iter().all(|c| c.contains("; Secure")),
         "{:?}",
         form.set_cookies()
     );
+    // The sign-in form's double-submit cookie is `__Host-` too.
+    let signin_cookie = form
+        .set_cookies()
+        .into_iter()
+        .find(|c| c.starts_with("__Host-alongside-signin="))
+        .unwrap_or_else(|| panic!("a __Host- sign-in cookie: {:?}", form.set_cookies()))
+        .to_owned();
+    for attribute in ["HttpOnly", "SameSite=Strict", "Secure", "Path=/"] {
+        assert!(
+            signin_cookie.contains(attribute),
+            "{attribute}: {signin_cookie}"
+        );
+    }
+    assert!(!signin_cookie.contains("Domain"), "{signin_cookie}");
+    // A cookie without the prefix, as a sibling subdomain or a plain-HTTP
+    // page could plant, does not stand in for it (login CSRF).
+    let mut planted = Browser::tls(server.addr, config);
+    let fixed = "als_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
+    planted
+        .cookies
+        .insert("alongside-signin".into(), fixed.into());
+    let answer = planted.post(
+        "/signin",
+        &[
+            ("username", &sup.username),
+            ("password", &sup.password),
+            ("csrf", fixed),
+        ],
+    );
+    assert_eq!(answer.status, 403, "{}", answer.body);
     let answer = browser.sign_in(&sup.username, &sup.password);
     assert_eq!(answer.status, 303, "{}", answer.body);
     let cookie = answer

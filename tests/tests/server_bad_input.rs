@@ -118,7 +118,7 @@ async fn bad_input_is_refused_and_nothing_is_written() {
     let db = Db::connect_lazy(&database.url, 1).unwrap();
     let index = db.caseload_index_of(alice.user_id).await.unwrap().unwrap();
     assert_eq!(db.document_ids().await.unwrap(), vec![index]);
-    let (status, metrics) = alongside_tests::server::http_get(server.addr, "/metrics").unwrap();
+    let (status, metrics) = server.metrics().unwrap();
     assert_eq!(status, 200);
     assert!(
         metrics.contains("alongside_frames_rejected_total 4"),

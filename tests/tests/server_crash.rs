@@ -91,12 +91,9 @@ async fn storm(
 
 /// Commits the server has made so far.
 fn persists(server: &TestServer) -> u64 {
-    alongside_tests::server::http_get(server.addr, "/metrics")
-        .and_then(|(_, body)| {
-            body.lines()
-                .find_map(|l| l.strip_prefix("alongside_persists_total "))
-                .and_then(|n| n.trim().parse().ok())
-        })
+    server
+        .metric("alongside_persists_total")
+        .and_then(|n| u64::try_from(n).ok())
         .unwrap_or(0)
 }
 

@@ -15,7 +15,7 @@ use alongside_tests::accounts::Account;
 use alongside_tests::client::{RawClient, Refused, open};
 use alongside_tests::console::record;
 use alongside_tests::pg::test_database;
-use alongside_tests::server::{TestServer, http_get};
+use alongside_tests::server::TestServer;
 use automerge::sync::SyncDoc;
 
 const SERVER: &str = env!("CARGO_BIN_EXE_alongside-server-under-test");

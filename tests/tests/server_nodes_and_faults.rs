@@ -430,10 +430,7 @@ fn described(outcome: &Outcome) -> String {
 }
 
 fn metric(server: &TestServer, name: &str) -> Option<i64> {
-    let (_, body) = http_get(server.addr, "/metrics")?;
-    body.lines()
-        .find_map(|l| l.strip_prefix(&format!("{name} ")))
-        .and_then(|v| v.trim().parse().ok())
+    server.metric(name)
 }
 
 #[tokio::test(flavor = "multi_thread")]

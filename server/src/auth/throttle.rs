@@ -8,13 +8,22 @@
 //! Failures are counted for unknown usernames exactly as for real ones, so
 //! a lockout says nothing about whether an account exists.
 //!
-//! Locks are checked before a password is and failures counted after, so
-//! attempts already past the check when a key locks are still answered
-//! (and counted); the API's gate on concurrent password checks bounds how
-//! many that can be.
+//! **Slots, not a check before the fact.** An attempt first takes a slot
+//! on both its keys ([`admit`], one database transaction, so it holds for
+//! every server node on the database); only then is its password checked.
+//! A key lets an attempt through only while its failures plus the attempts
+//! still being checked stay within its limit, so a burst of concurrent
+//! attempts gets at most the limit checked, and the rest are refused at
+//! once, unchecked. Each slot is settled when its check is done:
+//! [`failed`] counts a failure (and locks the key at the limit);
+//! [`succeeded`] counts nothing on the address and clears the account, so
+//! a right password never locks anyone out by itself; [`abandoned`] (the
+//! check could not run) counts nothing. A slot held by a node that dies
+//! mid-check is freed when its key's window ends.
 
 use std::net::IpAddr;
 
+use crate::db::throttle::{AttemptKey, Reservation};
 use crate::db::{Db, DbError};
 
 /// How many failures lock what, for how long.
@@ -54,41 +63,91 @@ pub fn address_key(ip: IpAddr) -> String {
     format!("addr:{}", ip.to_canonical())
 }
 
-/// Seconds until the last lock among `keys` ends (at least 1), or `None`
-/// when none is locked.
-pub async fn locked_for(db: &Db, keys: &[String]) -> Result<Option<u64>, DbError> {
-    Ok(db
-        .throttle_locked_for(keys)
-        .await?
-        .map(|secs| u64::try_from(secs).unwrap_or(0).max(1)))
+/// The keys one sign-in attempt counts against.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AttemptKeys {
+    /// The account's key.
+    pub account: String,
+    /// The client address's key.
+    pub address: String,
 }
 
-/// Counts a failed sign-in against the account and the address.
-pub async fn record_failure(
+impl AttemptKeys {
+    /// The keys of a sign-in as `username` from `ip`.
+    pub fn new(username: &str, ip: IpAddr) -> Self {
+        Self {
+            account: account_key(username),
+            address: address_key(ip),
+        }
+    }
+
+    fn with_limits(&self, limits: &LoginLimits) -> [AttemptKey<'_>; 2] {
+        [
+            AttemptKey {
+                key: &self.account,
+                max_failures: to_i32(limits.account_max_failures),
+            },
+            AttemptKey {
+                key: &self.address,
+                max_failures: to_i32(limits.address_max_failures),
+            },
+        ]
+    }
+}
+
+/// Takes a slot for an attempt on its account and its address. `Ok(None)`:
+/// granted, check the password and settle the slot with [`failed`],
+/// [`succeeded`] or [`abandoned`]. `Ok(Some(secs))`: refused, nothing
+/// taken; try again in `secs` (at least 1).
+pub async fn admit(
     db: &Db,
     limits: &LoginLimits,
-    account: &str,
-    address: &str,
-) -> Result<(), DbError> {
-    let window = to_i64(limits.window_secs);
+    keys: &AttemptKeys,
+) -> Result<Option<u64>, DbError> {
+    let reservation = db
+        .reserve_login_attempt(&keys.with_limits(limits), to_i64(limits.window_secs))
+        .await?;
+    Ok(match reservation {
+        Reservation::Granted => None,
+        Reservation::Refused { key, locked_secs } => {
+            tracing::debug!(key, ?locked_secs, "sign-in refused by the throttle");
+            // Not locked: every slot is held by attempts being checked now;
+            // they end in a moment (and lock the key if they fail).
+            Some(
+                locked_secs
+                    .map_or(1, |secs| u64::try_from(secs).unwrap_or(0))
+                    .max(1),
+            )
+        }
+    })
+}
+
+/// Settles an admitted attempt as a failure on the account and the address.
+pub async fn failed(db: &Db, limits: &LoginLimits, keys: &AttemptKeys) -> Result<(), DbError> {
     let lock = to_i64(limits.lockout_secs);
-    for (key, limit) in [
-        (account, limits.account_max_failures),
-        (address, limits.address_max_failures),
-    ] {
+    for key in keys.with_limits(limits) {
         let state = db
-            .record_login_failure(key, to_i32(limit), window, lock)
+            .login_attempt_failed(key.key, key.max_failures, lock)
             .await?;
-        if state.locked {
-            tracing::warn!(key, failures = state.failures, "sign-in locked");
+        if state.locked && state.failures == key.max_failures {
+            tracing::warn!(key = key.key, failures = state.failures, "sign-in locked");
         }
     }
     Ok(())
 }
 
-/// A successful sign-in: forgets the account's failures.
-pub async fn record_success(db: &Db, account: &str) -> Result<(), DbError> {
-    db.clear_throttle(account).await.map(|_| ())
+/// Settles an admitted attempt as a success: clears the account's count;
+/// the address's slot is released without counting.
+pub async fn succeeded(db: &Db, keys: &AttemptKeys) -> Result<(), DbError> {
+    db.login_attempt_ended(&keys.account, true).await?;
+    db.login_attempt_ended(&keys.address, false).await
+}
+
+/// Releases an admitted attempt whose check could not run (an internal
+/// error): nothing is counted.
+pub async fn abandoned(db: &Db, keys: &AttemptKeys) -> Result<(), DbError> {
+    db.login_attempt_ended(&keys.account, false).await?;
+    db.login_attempt_ended(&keys.address, false).await
 }
 
 fn to_i64(n: u64) -> i64 {
@@ -109,5 +168,10 @@ mod tests {
         let mapped: IpAddr = "::ffff:10.0.0.7".parse().unwrap_or(IpAddr::from([0; 4]));
         assert_eq!(address_key(mapped), "addr:10.0.0.7");
         assert_eq!(address_key(IpAddr::from([127, 0, 0, 1])), "addr:127.0.0.1");
+        let keys = AttemptKeys::new("bo", IpAddr::from([10, 0, 0, 1]));
+        let limits = LoginLimits::default();
+        let [account, address] = keys.with_limits(&limits);
+        assert_eq!((account.key, account.max_failures), ("user:bo", 5));
+        assert_eq!((address.key, address.max_failures), ("addr:10.0.0.1", 20));
     }
 }

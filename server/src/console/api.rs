@@ -84,7 +84,7 @@ impl From<ConsoleError> for ApiError {
     fn from(e: ConsoleError) -> Self {
         match e {
             ConsoleError::SignedOut => ApiError::Unauthorized { purge: false },
-            ConsoleError::Csrf => ApiError::Forbidden("forbidden"),
+            ConsoleError::Csrf | ConsoleError::CrossOrigin => ApiError::Forbidden("forbidden"),
             ConsoleError::NotFound => ApiError::NotFound,
             ConsoleError::BadRequest(why) => ApiError::BadRequest(why),
             ConsoleError::Db(e) => e.into(),

@@ -19,7 +19,8 @@
 //! - [`page`]: the layout every page shares and the error pages;
 //! - [`audited`]: the audit events of page views;
 //! - [`form`]: form bodies and their errors; [`assets`]: the stylesheet and
-//!   the vendored htmx; [`time`]: dates and times as shown.
+//!   the vendored htmx; [`time`]: dates and times as shown;
+//! - [`origin`]: state-changing requests from another origin are refused.
 //!
 //! Pages are server-rendered with **maud**: templates are Rust expressions
 //! checked by the compiler (a misspelt field is a build error, not a blank
@@ -37,6 +38,7 @@ pub mod assets;
 pub mod audited;
 pub mod form;
 pub mod openapi;
+pub mod origin;
 pub mod overview;
 pub mod page;
 pub mod participant;
@@ -51,7 +53,7 @@ pub mod write;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderValue, header};
-use axum::middleware::map_response;
+use axum::middleware::{from_fn_with_state, map_response};
 use axum::response::{Redirect, Response};
 use axum::routing::{get, post};
 
@@ -96,8 +98,9 @@ impl ConsoleSettings {
     }
 }
 
-/// The console's routes, merged at the root of the server's router.
-pub fn router() -> Router<AppState> {
+/// The console's routes, merged at the root of the server's router; `tls`:
+/// the server serves TLS itself.
+pub fn router(tls: bool) -> Router<AppState> {
     Router::new()
         .route("/", get(|| async { Redirect::to("/overview") }))
         .route("/signin", get(signin::form).post(signin::submit))
@@ -114,10 +117,14 @@ pub fn router() -> Router<AppState> {
         .route("/assets/console.css", get(assets::stylesheet))
         .route("/assets/htmx.min.js", get(assets::htmx))
         .layer(DefaultBodyLimit::max(MAX_FORM_BYTES))
+        .layer(from_fn_with_state(tls, origin::check))
         .layer(map_response(headers))
 }
 
-/// Pages carry participant data: never cached, never framed, no referrer.
+/// Pages carry participant data: never cached, never framed, no referrer
+/// to other sites (their addresses name participants' records). Same-origin
+/// requests keep theirs, so that browsers send the console's origin on its
+/// own forms ([`origin`]).
 async fn headers(mut response: Response) -> Response {
     let h = response.headers_mut();
     if !h.contains_key(header::CACHE_CONTROL) {
@@ -130,7 +137,7 @@ async fn headers(mut response: Response) -> Response {
     );
     h.insert(
         header::REFERRER_POLICY,
-        HeaderValue::from_static("no-referrer"),
+        HeaderValue::from_static("same-origin"),
     );
     h.insert(
         header::CONTENT_SECURITY_POLICY,

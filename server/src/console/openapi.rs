@@ -79,8 +79,10 @@ pub fn spec() -> Value {
                 "responses": {"201": {"description": "Enrolled", "content": {"application/json": {"schema": {"type": "object", "properties": {
                     "deviceId": {"type": "string"}, "userId": {"type": "string"}, "token": {"type": "string"},
                     "expiresAt": {"type": "string"}, "caseloadIndex": {"type": "string"}}}}}},
-                    "400": {"$ref": "#/components/responses/Error"}, "401": {"$ref": "#/components/responses/Error"},
-                    "403": {"$ref": "#/components/responses/Error"}, "429": {"$ref": "#/components/responses/Error"}}
+                    "400": {"$ref": "#/components/responses/Error"},
+                    "401": {"description": "Wrong username or password, or an account that may not enrol a device (one answer)",
+                        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
+                    "429": {"$ref": "#/components/responses/Error"}}
             }},
             "/devices/rotate": {"post": {"summary": "Replace this device's token", "security": [{"bearer": []}],
                 "responses": {"200": {"description": "New token", "content": {"application/json": {"schema": obj}}},

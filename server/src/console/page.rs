@@ -36,7 +36,12 @@ pub fn layout(title: &str, who: Option<&Supervisor>, section: Section, body: Mar
             head {
                 meta charset="utf-8";
                 meta name="viewport" content="width=device-width, initial-scale=1";
-                meta name="htmx-config" content=r#"{"includeIndicatorStyles":false}"#;
+                // No copies of pages in localStorage (htmx's history cache
+                // would keep the last ten, participant notes and all, past
+                // sign-out and browser restarts); Back reloads the page
+                // from the server instead.
+                meta name="htmx-config"
+                    content=r#"{"includeIndicatorStyles":false,"historyCacheSize":0,"refreshOnHistoryMiss":true}"#;
                 title { (title) " · Alongside console" }
                 link rel="stylesheet" href="/assets/console.css";
                 script src="/assets/htmx.min.js" defer {}
@@ -59,7 +64,9 @@ pub fn layout(title: &str, who: Option<&Supervisor>, section: Section, body: Mar
                                 }
                             }
                         }
-                        form.signout method="post" action="/signout" {
+                        // A full page load, not an htmx swap: nothing of
+                        // the signed-in page stays in the document.
+                        form.signout method="post" action="/signout" hx-boost="false" {
                             input type="hidden" name="csrf" value=(who.csrf);
                             span { "Signed in as " (who.display_name) }
                             " "
@@ -85,6 +92,9 @@ pub enum ConsoleError {
     /// A form without this session's CSRF token.
     #[error("missing or wrong CSRF token")]
     Csrf,
+    /// A state-changing request from another origin ([`super::origin`]).
+    #[error("cross-origin request")]
+    CrossOrigin,
     /// Nothing here, or nothing this supervisor may see (one answer).
     #[error("not found")]
     NotFound,
@@ -128,6 +138,12 @@ impl IntoResponse for ConsoleError {
                 "Form expired",
                 "This form could not be checked (it is from another session or a \
                  stale page). Nothing was changed. Go back, reload the page and try again.",
+            ),
+            ConsoleError::CrossOrigin => error_page(
+                StatusCode::FORBIDDEN,
+                "Form refused",
+                "This form was sent from another site, so it was not accepted. Nothing \
+                 was changed. Open the console's own page and try again.",
             ),
             ConsoleError::NotFound => error_page(
                 StatusCode::NOT_FOUND,

@@ -13,7 +13,8 @@
 //! (SHA-256 of a label and the secret), so it needs no storage and dies
 //! with the session; every POST checks it in constant time and answers 403
 //! without it. The sign-in form, before any session exists, uses a
-//! double-submit cookie instead ([`SIGNIN_COOKIE`]).
+//! double-submit cookie instead ([`signin_cookie_name`]), `__Host-` under
+//! TLS too.
 
 use axum::extract::FromRequestParts;
 use axum::http::HeaderMap;
@@ -34,8 +35,12 @@ pub const COOKIE: &str = "alongside-session";
 /// The session cookie's name under TLS (the `__Host-` prefix pins it to
 /// this host, path `/`, `Secure`).
 pub const SECURE_COOKIE: &str = "__Host-alongside-session";
-/// The sign-in form's double-submit cookie.
+/// The sign-in form's double-submit cookie over plain HTTP.
 pub const SIGNIN_COOKIE: &str = "alongside-signin";
+/// The sign-in form's double-submit cookie under TLS (`__Host-`, like the
+/// session's: a sibling subdomain or a plain-HTTP page cannot plant one
+/// to fix the token a login-CSRF form would need).
+pub const SECURE_SIGNIN_COOKIE: &str = "__Host-alongside-signin";
 
 /// A signed-in supervisor, from the request's session cookie.
 #[derive(Debug, Clone)]
@@ -82,6 +87,15 @@ pub fn cookie_name(settings: &ConsoleSettings) -> &'static str {
         SECURE_COOKIE
     } else {
         COOKIE
+    }
+}
+
+/// The name of the sign-in form's cookie under `settings`.
+pub fn signin_cookie_name(settings: &ConsoleSettings) -> &'static str {
+    if settings.secure_cookies {
+        SECURE_SIGNIN_COOKIE
+    } else {
+        SIGNIN_COOKIE
     }
 }
 
@@ -187,6 +201,8 @@ mod tests {
         };
         assert!(set_cookie(&tls, SECURE_COOKIE, "v", Some(0)).contains("; Secure; Max-Age=0"));
         assert_eq!(cookie_name(&tls), SECURE_COOKIE);
+        assert_eq!(signin_cookie_name(&tls), SECURE_SIGNIN_COOKIE);
+        assert_eq!(signin_cookie_name(&plain), SIGNIN_COOKIE);
     }
 
     #[test]

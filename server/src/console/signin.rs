@@ -1,16 +1,18 @@
-//! `GET /signin`, `POST /signin` and `POST /signout`.
+//! `GET /signin`, `POST /signin` and `POST /signout` (which also tells the
+//! browser to clear the origin's cache and storage).
 //!
 //! The password check is the device enrolment's
 //! ([`crate::http::sign_in::check_password`]: throttled per account and
 //! address, Argon2id, audited). Only a supervisor gets a session; a peer's
-//! or an administrator's correct password is refused with 403 and no
-//! session. The sign-in form is protected against login CSRF by a
-//! double-submit cookie ([`session::SIGNIN_COOKIE`]).
+//! or an administrator's correct password gets the same 401 page as a wrong
+//! one (and counts as a failure), so the console does not confirm it. The
+//! sign-in form is protected against login CSRF by a double-submit cookie
+//! ([`session::signin_cookie_name`]).
 
 use std::net::SocketAddr;
 
 use axum::extract::{ConnectInfo, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use maud::{Markup, html};
 use serde::Deserialize;
@@ -18,9 +20,9 @@ use serde::Deserialize;
 use super::form::{ConsoleForm, non_blank};
 use super::page::{ConsoleError, Section, layout, respond};
 use super::session::{self, Supervisor};
-use crate::auth::{Role, password, token};
+use crate::auth::{password, token};
 use crate::http::AppState;
-use crate::http::sign_in::{SignInRefused, check_password};
+use crate::http::sign_in::{CONSOLE, SignInRefused, check_password};
 
 /// Longest username accepted.
 const MAX_USERNAME_CHARS: usize = 64;
@@ -71,7 +73,12 @@ fn form_response(
     error: Option<&str>,
 ) -> Response {
     let secret = token::generate().secret;
-    let cookie = session::set_cookie(&state.console, session::SIGNIN_COOKIE, &secret, None);
+    let cookie = session::set_cookie(
+        &state.console,
+        session::signin_cookie_name(&state.console),
+        &secret,
+        None,
+    );
     let mut response = (status, respond(form_markup(&secret, username, error))).into_response();
     if let Ok(value) = HeaderValue::from_str(&cookie) {
         response.headers_mut().append(header::SET_COOKIE, value);
@@ -91,7 +98,7 @@ pub async fn submit(
     headers: HeaderMap,
     ConsoleForm(form): ConsoleForm<SignInForm>,
 ) -> Result<Response, ConsoleError> {
-    let expected = session::cookie(&headers, session::SIGNIN_COOKIE);
+    let expected = session::cookie(&headers, session::signin_cookie_name(&state.console));
     match (expected, form.csrf.as_deref()) {
         (Some(e), Some(p))
             if token::well_formed(e) && session::constant_time_eq(e.as_bytes(), p.as_bytes()) => {}
@@ -117,7 +124,7 @@ pub async fn submit(
             Some("That username or password is too long."),
         ));
     }
-    let login = match check_password(&state, addr, &username, pass).await {
+    let login = match check_password(&state, addr, &username, pass, CONSOLE).await {
         Ok(login) => login,
         Err(SignInRefused::Locked(secs)) => {
             let minutes = secs.div_ceil(60);
@@ -145,15 +152,6 @@ pub async fn submit(
         Err(SignInRefused::Db(e)) => return Err(e.into()),
         Err(SignInRefused::Internal(e)) => return Err(ConsoleError::Internal(e)),
     };
-    if Role::parse(&login.role) != Some(Role::Supervisor) {
-        tracing::info!(%username, %addr, role = %login.role, "console sign-in refused: not a supervisor");
-        return Ok(form_response(
-            &state,
-            StatusCode::FORBIDDEN,
-            "",
-            Some("This account cannot use the supervisor console."),
-        ));
-    }
     let session = token::generate();
     state
         .db
@@ -169,7 +167,12 @@ pub async fn submit(
     let name = session::cookie_name(&state.console);
     let cookies = [
         session::set_cookie(&state.console, name, &session.secret, None),
-        session::set_cookie(&state.console, session::SIGNIN_COOKIE, "", Some(0)),
+        session::set_cookie(
+            &state.console,
+            session::signin_cookie_name(&state.console),
+            "",
+            Some(0),
+        ),
     ];
     for cookie in cookies {
         if let Ok(value) = HeaderValue::from_str(&cookie) {
@@ -179,21 +182,41 @@ pub async fn submit(
     Ok(response)
 }
 
-/// `POST /signout`.
+/// What sign-out asks the browser to forget of this origin: its HTTP cache
+/// and all its storage (localStorage, sessionStorage, IndexedDB, the Cache
+/// Storage, service workers), so that nothing of a participant's record
+/// outlives the session in the browser.
+pub const CLEAR_SITE_DATA: &str = "\"cache\", \"storage\"";
+
+/// `POST /signout`: ends the session and tells the browser to clear this
+/// origin's data. A session that has already ended (idle, signed out in
+/// another tab) is not asked for its CSRF token, which died with it; the
+/// browser is still told to clear.
 pub async fn sign_out(
     State(state): State<AppState>,
-    who: Supervisor,
+    who: Result<Supervisor, ConsoleError>,
     ConsoleForm(form): ConsoleForm<SignOutForm>,
 ) -> Result<Response, ConsoleError> {
-    who.check_csrf(form.csrf.as_deref())?;
-    state.db.end_console_session(who.id_hash()).await?;
-    tracing::info!(username = %who.username, "console session ended");
+    match who {
+        Ok(who) => {
+            who.check_csrf(form.csrf.as_deref())?;
+            state.db.end_console_session(who.id_hash()).await?;
+            tracing::info!(username = %who.username, "console session ended");
+        }
+        Err(ConsoleError::SignedOut) => {}
+        Err(other) => return Err(other),
+    }
     let mut response = Redirect::to("/signin").into_response();
+    let headers = response.headers_mut();
+    headers.insert(
+        HeaderName::from_static("clear-site-data"),
+        HeaderValue::from_static(CLEAR_SITE_DATA),
+    );
     let name = session::cookie_name(&state.console);
     if let Ok(value) =
         HeaderValue::from_str(&session::set_cookie(&state.console, name, "", Some(0)))
     {
-        response.headers_mut().append(header::SET_COOKIE, value);
+        headers.append(header::SET_COOKIE, value);
     }
     Ok(response)
 }

@@ -1,5 +1,6 @@
-//! Accounts in SQL: users, teams, team memberships, enrolled devices and the
-//! sign-in throttle (tables of `migrations/…_accounts.sql`).
+//! Accounts in SQL: users, teams, team memberships and enrolled devices
+//! (tables of `migrations/…_accounts.sql`; the sign-in throttle's are in
+//! [`super::throttle`]).
 //!
 //! Plain rows in and out; deciding what they mean (is this token good, may
 //! this user sign in) is the job of `crate::auth` and `crate::admin`. Times
@@ -101,15 +102,6 @@ pub struct DeviceRow {
     pub last_seen_addr: Option<String>,
     /// Whether it has expired.
     pub expired: bool,
-}
-
-/// The sign-in throttle's state for one key.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ThrottleRow {
-    /// Failures counted in the current window.
-    pub failures: i32,
-    /// Whether the key is locked now.
-    pub locked: bool,
 }
 
 type DeviceTuple = (
@@ -428,84 +420,5 @@ impl Db {
         .fetch_optional(self.pool())
         .await?;
         Ok(row.map(|r| r.0))
-    }
-
-    /// The throttle state of `key` (`user:<name>` or `addr:<ip>`).
-    pub async fn throttle(&self, key: &str) -> Result<Option<ThrottleRow>, DbError> {
-        let row: Option<(i32, bool)> = sqlx::query_as(
-            "SELECT failures, coalesce(locked_until > now(), false) FROM login_throttle WHERE key = $1",
-        )
-        .bind(key)
-        .fetch_optional(self.pool())
-        .await?;
-        Ok(row.map(|r| ThrottleRow {
-            failures: r.0,
-            locked: r.1,
-        }))
-    }
-
-    /// Seconds until the last lock among `keys` ends (rounded up), or
-    /// `None` when none of them is locked now.
-    pub async fn throttle_locked_for(&self, keys: &[String]) -> Result<Option<i64>, DbError> {
-        let (secs,): (Option<i64>,) = sqlx::query_as(
-            "SELECT ceil(max(extract(epoch FROM locked_until - now())))::bigint \
-             FROM login_throttle WHERE key = ANY($1) AND locked_until > now()",
-        )
-        .bind(keys)
-        .fetch_one(self.pool())
-        .await?;
-        Ok(secs)
-    }
-
-    /// Counts a failed sign-in for `key`. Failures older than
-    /// `window_secs` start a new count; reaching `limit` locks the key for
-    /// `lock_secs`. Returns the new state.
-    pub async fn record_login_failure(
-        &self,
-        key: &str,
-        limit: i32,
-        window_secs: i64,
-        lock_secs: i64,
-    ) -> Result<ThrottleRow, DbError> {
-        let (failures, locked): (i32, bool) = sqlx::query_as(
-            "INSERT INTO login_throttle AS t (key, failures, first_failure_at) \
-             VALUES ($1, 1, now()) \
-             ON CONFLICT (key) DO UPDATE SET \
-               failures = CASE WHEN t.first_failure_at < now() - make_interval(secs => ($2::bigint)::float8) \
-                               THEN 1 ELSE t.failures + 1 END, \
-               first_failure_at = CASE WHEN t.first_failure_at < now() - make_interval(secs => ($2::bigint)::float8) \
-                               THEN now() ELSE t.first_failure_at END \
-             RETURNING failures, false",
-        )
-        .bind(key)
-        .bind(window_secs)
-        .fetch_one(self.pool())
-        .await?;
-        if failures < limit {
-            return Ok(ThrottleRow { failures, locked });
-        }
-        sqlx::query(
-            "UPDATE login_throttle SET locked_until = now() + make_interval(secs => ($2::bigint)::float8) \
-             WHERE key = $1",
-        )
-        .bind(key)
-        .bind(lock_secs)
-        .execute(self.pool())
-        .await?;
-        Ok(ThrottleRow {
-            failures,
-            locked: true,
-        })
-    }
-
-    /// Forgets `key`'s failures and lock (a successful sign-in, or an admin
-    /// unlocking); `Ok(false)` if there was nothing to clear.
-    pub async fn clear_throttle(&self, key: &str) -> Result<bool, DbError> {
-        let done = sqlx::query("DELETE FROM login_throttle WHERE key = $1")
-            .bind(key)
-            .execute(self.pool())
-            .await?
-            .rows_affected();
-        Ok(done > 0)
     }
 }

@@ -4,8 +4,9 @@
 //! operations the rest of the server needs as plain functions over plain
 //! data: documents ([`documents`]), change notifications between server
 //! nodes ([`notify`]) and what a node's copy of a document lacks
-//! ([`stored_since`]), the hash-chained audit trail ([`audit`]) and the
-//! supervisor console's sessions and read models ([`console`]).
+//! ([`stored_since`]), the hash-chained audit trail ([`audit`]), the
+//! sign-in throttle ([`throttle`]) and the supervisor console's sessions
+//! and read models ([`console`]).
 
 pub mod access;
 pub mod accounts;
@@ -18,6 +19,7 @@ pub mod documents;
 pub mod notify;
 pub mod projection;
 pub mod stored_since;
+pub mod throttle;
 
 use std::time::Duration;
 

@@ -1,12 +1,15 @@
 //! HTTP routes: `/sync` (automerge-repo WebSocket), `/healthz`, `/readyz`,
-//! `/metrics`, the JSON API under `/api/v1` ([`api`]) and the supervisor
-//! console at `/` ([`crate::console`]). Thin: the
+//! the JSON API under `/api/v1` ([`api`]) and the supervisor console at `/`
+//! ([`crate::console`]); `/metrics` is served apart ([`metrics_endpoint`]).
+//! Thin: the
 //! WebSocket handler only moves frames between the socket and the sync
 //! driver.
 
 pub mod api;
 pub(crate) mod audited;
 pub mod client_addr;
+mod hsts;
+pub mod metrics_endpoint;
 pub(crate) mod sign_in;
 mod ws;
 
@@ -42,25 +45,32 @@ pub struct AppState {
     pub api: api::ApiState,
     /// The supervisor console's settings.
     pub console: crate::console::ConsoleSettings,
+    /// The server serves TLS itself (not behind a TLS-terminating proxy):
+    /// responses carry `Strict-Transport-Security`.
+    pub tls: bool,
 }
 
 /// The router.
 pub fn router(state: AppState) -> Router {
-    Router::new()
+    let router = Router::new()
         .route("/sync", get(ws::upgrade))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
-        .route("/metrics", get(metrics))
         .nest(
             "/api/v1",
             crate::console::api::router().merge(api::router()),
         )
-        .merge(crate::console::router())
+        .merge(crate::console::router(state.tls))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             client_addr::rewrite,
-        ))
-        .with_state(state)
+        ));
+    let router = if state.tls {
+        router.layer(axum::middleware::map_response(hsts::add))
+    } else {
+        router
+    };
+    router.with_state(state)
 }
 
 async fn healthz() -> &'static str {
@@ -75,11 +85,4 @@ async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
             (StatusCode::SERVICE_UNAVAILABLE, "database unavailable")
         }
     }
-}
-
-async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
-    (
-        [("content-type", "text/plain; version=0.0.4")],
-        state.metrics.render(),
-    )
 }

@@ -2,24 +2,55 @@
 //! (`POST /api/v1/devices`) and the supervisor console's `POST /signin`, so
 //! both throttle, verify and audit sign-ins the same way:
 //!
-//! 1. a locked account or address is refused before the password is looked
-//!    at, so even the right one is refused;
+//! 1. the attempt takes a slot on its account and its address
+//!    ([`throttle::admit`]) before anything else; a locked key, or one whose
+//!    slots are all held by attempts being checked, refuses it at once, so
+//!    even the right password is refused and no password is checked;
 //! 2. the password is checked with Argon2id off the async threads, behind
 //!    the API's gate on concurrent checks; an unknown user is checked
 //!    against a dummy hash, so both failures take the same time and get the
 //!    same answer, and both are counted;
-//! 3. a disabled account is refused like a wrong password;
-//! 4. success clears the account's failures and is audited.
+//! 3. the right password of a disabled account, or of an account whose
+//!    role may not come in at this [`Door`] (an administrator enrolling a
+//!    device, a peer on the console), is refused exactly like a wrong
+//!    password — the same answer, and counted as a failure — so neither
+//!    the answer nor the lockout tells that the password was right; the
+//!    audit trail records what it was;
+//! 4. the slot is settled (a failure counted, or a success clearing the
+//!    account's failures) and the outcome audited.
 //!
-//! What the caller does with the account (the role it needs) is its own
-//! business.
+//! Steps 2–4 run in a task of their own, so a client that hangs up
+//! mid-check cannot leave its slot taken.
 
 use std::net::SocketAddr;
 
-use crate::auth::{password, throttle};
+use crate::auth::throttle::{self, AttemptKeys};
+use crate::auth::{Role, password};
 use crate::db::DbError;
 use crate::db::accounts::LoginRow;
 use crate::http::{AppState, audited};
+use crate::metrics::Metrics;
+
+/// Where a sign-in comes in, and who may use it.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Door {
+    /// The roles that may sign in here.
+    roles: &'static [Role],
+    /// What it is, for the audit trail.
+    name: &'static str,
+}
+
+/// Device enrolment (`POST /api/v1/devices`): peers and supervisors.
+pub(crate) const DEVICE_ENROLMENT: Door = Door {
+    roles: &[Role::Peer, Role::Supervisor],
+    name: "device enrolment",
+};
+
+/// The supervisor console's sign-in: supervisors only.
+pub(crate) const CONSOLE: Door = Door {
+    roles: &[Role::Supervisor],
+    name: "the supervisor console",
+};
 
 /// Why a sign-in was refused.
 #[derive(Debug, thiserror::Error)]
@@ -27,7 +58,8 @@ pub(crate) enum SignInRefused {
     /// The account or the address is locked for this many seconds.
     #[error("locked for {0} s")]
     Locked(u64),
-    /// Wrong username or password, or a disabled account (one answer).
+    /// Wrong username or password, a disabled account, or an account that
+    /// may not sign in at this door (one answer).
     #[error("wrong username or password")]
     Invalid,
     /// The database failed.
@@ -38,24 +70,90 @@ pub(crate) enum SignInRefused {
     Internal(String),
 }
 
-/// Checks `username` and `password` from `addr`: the account's row on
-/// success. Every outcome is logged and audited as a sign-in.
+/// What checking the password found.
+enum Verdict {
+    /// The right password of an account that may sign in here.
+    Accepted(LoginRow),
+    /// A failed sign-in: of this account, when the password was right;
+    /// why, for the audit trail.
+    Refused(Option<LoginRow>, String),
+}
+
+/// Checks `username` and `password` from `addr` at `door`: the account's
+/// row on success. Every outcome is logged and audited as a sign-in.
 pub(crate) async fn check_password(
     state: &AppState,
     addr: SocketAddr,
     username: &str,
     password: String,
+    door: Door,
 ) -> Result<LoginRow, SignInRefused> {
-    let db = &state.db;
-    let account_key = throttle::account_key(username);
-    let keys = [account_key.clone(), throttle::address_key(addr.ip())];
-    if let Some(retry_after_secs) = throttle::locked_for(db, &keys).await? {
+    let keys = AttemptKeys::new(username, addr.ip());
+    if let Some(retry_after_secs) = throttle::admit(&state.db, &state.api.limits, &keys).await? {
+        Metrics::inc(&state.metrics.sign_ins_throttled);
         tracing::info!(%username, %addr, "sign-in refused: locked");
         audited::sign_in(state, addr, None, username, Err("locked"));
         return Err(SignInRefused::Locked(retry_after_secs));
     }
+    // The attempt holds a slot from here: settle it even if the request
+    // is dropped.
+    let settle = tokio::spawn(check_and_settle(
+        state.clone(),
+        addr,
+        username.to_owned(),
+        password,
+        door,
+        keys,
+    ));
+    settle
+        .await
+        .map_err(|e| SignInRefused::Internal(format!("sign-in task: {e}")))?
+}
 
-    let login = db.login_row(username).await?;
+/// Steps 2–4 of the module docs, for an admitted attempt.
+async fn check_and_settle(
+    state: AppState,
+    addr: SocketAddr,
+    username: String,
+    password: String,
+    door: Door,
+    keys: AttemptKeys,
+) -> Result<LoginRow, SignInRefused> {
+    let db = &state.db;
+    let verdict = match check(&state, &username, password, door).await {
+        Ok(verdict) => verdict,
+        Err(e) => {
+            if let Err(release) = throttle::abandoned(db, &keys).await {
+                tracing::warn!(error = %release, %username, "sign-in slot not released");
+            }
+            return Err(e);
+        }
+    };
+    match verdict {
+        Verdict::Accepted(login) => {
+            throttle::succeeded(db, &keys).await?;
+            audited::sign_in(&state, addr, Some((login.id, &username)), &username, Ok(()));
+            Ok(login)
+        }
+        Verdict::Refused(login, why) => {
+            throttle::failed(db, &state.api.limits, &keys).await?;
+            tracing::info!(%username, %addr, door = door.name, "sign-in refused: {why}");
+            let user = login.as_ref().map(|l| (l.id, username.as_str()));
+            audited::sign_in(&state, addr, user, &username, Err(&why));
+            Err(SignInRefused::Invalid)
+        }
+    }
+}
+
+/// Looks the account up, checks the password, and whether the account may
+/// sign in at `door`.
+async fn check(
+    state: &AppState,
+    username: &str,
+    password: String,
+    door: Door,
+) -> Result<Verdict, SignInRefused> {
+    let login = state.db.login_row(username).await?;
     let stored = login.as_ref().map(|l| l.password_hash.clone());
     let matches = {
         let _permit = state
@@ -64,37 +162,25 @@ pub(crate) async fn check_password(
             .acquire()
             .await
             .map_err(|e| SignInRefused::Internal(format!("gate: {e}")))?;
+        Metrics::inc(&state.metrics.password_checks);
         tokio::task::spawn_blocking(move || password::verify(&password, stored.as_deref()))
             .await
             .map_err(|e| SignInRefused::Internal(e.to_string()))?
     };
-    let login = match login {
-        Some(login) if matches => login,
-        _ => {
-            throttle::record_failure(db, &state.api.limits, &keys[0], &keys[1]).await?;
-            tracing::info!(%username, %addr, "sign-in refused: wrong username or password");
-            audited::sign_in(
-                state,
-                addr,
-                None,
-                username,
-                Err("wrong username or password"),
-            );
-            return Err(SignInRefused::Invalid);
-        }
+    let Some(login) = login.filter(|_| matches) else {
+        return Ok(Verdict::Refused(None, "wrong username or password".into()));
     };
     if login.disabled {
-        tracing::info!(%username, %addr, "sign-in refused: user disabled");
-        audited::sign_in(
-            state,
-            addr,
-            Some((login.id, username)),
-            username,
-            Err("disabled"),
-        );
-        return Err(SignInRefused::Invalid);
+        let why = "right password, but the account is disabled".to_owned();
+        return Ok(Verdict::Refused(Some(login), why));
     }
-    throttle::record_success(db, &account_key).await?;
-    audited::sign_in(state, addr, Some((login.id, username)), username, Ok(()));
-    Ok(login)
+    let why = match Role::parse(&login.role) {
+        Some(role) if door.roles.contains(&role) => return Ok(Verdict::Accepted(login)),
+        Some(role) => format!("right password, but role {role} may not use {}", door.name),
+        None => {
+            tracing::error!(%username, role = %login.role, "sign-in: the account's role is unknown");
+            format!("right password, but the role {:?} is unknown", login.role)
+        }
+    };
+    Ok(Verdict::Refused(Some(login), why))
 }

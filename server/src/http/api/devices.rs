@@ -10,8 +10,11 @@
 //! 3. the password is checked with Argon2id off the async threads; an
 //!    unknown user is checked against a dummy hash, so both failures take
 //!    the same time and get the same 401, and both are counted;
-//! 4. success clears the account's failures; an admin is then refused with
-//!    403 (admins do not sync notes), anyone else gets a new device.
+//! 4. an administrator (admins do not sync notes) or a disabled account is
+//!    refused with the same 401 as a wrong password, even with the right
+//!    one, so the answer does not confirm it (the audit trail records what
+//!    it was); anyone else gets a new device, and their account's failures
+//!    are cleared.
 //!
 //! Steps 2–4 are [`crate::http::sign_in`], shared with the console.
 //!
@@ -32,7 +35,6 @@ use super::bearer::Device;
 use super::json::ApiJson;
 use crate::admin::{self, AdminError};
 use crate::audit::AuditAction;
-use crate::auth::Role;
 use crate::http::sign_in::{self, SignInRefused};
 use crate::http::{AppState, audited};
 
@@ -91,7 +93,8 @@ pub(super) async fn enrol(
     admin::check_name("device name", &device_name, 100)?;
 
     let db = &state.db;
-    let login = match sign_in::check_password(&state, addr, &username, password).await {
+    let door = sign_in::DEVICE_ENROLMENT;
+    let login = match sign_in::check_password(&state, addr, &username, password, door).await {
         Ok(login) => login,
         Err(SignInRefused::Locked(retry_after_secs)) => {
             return Err(ApiError::TooManyAttempts { retry_after_secs });
@@ -100,21 +103,6 @@ pub(super) async fn enrol(
         Err(SignInRefused::Db(e)) => return Err(e.into()),
         Err(SignInRefused::Internal(e)) => return Err(ApiError::Internal(e)),
     };
-    match Role::parse(&login.role) {
-        Some(Role::Peer | Role::Supervisor) => {}
-        Some(Role::Admin) => {
-            tracing::info!(%username, %addr, "device enrolment refused: admin");
-            return Err(ApiError::Forbidden(
-                "administrators do not enrol devices; use the admin command line",
-            ));
-        }
-        None => {
-            return Err(ApiError::Internal(format!(
-                "user {username} has unknown role {:?}",
-                login.role
-            )));
-        }
-    }
     let enrolled =
         admin::enroll_device(db, &username, &device_name, state.api.token_lifetime).await?;
     tracing::info!(%username, %addr, device = %enrolled.device_id, "device enrolled");
