@@ -80,25 +80,17 @@ async fn connections_are_capped_per_device_and_per_user() {
             other => panic!("the slot never came back: {other:?}"),
         }
     }
-    let (_, metrics) = http_get(server.addr, "/metrics").unwrap();
-    assert!(
-        metrics.contains("alongside_connections_refused_total 2"),
-        "{metrics}"
+    assert_eq!(
+        server.metric("alongside_connections_refused_total"),
+        Some(2)
     );
 }
 
-/// The node's gauge `name` from `/metrics`.
+/// The node's counter or gauge `name` from `/metrics`.
 fn metric(server: &TestServer, name: &str) -> i64 {
-    let (_, text) = http_get(server.addr, "/metrics").unwrap();
-    text.lines()
-        .find_map(|line| {
-            line.strip_prefix(name)?
-                .strip_prefix(' ')?
-                .trim()
-                .parse()
-                .ok()
-        })
-        .unwrap_or_else(|| panic!("no {name} in {text}"))
+    server
+        .metric(name)
+        .unwrap_or_else(|| panic!("no {name} at /metrics"))
 }
 
 #[tokio::test(flavor = "multi_thread")]
