@@ -197,6 +197,10 @@ pub struct ServeArgs {
         default_value_t = 4
     )]
     pub max_connections_per_device: usize,
+    /// A write that leaves a document with more operations than this is
+    /// refused (and quarantined).
+    #[arg(long, env = "ALONGSIDE_MAX_DOCUMENT_OPS", default_value_t = 8 * 1024 * 1024)]
+    pub max_document_ops: u64,
     /// Memory budget for cached documents, bytes.
     #[arg(long, env = "ALONGSIDE_CACHE_BUDGET_BYTES", default_value_t = 256 * 1024 * 1024)]
     pub cache_budget_bytes: usize,

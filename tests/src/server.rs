@@ -247,10 +247,19 @@ fn server_log() -> (String, Stdio) {
     }
 }
 
+/// Test harnesses play many devices through one account and token, which
+/// the per-user and per-device connection caps would refuse; tests of the
+/// caps give them as flags, which take precedence over these.
+const GENEROUS_CONNECTION_CAPS: [(&str, &str); 2] = [
+    ("ALONGSIDE_MAX_CONNECTIONS_PER_USER", "10000"),
+    ("ALONGSIDE_MAX_CONNECTIONS_PER_DEVICE", "10000"),
+];
+
 fn spawn(binary: &str, args: &[String]) -> Child {
     let (filter, log) = server_log();
     Command::new(binary)
         .args(args)
+        .envs(GENEROUS_CONNECTION_CAPS)
         .env("RUST_LOG", filter)
         .stdin(Stdio::null())
         .stdout(log)

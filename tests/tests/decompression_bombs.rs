@@ -194,3 +194,46 @@ async fn post_purge(addr: std::net::SocketAddr, token: &str, body: &[u8]) -> Str
     stream.read_to_end(&mut reply).await.unwrap();
     String::from_utf8_lossy(&reply).into_owned()
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_document_is_bounded_in_operations_and_junk_past_it_is_refused() {
+    let database = test_database();
+    let server = TestServer::start(SERVER, &database.url, &["--max-document-ops", "5000"]);
+    let url = server.sync_url();
+    let alice = Account::peer(&database.url, "alice", "north").await;
+    let db = Db::connect_lazy(&database.url, 2).unwrap();
+
+    // A record of a few hundred operations is fine.
+    let id = DocumentId::from_uuid(uuid::Uuid::new_v4());
+    let (mut doc, _) = alongside_tests::console::record("Rosa", &alice, &["Walked to the clinic."]);
+    let mut phone = RawClient::joined(&url, &alice.token, "phone").await;
+    assert_eq!(
+        alongside_tests::syncer::push(&mut phone, id, &mut doc)
+            .await
+            .name(),
+        "synced"
+    );
+    let before = alongside_tests::stored::heads(&db, id).await;
+
+    // Unknown fields are allowed, but 20,000 characters of junk in one are
+    // more operations than the document may hold.
+    let junk = "x".repeat(20_000);
+    let mut grown = doc.fork();
+    let field = automerge::transaction::Transactable::put_object(
+        &mut grown,
+        automerge::ROOT,
+        "junk",
+        automerge::ObjType::Text,
+    )
+    .unwrap();
+    automerge::transaction::Transactable::splice_text(&mut grown, &field, 0, 0, &junk).unwrap();
+    grown.commit();
+    let outcome = alongside_tests::syncer::push(&mut phone, id, &mut grown).await;
+    assert_eq!(outcome.name(), "refused", "{outcome:?}");
+    assert_eq!(alongside_tests::stored::heads(&db, id).await, before);
+    let reasons = alongside_tests::stored::quarantined(&db, id).await;
+    assert!(
+        reasons.iter().any(|r| r.contains("operations")),
+        "{reasons:?}"
+    );
+}

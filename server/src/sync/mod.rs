@@ -70,6 +70,8 @@ pub struct SyncSettings {
     pub max_connections_per_user: usize,
     /// Most `/sync` connections one device may have open on this node.
     pub max_connections_per_device: usize,
+    /// A write leaving a document with more operations is refused.
+    pub max_document_ops: u64,
 }
 
 impl Default for SyncSettings {
@@ -85,6 +87,7 @@ impl Default for SyncSettings {
             max_inflight_bytes_per_connection: 32 * 1024 * 1024,
             max_connections_per_user: 16,
             max_connections_per_device: 4,
+            max_document_ops: policy::DEFAULT_MAX_DOCUMENT_OPS,
         }
     }
 }

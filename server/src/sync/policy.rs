@@ -8,6 +8,7 @@ use std::net::SocketAddr;
 
 use alongside_shared::sync::{Access, Policy, Refusal, Write};
 use alongside_shared::wire::DocumentId;
+use automerge::ReadDoc;
 use uuid::Uuid;
 
 use crate::access::actors::ActorCache;
@@ -23,19 +24,44 @@ pub struct ConnPeer {
     pub addr: Option<SocketAddr>,
 }
 
+/// Most operations a document may hold unless configured: several times a
+/// record with a thousand notes (about 1.2 M).
+pub const DEFAULT_MAX_DOCUMENT_OPS: u64 = 8 * 1024 * 1024;
+
 /// The server's policy.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct ServerPolicy {
     /// Users, teams and document classes.
     pub table: AccessTable,
     /// Known actor bindings.
     pub actors: ActorCache,
+    /// A write that leaves a document with more operations than this is
+    /// refused: unknown fields are allowed, unbounded junk is not.
+    pub max_document_ops: u64,
     /// New documents accepted in memory whose access row is not yet
     /// committed; the next persist of each carries the claim.
     claims: HashMap<Uuid, DocClass>,
 }
 
+impl Default for ServerPolicy {
+    fn default() -> Self {
+        Self {
+            table: AccessTable::default(),
+            actors: ActorCache::default(),
+            max_document_ops: DEFAULT_MAX_DOCUMENT_OPS,
+            claims: HashMap::new(),
+        }
+    }
+}
+
 impl ServerPolicy {
+    /// The same policy, refusing writes that leave a document with more
+    /// than `max` operations.
+    pub fn with_max_document_ops(mut self, max: u64) -> Self {
+        self.max_document_ops = max;
+        self
+    }
+
     /// A policy over `table`.
     pub fn new(table: AccessTable) -> Self {
         Self {
@@ -71,6 +97,13 @@ impl Policy for ServerPolicy {
         write: Write<'_>,
     ) -> Result<(), Refusal> {
         self.actors.check(peer.principal.device_id, write.changes)?;
+        let ops = write.doc.stats().num_ops;
+        if ops > self.max_document_ops {
+            return Err(Refusal::new(format!(
+                "the document would hold {ops} operations, more than the {} allowed",
+                self.max_document_ops
+            )));
+        }
         let id = document.to_uuid();
         if let Some(class) = rules::check(&self.table, &peer.principal, id, write)? {
             self.table.set_class(id, class);

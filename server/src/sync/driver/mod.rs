@@ -133,7 +133,10 @@ pub(super) fn spawn(
         limits: settings.limits.clone(),
     };
     let mut driver = Driver {
-        hub: Hub::new(config, ServerPolicy::default()),
+        hub: Hub::new(
+            config,
+            ServerPolicy::default().with_max_document_ops(settings.max_document_ops),
+        ),
         db: db.clone(),
         settings,
         metrics,
