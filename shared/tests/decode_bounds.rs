@@ -6,7 +6,7 @@
 #![allow(clippy::unwrap_used)]
 
 use alongside_shared::sync::decoded_size::{Budget, check, check_sync_message, check_within};
-use alongside_shared::sync::hostile::{chunk, deflate_bomb, deflated_zeros, rle_bomb};
+use alongside_shared::sync::hostile::{chunk, deflate_bomb, deflated_zeros, rle_bomb, uleb as leb};
 use alongside_shared::sync::{DecodeBoundError, DecodeLimits};
 use automerge::sync::SyncDoc;
 use automerge::transaction::Transactable;
@@ -206,16 +206,4 @@ fn a_bloom_filter_with_absurd_probes_is_refused() {
         Err(DecodeBoundError::Malformed(_))
     ));
     let _ = doc.get(ROOT, "notes");
-}
-
-fn leb(out: &mut Vec<u8>, mut value: u64) {
-    loop {
-        let byte = (value & 0x7f) as u8;
-        value >>= 7;
-        if value == 0 {
-            out.push(byte);
-            return;
-        }
-        out.push(byte | 0x80);
-    }
 }

@@ -7,8 +7,6 @@
 
 #![allow(clippy::unwrap_used)]
 
-use std::process::Command;
-
 use alongside_mobile_bridge::storage::DeviceStore;
 use alongside_server::audit::{AuditAction, AuditOutcome, AuditRecord};
 use alongside_server::console::write::{NewReview, write_review};
@@ -23,26 +21,12 @@ use alongside_tests::console::record;
 use alongside_tests::interop;
 use alongside_tests::memory_device::{device, sync_ok};
 use alongside_tests::pg::test_database;
-use alongside_tests::server::TestServer;
+use alongside_tests::server::{TestServer, admin_command};
 use alongside_tests::stored;
 use alongside_tests::syncer::push;
 use uuid::Uuid;
 
 const SERVER: &str = env!("CARGO_BIN_EXE_alongside-server-under-test");
-
-fn admin(args: &[&str], database_url: &str) {
-    let output = Command::new(SERVER)
-        .arg("admin")
-        .args(args)
-        .args(["--database-url", database_url])
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "admin {args:?}: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-}
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_covering_peer_cannot_forge_rewrite_or_delete_notes() {
@@ -87,10 +71,20 @@ async fn a_covering_peer_cannot_forge_rewrite_or_delete_notes() {
     .await
     .unwrap();
     // Mallory covers the record: she may write it, beside Alice.
-    admin(
-        &["cover", "--participant", &id.to_string(), "--by", "mallory"],
-        &database.url,
+    let covered = admin_command(
+        SERVER,
+        &[
+            "cover",
+            "--participant",
+            &id.to_string(),
+            "--by",
+            "mallory",
+            "--database-url",
+            &database.url,
+        ],
+        None,
     );
+    assert!(covered.status.success(), "{covered:?}");
     let before = stored::heads(&db, id).await;
 
     let url = server.sync_url_for(&mallory.token);

@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use alongside_server::db::Db;
 use alongside_shared::doc::edit::participant::create_participant;
 use alongside_shared::doc::participant::Profile;
-use alongside_shared::sync::hostile::{deflate_bomb, rle_bomb};
+use alongside_shared::sync::hostile::{deflate_bomb, rle_bomb, sync_message_carrying};
 use alongside_shared::wire::{DocumentId, Message};
 use alongside_tests::accounts::Account;
 use alongside_tests::client::{RawClient, Reply};
@@ -27,18 +27,6 @@ const WAIT: Duration = Duration::from_secs(20);
 /// What the server's peak memory may grow by while refusing the bombs:
 /// the frames themselves and their decoding, not what they inflate to.
 const HEADROOM: u64 = 48 * 1024 * 1024;
-
-/// A sync message for a new document carrying `chunk` as its changes.
-fn carrying(chunk: Vec<u8>) -> Vec<u8> {
-    let mut doc = AutoCommit::new();
-    create_participant(&mut doc, &Profile::new("Bomb")).unwrap();
-    let mut message = doc
-        .sync()
-        .generate_sync_message(&mut automerge::sync::State::new())
-        .unwrap();
-    message.changes = automerge::sync::ChunkList::from(vec![chunk]);
-    message.encode()
-}
 
 /// Sends a new participant record from `client` and waits until the
 /// server acknowledges its heads: the bystander's normal sync.
@@ -112,7 +100,7 @@ async fn bombs_over_sync_and_purges_are_refused_before_they_inflate() {
         let id = DocumentId::from_uuid(uuid::Uuid::new_v4());
         attacked.push(id.to_uuid());
         attacker
-            .send(&attacker.doc_message(id, carrying(bomb), false))
+            .send(&attacker.doc_message(id, sync_message_carrying(bomb), false))
             .await;
         let error = refused_with_error_and_close(&mut attacker, case).await;
         let hwm = status_field(server.pid(), "VmHWM").unwrap();

@@ -13,30 +13,14 @@ use std::time::Duration;
 
 use alongside_mobile_bridge::storage::DeviceStore;
 use alongside_mobile_bridge::sync::{MemoryStore, SyncClient, SyncConfig};
-use alongside_shared::doc::edit::participant::create_participant;
-use alongside_shared::doc::participant::Profile;
-use alongside_shared::sync::hostile::{deflate_bomb, rle_bomb};
+use alongside_shared::sync::hostile::{deflate_bomb, rle_bomb, sync_message_carrying};
 use alongside_shared::wire::{self, DocMessage, DocumentId, Message, PeerId, PeerMessage};
 use alongside_tests::load::rss::status_field;
-use automerge::AutoCommit;
-use automerge::sync::SyncDoc;
 use futures_util::{SinkExt, StreamExt};
 use tokio::net::TcpListener;
 use tokio_tungstenite::tungstenite::Message as Frame;
 
 const HEADROOM: u64 = 48 * 1024 * 1024;
-
-/// A sync message carrying `chunk` as its changes.
-fn carrying(chunk: Vec<u8>) -> Vec<u8> {
-    let mut doc = AutoCommit::new();
-    create_participant(&mut doc, &Profile::new("Bomb")).unwrap();
-    let mut message = doc
-        .sync()
-        .generate_sync_message(&mut automerge::sync::State::new())
-        .unwrap();
-    message.changes = automerge::sync::ChunkList::from(vec![chunk]);
-    message.encode()
-}
 
 /// A one-connection server: completes the handshake, answers the first
 /// document message with `data`, and returns what the device sent next.
@@ -95,7 +79,7 @@ async fn a_device_refuses_bombs_from_a_server() {
     for (case, bomb) in bombs {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
-        let server = tokio::spawn(hostile_server(listener, carrying(bomb)));
+        let server = tokio::spawn(hostile_server(listener, sync_message_carrying(bomb)));
 
         let index = DocumentId::from_uuid(uuid::Uuid::new_v4());
         let mut config = SyncConfig::new(format!("ws://{addr}/sync"), "als_token", "phone");

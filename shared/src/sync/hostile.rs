@@ -9,13 +9,15 @@
 
 use std::io::{self, Write};
 
+use automerge::sync::SyncDoc;
 use automerge::transaction::Transactable;
 use automerge::{AutoCommit, ROOT, ScalarValue};
 use sha2::{Digest, Sha256};
 
 const MAGIC: [u8; 4] = [0x85, 0x6f, 0x4a, 0x83];
 
-fn uleb(out: &mut Vec<u8>, mut value: u64) {
+/// Appends `value` as an unsigned LEB128 number.
+pub fn uleb(out: &mut Vec<u8>, mut value: u64) {
     loop {
         let byte = (value & 0x7f) as u8;
         value >>= 7;
@@ -38,6 +40,26 @@ fn sleb(out: &mut Vec<u8>, mut value: i64) {
         }
         out.push(byte | 0x80);
     }
+}
+
+/// An encoded sync message (for a new participant record) whose changes
+/// are `chunk`: how a bomb travels in a `sync` frame.
+pub fn sync_message_carrying(chunk: Vec<u8>) -> Vec<u8> {
+    let mut doc = AutoCommit::new();
+    let _ = doc.put(ROOT, "@type", "alongside/participant");
+    let mut message = doc
+        .sync()
+        .generate_sync_message(&mut automerge::sync::State::new())
+        .unwrap_or_else(|| automerge::sync::Message {
+            heads: Vec::new(),
+            need: Vec::new(),
+            have: Vec::new(),
+            changes: automerge::sync::ChunkList::empty(),
+            flags: None,
+            version: automerge::sync::MessageVersion::V1,
+        });
+    message.changes = automerge::sync::ChunkList::from(vec![chunk]);
+    message.encode()
 }
 
 /// A chunk of `chunk_type` around `data`, with the checksum automerge
