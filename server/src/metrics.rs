@@ -28,6 +28,10 @@ pub struct Metrics {
     pub persist_micros: AtomicU64,
     /// Documents loaded from the database.
     pub loads: AtomicU64,
+    /// Storage probes run so that a `doc-unavailable` answered without a
+    /// load (a denial, or a miss known from memory) waits as long as one
+    /// answered after a load.
+    pub unavailable_probes: AtomicU64,
     /// Documents held in memory.
     pub cached_documents: AtomicI64,
     /// Stored size of the documents held in memory, bytes.
@@ -60,7 +64,7 @@ impl Metrics {
     /// Renders every metric.
     pub fn render(&self) -> String {
         let mut out = String::new();
-        let counters: [(&str, &str, &AtomicU64); 14] = [
+        let counters: [(&str, &str, &AtomicU64); 15] = [
             (
                 "alongside_frames_received_total",
                 "Frames received",
@@ -105,6 +109,11 @@ impl Metrics {
                 "alongside_document_loads_total",
                 "Documents loaded from the database",
                 &self.loads,
+            ),
+            (
+                "alongside_unavailable_probes_total",
+                "Storage probes run before a doc-unavailable answered without a load",
+                &self.unavailable_probes,
             ),
             (
                 "alongside_compactions_total",

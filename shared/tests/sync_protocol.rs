@@ -441,6 +441,73 @@ fn unknown_and_forbidden_documents_look_the_same() {
     );
 }
 
+/// Where the first effect matching `pick` is in `effects`.
+fn position(effects: &[Effect], pick: impl Fn(&Effect) -> bool) -> Option<usize> {
+    effects.iter().position(pick)
+}
+
+#[test]
+fn a_miss_not_read_from_storage_for_its_request_says_so_before_the_answer() {
+    let missing = DocumentId::from_bytes([5; 16]);
+    let mut hub = server(TestPolicy::default());
+    let first = ready(&mut hub, 1, "first");
+    let second = ready(&mut hub, 2, "second");
+    let request = first_message(&mut AutoCommit::new(), &mut automerge::sync::State::new());
+    let ask = |hub: &mut Hub<TestPolicy>, conn: ConnId, peer: &str| {
+        hub.handle(Event::Frame {
+            conn,
+            bytes: sync_frame(peer, missing, request.clone(), true),
+        })
+    };
+    let from_memory = |effects: &[Effect], conn: ConnId| {
+        position(
+            effects,
+            |e| matches!(e, Effect::UnavailableFromMemory { conn: c, document } if *c == conn && *document == missing),
+        )
+    };
+    let answer = |effects: &[Effect], conn: ConnId| {
+        position(
+            effects,
+            |e| matches!(e, Effect::Send { conn: c, .. } if *c == conn),
+        )
+    };
+
+    // The first request loads; the second arrives while it loads. Storage
+    // was read for the first, not for the second.
+    assert!(matches!(
+        ask(&mut hub, first, "first").as_slice(),
+        [Effect::Load { .. }]
+    ));
+    assert!(ask(&mut hub, second, "second").is_empty());
+    let loaded = hub.handle(Event::Loaded {
+        document: missing,
+        result: LoadResult::NotFound,
+    });
+    assert!(answer(&loaded, first).is_some() && answer(&loaded, second).is_some());
+    assert_eq!(from_memory(&loaded, first), None, "{loaded:?}");
+    let (Some(said), Some(sent_at)) = (from_memory(&loaded, second), answer(&loaded, second))
+    else {
+        panic!("{loaded:?}");
+    };
+    assert!(said < sent_at);
+
+    // The empty document stays resident for the waiting sessions: asking
+    // again is answered from memory, and says so first, every time.
+    for _ in 0..3 {
+        let again = ask(&mut hub, first, "first");
+        assert!(!again.iter().any(|e| matches!(e, Effect::Load { .. })));
+        let (Some(said), Some(sent_at)) = (from_memory(&again, first), answer(&again, first))
+        else {
+            panic!("{again:?}");
+        };
+        assert!(said < sent_at);
+        assert!(
+            !again.iter().any(|e| matches!(e, Effect::Denied { .. })),
+            "a miss is not audited as a denial"
+        );
+    }
+}
+
 /// Round 1 of creating a document on the server: the peer announces its
 /// heads, the server (which has nothing) answers what it needs. Returns the
 /// peer's next sync message, which carries the changes.

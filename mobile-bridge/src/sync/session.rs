@@ -385,6 +385,7 @@ impl<S: DeviceStore> Run<S> {
                 | Effect::Ephemeral { .. }
                 | Effect::Quarantine { .. }
                 | Effect::Denied { .. }
+                | Effect::UnavailableFromMemory { .. }
                 | Effect::Evicted { .. } => continue,
             };
             work.extend(follow);

@@ -269,6 +269,20 @@ pub enum Effect {
         /// The document.
         document: DocumentId,
     },
+    /// A peer's request for a document was answered `doc-unavailable`
+    /// without storage being read for it: the document is resident but
+    /// empty (nobody has written it; an earlier request loaded it), or the
+    /// connection may not open another session. Comes before the answer's
+    /// [`Effect::Send`]. A driver that answers [`Effect::Denied`] only
+    /// after the storage work of a load, so that timing does not tell a
+    /// forbidden document from a missing one, does the same here: then
+    /// every `doc-unavailable` to a request waits for one fresh read.
+    UnavailableFromMemory {
+        /// The connection.
+        conn: ConnId,
+        /// The document.
+        document: DocumentId,
+    },
     /// Document content (changes the peer did not have) was sent to a peer.
     /// For the audit trail: this is a read.
     Disclosed {

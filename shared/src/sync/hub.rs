@@ -145,6 +145,9 @@ enum Queued {
         conn: ConnId,
         request: bool,
         message: sync::Message,
+        /// This message started the load, so its answer waits for a read
+        /// of storage made for it.
+        loads: bool,
     },
     Stored(Vec<u8>),
 }
@@ -659,11 +662,12 @@ impl<P: Policy> Hub<P> {
             return;
         }
         match self.docs.get_mut(&id) {
-            Some(DocEntry::Resident(_)) => self.receive(conn, id, request, message),
+            Some(DocEntry::Resident(_)) => self.receive(conn, id, request, message, false),
             Some(DocEntry::Loading(queue)) => queue.push(Queued::Message {
                 conn,
                 request,
                 message,
+                loads: false,
             }),
             None => {
                 self.docs.insert(
@@ -672,6 +676,7 @@ impl<P: Policy> Hub<P> {
                         conn,
                         request,
                         message,
+                        loads: true,
                     }]),
                 );
                 self.out.push(Effect::Load { document: id });
@@ -703,6 +708,8 @@ impl<P: Policy> Hub<P> {
             return false;
         }
         if !self.ensure_session(conn, id, access) {
+            self.out
+                .push(Effect::UnavailableFromMemory { conn, document: id });
             self.unavailable(conn, id);
             return false;
         }
@@ -710,7 +717,15 @@ impl<P: Policy> Hub<P> {
     }
 
     /// Applies one sync message from `conn` to a resident document.
-    fn receive(&mut self, conn: ConnId, id: DocumentId, request: bool, mut message: sync::Message) {
+    /// `loaded` says whether storage was read for this very message.
+    fn receive(
+        &mut self,
+        conn: ConnId,
+        id: DocumentId,
+        request: bool,
+        mut message: sync::Message,
+        loaded: bool,
+    ) {
         let before = match self.docs.get_mut(&id) {
             Some(DocEntry::Resident(resident)) => {
                 resident.last_active_ms = self.now_ms;
@@ -772,6 +787,10 @@ impl<P: Policy> Hub<P> {
             // Nobody has written this document: it does not exist. The
             // session stays, marked waiting, so that the peer gets the
             // document if someone creates it while it is connected.
+            if !loaded {
+                self.out
+                    .push(Effect::UnavailableFromMemory { conn, document: id });
+            }
             self.unavailable_but_waiting(conn, id);
         } else {
             self.flush(id);
@@ -1038,9 +1057,10 @@ impl<P: Policy> Hub<P> {
                     conn,
                     request,
                     message,
+                    loads,
                 } => {
                     if self.admit(conn, id, &message) {
-                        self.receive(conn, id, request, message);
+                        self.receive(conn, id, request, message, loads);
                     }
                 }
                 Queued::Stored(bytes) => self.merge_stored(id, &bytes),

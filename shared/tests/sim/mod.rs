@@ -303,6 +303,7 @@ impl Net {
             | Effect::Ephemeral { .. }
             | Effect::Quarantine { .. }
             | Effect::Denied { .. }
+            | Effect::UnavailableFromMemory { .. }
             | Effect::Disclosed { .. } => {}
         }
     }

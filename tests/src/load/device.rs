@@ -227,6 +227,7 @@ impl Device {
                 | Effect::Evicted { .. }
                 | Effect::Quarantine { .. }
                 | Effect::Denied { .. }
+                | Effect::UnavailableFromMemory { .. }
                 | Effect::Disclosed { .. } => continue,
             };
             work.extend(follow);

@@ -248,11 +248,15 @@ impl Driver {
         }
     }
 
-    /// A peer was denied a document: hold back what follows for its
-    /// connection (the `doc-unavailable`) until the database has done the
-    /// same work as for a document that does not exist, so that the answer
-    /// takes as long either way and timing does not reveal existence.
+    /// A peer was denied a document, or told from memory that it does not
+    /// exist: hold back what follows for its connection (the
+    /// `doc-unavailable`) until the database has done the same work as the
+    /// load of a document that does not exist. Every `doc-unavailable` to
+    /// a request thus waits for one fresh read, and neither a denial nor a
+    /// repeated miss is answered from a cache: the answer takes as long
+    /// either way and timing does not reveal existence.
     pub(super) fn deny(&mut self, conn: ConnId) {
+        Metrics::inc(&self.metrics.unavailable_probes);
         self.held.entry(conn).or_default().push_back(Held::Marker);
         let db = self.db.clone();
         let input = self.input.clone();

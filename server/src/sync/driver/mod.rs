@@ -497,6 +497,10 @@ impl Driver {
                     );
                     self.deny(conn);
                 }
+                Effect::UnavailableFromMemory { conn, document } => {
+                    debug!(conn = conn.0, %document, "unavailable, known from memory");
+                    self.deny(conn);
+                }
                 Effect::Disclosed { conn, document } => {
                     if self.disclosed.insert((conn, document)) {
                         self.audit_conn(
