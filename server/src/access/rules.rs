@@ -72,8 +72,13 @@ fn create(
     write: Write<'_>,
 ) -> Result<DocClass, Refusal> {
     let kind = validate(&*write.doc).map_err(|e| invalid(&e))?;
-    let touched = Touched::since(write.doc, write.before);
-    authorship(principal, write.doc, write.before, &touched, kind)?;
+    authorship(
+        principal,
+        write.doc,
+        write.before,
+        &Touched::whole(&*write.doc),
+        kind,
+    )?;
     match kind {
         DocKind::Participant => {
             if has_entries(write.doc, REVIEWS) {

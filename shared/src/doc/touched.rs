@@ -62,6 +62,16 @@ impl Touched {
         touched
     }
 
+    /// Everything in `doc`, as a write that created it touched it: every
+    /// root key (without diffing, which for a large new document costs far
+    /// more than the check it serves).
+    pub fn whole<D: automerge::ReadDoc>(doc: &D) -> Self {
+        Self {
+            root_keys: doc.keys(automerge::ROOT).collect(),
+            entries: BTreeMap::new(),
+        }
+    }
+
     fn entry(&mut self, root: String, entry: String) {
         self.entries.entry(root).or_default().insert(entry);
     }
