@@ -20,6 +20,7 @@ use alongside_shared::doc::edit::ParticipantText;
 use alongside_shared::doc::edit::text::replace_text;
 use alongside_shared::wire::{DocumentId, Message};
 use alongside_tests::accounts::Account;
+use alongside_tests::bench::setting;
 use alongside_tests::client::{RawClient, Reply, open};
 use alongside_tests::console::record;
 use alongside_tests::load::rss::status_field;
@@ -29,13 +30,6 @@ use automerge::AutoCommit;
 use automerge::sync::{self, SyncDoc};
 
 const SERVER: &str = env!("CARGO_BIN_EXE_alongside-server-under-test");
-
-fn setting(name: &str, default: usize) -> usize {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
 
 /// The bystander: one record, one connection, one sync state.
 struct Bystander {

@@ -21,6 +21,7 @@ use alongside_mobile_bridge::sync::SyncReport;
 use alongside_server::db::Db;
 use alongside_shared::wire::DocumentId;
 use alongside_tests::accounts::Account;
+use alongside_tests::bench::setting;
 use alongside_tests::memory_device::{
     Device, add_participant, device, rename, settle, sync_ok, sync_patiently, without_feed,
 };
@@ -28,13 +29,6 @@ use alongside_tests::pg::test_database;
 use alongside_tests::server::TestServer;
 
 const SERVER: &str = env!("CARGO_BIN_EXE_alongside-server-under-test");
-
-fn setting(name: &str, default: usize) -> usize {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
 
 /// One scenario's runs.
 #[derive(Default)]

@@ -26,6 +26,7 @@ use std::time::{Duration, Instant};
 
 use alongside_shared::wire::{DocumentId, Message};
 use alongside_tests::accounts::Account;
+use alongside_tests::bench::setting;
 use alongside_tests::client::{RawClient, Reply};
 use alongside_tests::console::record;
 use alongside_tests::pg::test_database;
@@ -36,13 +37,6 @@ use automerge::sync::{State, SyncDoc};
 use uuid::Uuid;
 
 const SERVER: &str = env!("CARGO_BIN_EXE_alongside-server-under-test");
-
-fn setting(name: &str, default: usize) -> usize {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
 
 /// Sends a `request` for `id` and times it until its `doc-unavailable`.
 async fn time_unavailable(client: &mut RawClient, id: DocumentId) -> Duration {

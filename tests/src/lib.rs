@@ -4,6 +4,7 @@
 //! - [`bindings`]: the mobile bridge's built library and generated bindings;
 //! - [`accounts`]: users, teams and device tokens, provisioned through the
 //!   server's administration library;
+//! - [`bench`]: the benchmarks' settings;
 //! - [`burst`]: many HTTP requests sent at once (sign-in throttle tests);
 //! - [`browser`]: headless Chromium driven by playwright-core (console tests);
 //! - [`kotlin`]: the JVM and a Kotlin compiler for the generated Kotlin bindings;
@@ -21,6 +22,7 @@
 //! - [`live_writer`]: devices adding notes to one record while they sync.
 
 pub mod accounts;
+pub mod bench;
 pub mod bindings;
 pub mod browser;
 pub mod burst;
