@@ -642,6 +642,22 @@ async fn a_revoked_device_is_told_to_purge_and_other_refusals_are_not() {
     );
 }
 
+/// `POST /api/v1/purges` with `body` and device token `token`.
+async fn post_purge(addr: SocketAddr, token: &str, body: &[u8]) -> Reply {
+    let auth = format!("Bearer {token}");
+    request(
+        addr,
+        "POST",
+        "/api/v1/purges",
+        &[
+            ("Content-Type", "application/json"),
+            ("Authorization", &auth),
+        ],
+        body,
+    )
+    .await
+}
+
 /// Lists `document` under "purge" in `user`'s caseload index, as a
 /// reassignment does.
 async fn told_to_purge(db_url: &str, user: uuid::Uuid, document: uuid::Uuid) {
@@ -682,25 +698,12 @@ async fn a_devices_quarantine_is_bounded_and_a_full_one_keeps_nothing() {
         automerge::transaction::Transactable::put(&mut doc, automerge::ROOT, "note", text).unwrap();
         base64::Engine::encode(&base64::engine::general_purpose::STANDARD, doc.save())
     };
-    let auth = format!("Bearer {}", alice.token);
     let hand_over = |n: u8| {
         let body =
             serde_json::to_vec(&json!({"document": document.to_string(), "unsynced": typed(n)}))
                 .unwrap();
-        let auth = auth.clone();
-        async move {
-            request(
-                server.addr,
-                "POST",
-                "/api/v1/purges",
-                &[
-                    ("Content-Type", "application/json"),
-                    ("Authorization", &auth),
-                ],
-                &body,
-            )
-            .await
-        }
+        let token = alice.token.clone();
+        async move { post_purge(server.addr, &token, &body).await }
     };
     let first = hand_over(1).await;
     assert_eq!(first.status, 200, "{first:?}");
@@ -743,26 +746,13 @@ async fn purge_reports_keep_unsynced_changes_and_refuse_bad_input() {
     let database = test_database();
     let server = TestServer::start(SERVER, &database.url, &[]);
     let alice = Account::peer(&database.url, "alice", "north").await;
-    let auth = format!("Bearer {}", alice.token);
     // A record alice's devices were told to purge (as after a reassignment).
     let given = uuid::Uuid::new_v4();
     let document = DocumentId::from_uuid(given).to_string();
     told_to_purge(&database.url, alice.user_id, given).await;
     let post = |body: Vec<u8>| {
-        let auth = auth.clone();
-        async move {
-            request(
-                server.addr,
-                "POST",
-                "/api/v1/purges",
-                &[
-                    ("Content-Type", "application/json"),
-                    ("Authorization", &auth),
-                ],
-                &body,
-            )
-            .await
-        }
+        let token = alice.token.clone();
+        async move { post_purge(server.addr, &token, &body).await }
     };
     let mut doc = automerge::AutoCommit::new();
     automerge::transaction::Transactable::put(&mut doc, automerge::ROOT, "note", "typed").unwrap();
