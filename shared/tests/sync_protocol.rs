@@ -1238,3 +1238,60 @@ fn subscribers_hear_of_a_storage_ids_new_heads() {
     assert_eq!(heads.heads, doc.get_heads());
     assert_eq!(heads.timestamp, 1_700_000_000_000);
 }
+
+/// A hub that shares its connections with another (one shard of a server
+/// node, beside the shard that speaks for the connections) takes part in
+/// the handshake without answering it, leaves errors about the connection
+/// as a whole to the other hub, and answers for its own documents as any
+/// hub does.
+#[test]
+fn a_hub_sharing_connections_answers_only_for_its_documents() {
+    let mut speaker = server(TestPolicy::default());
+    let mut shard = server(TestPolicy::default()).sharing_connections();
+    let conn = ConnId(1);
+    for hub in [&mut speaker, &mut shard] {
+        hub.handle(Event::Connected { conn, peer: "a" });
+    }
+    let spoken = speaker.handle(Event::Frame {
+        conn,
+        bytes: join("a", None),
+    });
+    assert!(matches!(only(sent(&spoken, conn)), Message::Peer(_)));
+    let quiet = shard.handle(Event::Frame {
+        conn,
+        bytes: join("a", None),
+    });
+    assert!(sent(&quiet, conn).is_empty(), "only one hub answers join");
+    assert!(quiet.iter().any(|e| matches!(e, Effect::PeerReady { .. })));
+
+    // Its own documents: a write to a new one goes to storage.
+    write_new_document(&mut shard, conn, DocumentId::from_bytes([7; 16]));
+
+    // A repeated join refuses the connection: one `error`, one close,
+    // both from the hub that speaks for it; the other forgets it.
+    let again = speaker.handle(Event::Frame {
+        conn,
+        bytes: join("a", None),
+    });
+    assert!(matches!(only(sent(&again, conn)), Message::Error { .. }));
+    assert!(closed(&again, conn));
+    let quiet = shard.handle(Event::Frame {
+        conn,
+        bytes: join("a", None),
+    });
+    assert!(quiet.is_empty(), "{quiet:?}");
+    let frame = sync_frame("a", DocumentId::from_bytes([8; 16]), vec![0x42], false);
+    assert!(shard.handle(Event::Frame { conn, bytes: frame }).is_empty());
+
+    // A handshake that times out, likewise.
+    let late = ConnId(2);
+    for hub in [&mut speaker, &mut shard] {
+        hub.handle(Event::Connected {
+            conn: late,
+            peer: "b",
+        });
+    }
+    let spoken = speaker.handle(Event::Tick { now_ms: 60_000 });
+    assert!(closed(&spoken, late));
+    assert!(shard.handle(Event::Tick { now_ms: 60_000 }).is_empty());
+}

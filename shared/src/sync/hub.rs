@@ -172,6 +172,11 @@ pub struct Hub<P: Policy> {
     /// bounce relayed messages back, and these must not circulate.
     seen_ephemeral: VecDeque<(PeerId, String, u64)>,
     seen_ephemeral_set: HashSet<(PeerId, String, u64)>,
+    /// Whether this hub answers for its connections as a whole (the
+    /// handshake, and errors that are not about one document). False for
+    /// all but one of several hubs that share connections, each holding
+    /// some of the documents (the shards of a server node).
+    speaks_for_connections: bool,
     out: Vec<Effect>,
 }
 
@@ -191,8 +196,21 @@ impl<P: Policy> Hub<P> {
             open: BTreeSet::new(),
             seen_ephemeral: VecDeque::new(),
             seen_ephemeral_set: HashSet::new(),
+            speaks_for_connections: true,
             out: Vec::new(),
         }
+    }
+
+    /// The same hub, as one of several that share each connection and
+    /// split the documents between them: it takes part in the handshake
+    /// without answering it (another hub sends `peer`), and when a
+    /// connection fails or ends as a whole (a timed-out or repeated
+    /// handshake, a `leave`) it forgets it and leaves the `error` and the
+    /// close to that hub.
+    /// Messages about its documents it answers as any hub does.
+    pub fn sharing_connections(mut self) -> Self {
+        self.speaks_for_connections = false;
+        self
     }
 
     /// This hub's peer id.
@@ -361,6 +379,15 @@ impl<P: Policy> Hub<P> {
         }
     }
 
+    /// The peer ended the connection: close it (unless another hub
+    /// speaks for it) and forget it.
+    fn close_connection(&mut self, conn: ConnId) {
+        if self.speaks_for_connections {
+            self.out.push(Effect::Close { conn });
+        }
+        self.forget_connection(conn);
+    }
+
     fn send(&mut self, conn: ConnId, message: &Message) {
         self.out.push(Effect::Send {
             conn,
@@ -378,6 +405,12 @@ impl<P: Policy> Hub<P> {
         }
         let target_id = connection.remote().cloned();
         connection.phase = Phase::Closed;
+        if document.is_none() && !self.speaks_for_connections {
+            // The hub that speaks for the connection refuses it and
+            // closes it, its `error` first.
+            self.forget_connection(conn);
+            return;
+        }
         let message = Message::Error {
             sender_id: Some(self.config.peer_id.clone()),
             target_id,
@@ -416,10 +449,7 @@ impl<P: Policy> Hub<P> {
         match (&connection.phase, message) {
             (Phase::AwaitingJoin { .. }, Message::Join(join)) => self.join(conn, join),
             (Phase::AwaitingPeer { .. }, Message::Peer(peer)) => self.peer(conn, peer),
-            (_, Message::Error { .. }) => {
-                self.out.push(Effect::Close { conn });
-                self.forget_connection(conn);
-            }
+            (_, Message::Error { .. }) => self.close_connection(conn),
             (Phase::Ready { .. }, message) => self.ready_message(conn, message),
             (_, message) => self.reject(conn, None, ProtocolError::Unexpected(message.type_name())),
         }
@@ -446,7 +476,9 @@ impl<P: Policy> Hub<P> {
                 storage_id,
             };
         }
-        self.send(conn, &reply);
+        if self.speaks_for_connections {
+            self.send(conn, &reply);
+        }
         self.out.push(Effect::PeerReady {
             conn,
             peer_id: join.sender_id,
@@ -515,10 +547,7 @@ impl<P: Policy> Hub<P> {
             // Heads gossip from a peer is informational; a hub at the centre of
             // a star has no one to forward it to that did not hear it directly.
             Message::RemoteHeadsChanged { .. } => {}
-            Message::Leave { .. } => {
-                self.out.push(Effect::Close { conn });
-                self.forget_connection(conn);
-            }
+            Message::Leave { .. } => self.close_connection(conn),
             other @ (Message::Join(_) | Message::Peer(_) | Message::Error { .. }) => {
                 self.reject(conn, None, ProtocolError::Unexpected(other.type_name()));
             }
