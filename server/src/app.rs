@@ -55,7 +55,7 @@ pub async fn run(
         settings.cover_check,
         stopping,
     ));
-    let sync = SyncService::start(db.clone(), settings, metrics.clone(), audit.clone());
+    let sync = SyncService::start(db.clone(), settings, metrics.clone(), audit.clone())?;
     let metrics_task = match metrics_listener {
         Some(l) => {
             info!(addr = %l.local_addr()?, "serving /metrics");

@@ -203,6 +203,8 @@ async fn serve(args: ServeArgs, demo: bool) -> anyhow::Result<()> {
         max_inflight_bytes_per_connection: args.max_inflight_bytes_per_connection,
         max_connections_per_user: args.max_connections_per_user,
         max_connections_per_device: args.max_connections_per_device,
+        max_frames_in_flight_per_user: args.max_frames_in_flight_per_user,
+        shards: usize::from(args.sync_shards),
         max_document_ops: args.max_document_ops,
         ..SyncSettings::default()
     };

@@ -197,6 +197,18 @@ pub struct ServeArgs {
         default_value_t = 4
     )]
     pub max_connections_per_device: usize,
+    /// Most frames of one user's connections being handled at once on a
+    /// node; a user's further frames wait, unread, for one of them. Bounds
+    /// how many of the node's sync shards one user's work can occupy.
+    #[arg(long, env = "ALONGSIDE_MAX_FRAMES_IN_FLIGHT_PER_USER", default_value_t = 2,
+          value_parser = clap::value_parser!(u32).range(1..=1024))]
+    pub max_frames_in_flight_per_user: u32,
+    /// Sync shards per node: documents are split between this many sync
+    /// drivers, each on a thread of its own, so that heavy work on one
+    /// document does not hold up the others.
+    #[arg(long, env = "ALONGSIDE_SYNC_SHARDS", default_value_t = 16,
+          value_parser = clap::value_parser!(u16).range(1..=256))]
+    pub sync_shards: u16,
     /// A write that leaves a document with more operations than this is
     /// refused (and quarantined).
     #[arg(long, env = "ALONGSIDE_MAX_DOCUMENT_OPS", default_value_t = 8 * 1024 * 1024)]

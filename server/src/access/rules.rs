@@ -35,10 +35,31 @@ const REVIEWS: &str = "reviews";
 /// An accompaniment log's link to its participant record.
 const PARTICIPANT_ID: &str = "participantId";
 
+/// What the write rules need to know of other documents: the class of a
+/// document, and whether a principal may write one. Asked while a write
+/// is checked; an implementation must not hold a lock across calls, since
+/// checking a large write takes a while.
+pub trait Classes {
+    /// The class of `document`, if known.
+    fn class(&self, document: Uuid) -> Option<DocClass>;
+    /// Whether `principal` may read and write `document`.
+    fn may_write(&self, principal: &Principal, document: Uuid) -> bool;
+}
+
+impl Classes for AccessTable {
+    fn class(&self, document: Uuid) -> Option<DocClass> {
+        AccessTable::class(self, document)
+    }
+
+    fn may_write(&self, principal: &Principal, document: Uuid) -> bool {
+        self.access(principal, document) == Access::ReadWrite
+    }
+}
+
 /// Checks `write` to `document` by `principal`. Returns the class to
 /// record when the write creates a document.
 pub fn check(
-    table: &AccessTable,
+    table: &impl Classes,
     principal: &Principal,
     document: Uuid,
     write: Write<'_>,
@@ -67,7 +88,7 @@ fn authorship(
 }
 
 fn create(
-    table: &AccessTable,
+    table: &impl Classes,
     principal: &Principal,
     write: Write<'_>,
 ) -> Result<DocClass, Refusal> {
@@ -93,9 +114,7 @@ fn create(
         DocKind::Accompaniment => {
             let participant = participant_of(write.doc)
                 .ok_or_else(|| Refusal::new("participantId is not a document id"))?;
-            if table.access(principal, participant) != Access::ReadWrite
-                || table.class(participant).is_none()
-            {
+            if !table.may_write(principal, participant) || table.class(participant).is_none() {
                 return Err(Refusal::new(
                     "participantId names no participant record you may write",
                 ));

@@ -58,18 +58,25 @@ pub(super) async fn upgrade(
 async fn serve(socket: WebSocket, mut connection: Connection) {
     let (mut sink, mut stream) = socket.split();
     let mut outbound = connection.take_outbound();
+    let closing = connection.closing();
     let mut writer = tokio::spawn(async move {
-        while let Some(message) = outbound.recv().await {
+        loop {
+            let message = tokio::select! {
+                message = outbound.recv() => message,
+                // Too slow to read its frames: cut off, queue and all.
+                () = closing.cut_off() => Some(Outbound::Close),
+            };
             match message {
-                Outbound::Frame(frame) => {
+                Some(Outbound::Frame(frame)) => {
                     if sink.send(Message::Binary(frame.into())).await.is_err() {
                         break;
                     }
                 }
-                Outbound::Close => {
+                Some(Outbound::Close) => {
                     let _ = sink.send(Message::Close(None)).await;
                     break;
                 }
+                None => break,
             }
         }
         let _ = sink.close().await;

@@ -1,7 +1,12 @@
-//! The sync driver: one task owns the sans-IO [`Hub`] and carries out its
-//! effects — frames to sockets, loads and persists to the database — and
-//! feeds back what happened. WebSocket handlers talk to it through a
-//! [`SyncService`] handle.
+//! The sync driver: the node's documents are split between several
+//! shards, each a driver task that owns a sans-IO [`Hub`] and carries out
+//! its effects — frames to sockets, loads and persists to the database —
+//! and feeds back what happened. Each shard runs on a thread of its own, so
+//! that heavy work on one document (a large write to apply and validate)
+//! does not hold up the documents of other shards, and the operating system
+//! shares the processors between them. WebSocket handlers talk to the
+//! shards through a [`SyncService`] handle, which routes each frame to the
+//! shard of its document ([`router`]).
 //!
 //! Persists of one document run one at a time, in order; what queues up
 //! behind a running persist is committed together in the next transaction.
@@ -11,20 +16,24 @@
 //! [`Hub`]: alongside_shared::sync::Hub
 
 mod driver;
+mod node_access;
 mod policy;
+mod router;
 pub mod slots;
 mod storage;
 
+use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
-
-use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use alongside_shared::sync::{Access, ConnId, Limits};
-use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc, oneshot};
+use tokio::sync::{Notify, OwnedSemaphorePermit, Semaphore, mpsc, oneshot};
 use uuid::Uuid;
 
+pub use node_access::NodeAccess;
 pub use policy::{ConnPeer, ServerPolicy};
+use router::{Route, Router};
 pub use storage::{
     chunk as storage_chunk, fold as fold_stored, head_bytes, load as load_stored, project_stored,
 };
@@ -70,6 +79,10 @@ pub struct SyncSettings {
     pub max_connections_per_user: usize,
     /// Most `/sync` connections one device may have open on this node.
     pub max_connections_per_device: usize,
+    /// Most frames of one user's connections being handled at once.
+    pub max_frames_in_flight_per_user: u32,
+    /// How many shards the node's documents are split between.
+    pub shards: usize,
     /// A write leaving a document with more operations is refused.
     pub max_document_ops: u64,
 }
@@ -87,6 +100,8 @@ impl Default for SyncSettings {
             max_inflight_bytes_per_connection: 32 * 1024 * 1024,
             max_connections_per_user: 16,
             max_connections_per_device: 4,
+            max_frames_in_flight_per_user: 2,
+            shards: 16,
             max_document_ops: policy::DEFAULT_MAX_DOCUMENT_OPS,
         }
     }
@@ -97,35 +112,63 @@ enum Input {
         conn: ConnId,
         peer: ConnPeer,
         outbound: mpsc::Sender<Outbound>,
+        closing: Arc<Closing>,
     },
     Frame {
         conn: ConnId,
         bytes: Vec<u8>,
-        /// Its share of the connection's bytes in flight, given back when
-        /// the driver has handled it (dropped).
-        queued: Queued,
+        /// Its share of the connection's bytes and of its user's frames in
+        /// flight, given back when the shard has handled it (dropped). A
+        /// frame sent to every shard carries it to shard 0 only.
+        queued: Option<Queued>,
     },
     Disconnect {
         conn: ConnId,
     },
     Internal(driver::Internal),
-    Readable(ReadableQuery),
     Shutdown(oneshot::Sender<()>),
 }
 
-/// Which of some documents a principal may read (for the change feed).
-struct ReadableQuery {
-    principal: Principal,
-    documents: Vec<Uuid>,
-    fresh: HashMap<Uuid, DocClass>,
-    reply: oneshot::Sender<Option<Vec<Uuid>>>,
+/// Whether a connection is closing: set by the shard that closes it, so
+/// that the other shards and the socket reader drop its further frames.
+/// A shard that cuts off a connection too slow to read its frames also
+/// wakes the socket writer, whose queue is full.
+#[derive(Debug, Default)]
+pub struct Closing {
+    closed: AtomicBool,
+    cut: Notify,
 }
 
-/// A handle on the sync driver.
+impl Closing {
+    /// Marks the connection closed (its `Close` is queued to the writer).
+    fn close(&self) {
+        self.closed.store(true, Ordering::Relaxed);
+    }
+
+    /// Closes the connection at once, whatever its writer still holds.
+    fn cut(&self) {
+        self.close();
+        self.cut.notify_one();
+    }
+
+    /// Whether the connection is closed or closing.
+    pub fn is_closed(&self) -> bool {
+        self.closed.load(Ordering::Relaxed)
+    }
+
+    /// Resolves when a shard cuts the connection off.
+    pub async fn cut_off(&self) {
+        self.cut.notified().await;
+    }
+}
+
+/// A handle on the sync shards.
 #[derive(Clone)]
 pub struct SyncService {
-    input: mpsc::UnboundedSender<Input>,
+    router: Router,
+    access: Arc<NodeAccess>,
     outbound_queue: usize,
+    max_frame_bytes: usize,
     next_conn: Arc<std::sync::atomic::AtomicU64>,
     metrics: Arc<Metrics>,
     inflight_cap: usize,
@@ -139,13 +182,17 @@ pub struct Connection {
     outbound: Option<mpsc::Receiver<Outbound>>,
     service: SyncService,
     in_flight: Arc<Semaphore>,
-    _slot: slots::Slot,
+    closing: Arc<Closing>,
+    /// Whether its `join` has gone to the shards.
+    joined: AtomicBool,
+    slot: slots::Slot,
 }
 
-/// A received frame's bytes, counted as waiting for the driver until this
-/// is dropped.
+/// A received frame, counted as waiting for its shard until this is
+/// dropped.
 struct Queued {
-    _permit: OwnedSemaphorePermit,
+    _bytes: OwnedSemaphorePermit,
+    _turn: OwnedSemaphorePermit,
     bytes: i64,
     metrics: Arc<Metrics>,
 }
@@ -154,28 +201,40 @@ impl Drop for Queued {
     fn drop(&mut self) {
         self.metrics
             .inbound_queued_bytes
-            .fetch_sub(self.bytes, std::sync::atomic::Ordering::Relaxed);
+            .fetch_sub(self.bytes, Ordering::Relaxed);
     }
 }
 
 impl SyncService {
-    /// Starts the driver task.
-    pub fn start(db: Db, settings: SyncSettings, metrics: Arc<Metrics>, audit: Auditor) -> Self {
-        let (input, rx) = mpsc::unbounded_channel();
-        let outbound_queue = settings.outbound_queue;
+    /// Starts the shards, each on a thread of its own, and the node's
+    /// tasks that feed them.
+    pub fn start(
+        db: Db,
+        settings: SyncSettings,
+        metrics: Arc<Metrics>,
+        audit: Auditor,
+    ) -> std::io::Result<Self> {
+        let shards = settings.shards.max(1);
+        let (senders, receivers): (Vec<_>, Vec<_>) =
+            (0..shards).map(|_| mpsc::unbounded_channel()).unzip();
+        let router = Router::new(senders);
+        let access = Arc::new(NodeAccess::default());
         let service = Self {
-            input: input.clone(),
-            outbound_queue,
+            router: router.clone(),
+            access: Arc::clone(&access),
+            outbound_queue: settings.outbound_queue,
+            max_frame_bytes: settings.limits.max_frame_bytes,
             next_conn: Arc::new(std::sync::atomic::AtomicU64::new(1)),
             metrics: Arc::clone(&metrics),
             inflight_cap: settings.max_inflight_bytes_per_connection.max(1),
             slots: Arc::new(slots::Slots::new(
                 settings.max_connections_per_user,
                 settings.max_connections_per_device,
+                usize::try_from(settings.max_frames_in_flight_per_user).unwrap_or(1),
             )),
         };
-        driver::spawn(db, settings, metrics, audit, input, rx);
-        service
+        driver::start(db, settings, metrics, audit, router, access, receivers)?;
+        Ok(service)
     }
 
     /// Registers a new connection of an authenticated `principal`, unless
@@ -192,22 +251,25 @@ impl SyncService {
                 return Err(e);
             }
         };
-        let conn = ConnId(
-            self.next_conn
-                .fetch_add(1, std::sync::atomic::Ordering::Relaxed),
-        );
+        let conn = ConnId(self.next_conn.fetch_add(1, Ordering::Relaxed));
         let (tx, rx) = mpsc::channel(self.outbound_queue);
-        let _ = self.input.send(Input::Connect {
+        let closing = Arc::new(Closing::default());
+        let peer = ConnPeer { principal, addr };
+        self.metrics.connections.fetch_add(1, Ordering::Relaxed);
+        self.router.to_all(|| Input::Connect {
             conn,
-            peer: ConnPeer { principal, addr },
-            outbound: tx,
+            peer: peer.clone(),
+            outbound: tx.clone(),
+            closing: Arc::clone(&closing),
         });
         Ok(Connection {
             conn,
             outbound: Some(rx),
             service: self.clone(),
             in_flight: Arc::new(Semaphore::new(self.inflight_cap)),
-            _slot: slot,
+            closing,
+            joined: AtomicBool::new(false),
+            slot,
         })
     }
 
@@ -222,39 +284,27 @@ impl SyncService {
         documents: Vec<Uuid>,
         fresh: HashMap<Uuid, DocClass>,
     ) -> Option<Vec<Uuid>> {
-        let (reply, answer) = oneshot::channel();
-        let query = ReadableQuery {
-            principal,
-            documents,
-            fresh,
-            reply,
-        };
-        self.input.send(Input::Readable(query)).ok()?;
-        answer.await.ok().flatten()
+        let table = self.access.table();
+        table.knows(principal.user_id).then(|| {
+            documents
+                .into_iter()
+                .filter(|id| table.access_with(&principal, *id, &fresh) != Access::Unavailable)
+                .collect()
+        })
     }
 
-    /// Stops the driver: closes every connection and waits for in-flight
+    /// Stops the shards: closes every connection and waits for in-flight
     /// persists to commit.
     pub async fn shutdown(&self) {
-        let (tx, rx) = oneshot::channel();
-        if self.input.send(Input::Shutdown(tx)).is_ok() {
+        let mut stopped = Vec::new();
+        self.router.to_all(|| {
+            let (tx, rx) = oneshot::channel();
+            stopped.push(rx);
+            Input::Shutdown(tx)
+        });
+        for rx in stopped {
             let _ = rx.await;
         }
-    }
-}
-
-impl ReadableQuery {
-    /// Answers the query from `table`.
-    fn answer(self, table: &crate::access::AccessTable) {
-        let answer = table.knows(self.principal.user_id).then(|| {
-            self.documents
-                .into_iter()
-                .filter(|id| {
-                    table.access_with(&self.principal, *id, &self.fresh) != Access::Unavailable
-                })
-                .collect()
-        });
-        let _ = self.reply.send(answer);
     }
 }
 
@@ -265,10 +315,19 @@ impl Connection {
         self.outbound.take().unwrap_or_else(|| mpsc::channel(1).1)
     }
 
+    /// Whether the connection is closing, and when it is cut off.
+    pub fn closing(&self) -> Arc<Closing> {
+        Arc::clone(&self.closing)
+    }
+
     /// A frame arrived on the socket. Waits while the connection's frames
-    /// already waiting for the driver and this one would pass the bound,
-    /// so that a flooding peer is read no faster than it is served.
+    /// already waiting for the shards and this one would pass the bound,
+    /// and while its user has as many frames being handled as allowed, so
+    /// that a flooding peer is read no faster than it is served.
     pub async fn frame(&self, bytes: Vec<u8>) {
+        if self.closing.is_closed() {
+            return;
+        }
         let share = bytes.len().clamp(1, self.service.inflight_cap);
         let Ok(permit) = Arc::clone(&self.in_flight)
             .acquire_many_owned(u32::try_from(share).unwrap_or(u32::MAX))
@@ -276,32 +335,62 @@ impl Connection {
         else {
             return;
         };
+        let Ok(turn) = Arc::clone(self.slot.frames()).acquire_owned().await else {
+            return;
+        };
+        let joined = self.joined.load(Ordering::Relaxed);
+        let route = self
+            .service
+            .router
+            .route(&bytes, self.service.max_frame_bytes, joined);
         let metrics = Arc::clone(&self.service.metrics);
         let counted = i64::try_from(bytes.len()).unwrap_or(i64::MAX);
         let now = metrics
             .inbound_queued_bytes
-            .fetch_add(counted, std::sync::atomic::Ordering::Relaxed)
+            .fetch_add(counted, Ordering::Relaxed)
             + counted;
         metrics
             .inbound_queued_bytes_peak
-            .fetch_max(now, std::sync::atomic::Ordering::Relaxed);
-        let _ = self.service.input.send(Input::Frame {
-            conn: self.conn,
-            bytes,
-            queued: Queued {
-                _permit: permit,
-                bytes: counted,
-                metrics,
-            },
-        });
+            .fetch_max(now, Ordering::Relaxed);
+        let queued = Queued {
+            _bytes: permit,
+            _turn: turn,
+            bytes: counted,
+            metrics,
+        };
+        let conn = self.conn;
+        match route {
+            Route::Shard(shard) => {
+                self.service.router.to_shard(
+                    shard,
+                    Input::Frame {
+                        conn,
+                        bytes,
+                        queued: Some(queued),
+                    },
+                );
+            }
+            Route::All => {
+                // A join, or what concerns the connection as a whole.
+                self.joined.store(true, Ordering::Relaxed);
+                let mut queued = Some(queued);
+                self.service.router.to_all(|| Input::Frame {
+                    conn,
+                    bytes: bytes.clone(),
+                    queued: queued.take(),
+                });
+            }
+        }
     }
 }
 
 impl Drop for Connection {
     fn drop(&mut self) {
-        let _ = self
-            .service
-            .input
-            .send(Input::Disconnect { conn: self.conn });
+        let conn = self.conn;
+        self.service.router.to_all(|| Input::Disconnect { conn });
+        self.service
+            .metrics
+            .connections
+            .fetch_sub(1, Ordering::Relaxed);
     }
 }

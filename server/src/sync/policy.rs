@@ -1,18 +1,20 @@
 //! The server's access policy, plugged into the hub's policy hook: reads
-//! are decided by the [`AccessTable`], writes by [`rules::check`] and the
-//! [`ActorCache`]. The sync driver keeps the table current (loads, commits,
-//! announcements from other nodes and the admin CLI).
+//! are decided by the access table, writes by [`rules::check`] and the
+//! actor bindings, both in the node's [`NodeAccess`]. The sync shards keep
+//! them current (loads, commits, announcements from other nodes and the
+//! admin CLI).
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
+use std::sync::Arc;
 
 use alongside_shared::sync::{Access, Policy, Refusal, Write};
 use alongside_shared::wire::DocumentId;
 use automerge::ReadDoc;
 use uuid::Uuid;
 
-use crate::access::actors::ActorCache;
-use crate::access::{AccessTable, DocClass, rules};
+use super::node_access::NodeAccess;
+use crate::access::{DocClass, rules};
 use crate::auth::Principal;
 
 /// What the server knows about a connection's peer.
@@ -28,45 +30,28 @@ pub struct ConnPeer {
 /// record with a thousand notes (about 1.2 M).
 pub const DEFAULT_MAX_DOCUMENT_OPS: u64 = 8 * 1024 * 1024;
 
-/// The server's policy.
+/// The server's policy, one per sync shard.
 #[derive(Debug)]
 pub struct ServerPolicy {
-    /// Users, teams and document classes.
-    pub table: AccessTable,
-    /// Known actor bindings.
-    pub actors: ActorCache,
+    /// Users, teams, document classes and actor bindings, shared by the
+    /// node's shards.
+    pub access: Arc<NodeAccess>,
     /// A write that leaves a document with more operations than this is
     /// refused: unknown fields are allowed, unbounded junk is not.
     pub max_document_ops: u64,
-    /// New documents accepted in memory whose access row is not yet
-    /// committed; the next persist of each carries the claim.
+    /// New documents of this shard accepted in memory whose access row is
+    /// not yet committed; the next persist of each carries the claim.
     claims: HashMap<Uuid, DocClass>,
 }
 
-impl Default for ServerPolicy {
-    fn default() -> Self {
-        Self {
-            table: AccessTable::default(),
-            actors: ActorCache::default(),
-            max_document_ops: DEFAULT_MAX_DOCUMENT_OPS,
-            claims: HashMap::new(),
-        }
-    }
-}
-
 impl ServerPolicy {
-    /// The same policy, refusing writes that leave a document with more
-    /// than `max` operations.
-    pub fn with_max_document_ops(mut self, max: u64) -> Self {
-        self.max_document_ops = max;
-        self
-    }
-
-    /// A policy over `table`.
-    pub fn new(table: AccessTable) -> Self {
+    /// A policy deciding with `access`, refusing writes that leave a
+    /// document with more than `max_document_ops` operations.
+    pub fn new(access: Arc<NodeAccess>, max_document_ops: u64) -> Self {
         Self {
-            table,
-            ..Self::default()
+            access,
+            max_document_ops,
+            claims: HashMap::new(),
         }
     }
 
@@ -79,7 +64,7 @@ impl ServerPolicy {
     /// the writer's retry claims it afresh.
     pub fn drop_claim(&mut self, document: Uuid) {
         self.claims.remove(&document);
-        self.table.forget(document);
+        self.access.table_mut().forget(document);
     }
 }
 
@@ -87,7 +72,9 @@ impl Policy for ServerPolicy {
     type Peer = ConnPeer;
 
     fn access(&self, peer: &ConnPeer, document: &DocumentId) -> Access {
-        self.table.access(&peer.principal, document.to_uuid())
+        self.access
+            .table()
+            .access(&peer.principal, document.to_uuid())
     }
 
     fn check_write(
@@ -96,7 +83,9 @@ impl Policy for ServerPolicy {
         document: &DocumentId,
         write: Write<'_>,
     ) -> Result<(), Refusal> {
-        self.actors.check(peer.principal.device_id, write.changes)?;
+        self.access
+            .actors()
+            .check(peer.principal.device_id, write.changes)?;
         let ops = write.doc.stats().num_ops;
         if ops > self.max_document_ops {
             return Err(Refusal::new(format!(
@@ -105,8 +94,9 @@ impl Policy for ServerPolicy {
             )));
         }
         let id = document.to_uuid();
-        if let Some(class) = rules::check(&self.table, &peer.principal, id, write)? {
-            self.table.set_class(id, class);
+        let claim = rules::check(&*self.access, &peer.principal, id, write)?;
+        if let Some(class) = claim {
+            self.access.table_mut().set_class(id, class);
             self.claims.insert(id, class);
         }
         Ok(())

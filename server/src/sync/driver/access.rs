@@ -3,6 +3,9 @@
 //! by other processes, and denials answered no faster than a missing
 //! document.
 
+use std::collections::HashSet;
+use std::sync::Arc;
+
 use alongside_shared::sync::{ConnId, Event};
 use alongside_shared::wire::DocumentId;
 use tracing::warn;
@@ -13,7 +16,6 @@ use crate::access::DocClass;
 use crate::access::caseload::IndexEdit;
 use crate::audit::{AuditAction, AuditOutcome, AuditRecord};
 use crate::db::access::{AccessSnapshot, DocumentAccessRow, QuarantinedWrite, WriteGuard};
-use crate::db::notify::Notice;
 use crate::metrics::Metrics;
 use crate::sync::policy::ConnPeer;
 use crate::sync::{Input, Outbound};
@@ -65,22 +67,11 @@ pub(super) fn record(peer: &ConnPeer, action: AuditAction, outcome: AuditOutcome
     record
 }
 
-pub(super) fn notice_input(notice: Notice) -> Internal {
-    match notice {
-        Notice::Commit(a) => Internal::Announced(a),
-        Notice::Access(Some(row)) => Internal::AccessRow {
-            document: DocumentId::from_uuid(row.document),
-            row: Some(row),
-        },
-        Notice::Access(None) => Internal::Accounts(AccessSnapshot::default()),
-    }
-}
-
 impl Driver {
     /// A persist committed: its bindings are known, and a new document is
     /// listed in the caseload index of each peer who writes it.
     pub(super) fn committed(&mut self, document: DocumentId, batch: Batch) {
-        self.hub.policy_mut().actors.learn(batch.guard.bindings);
+        self.access.actors_mut().learn(batch.guard.bindings);
         let Some(claim) = batch.claim else {
             return;
         };
@@ -96,7 +87,7 @@ impl Driver {
                 },
             ),
             DocClass::Accompaniment { participant } => (
-                self.hub.policy().table.writers_of(id),
+                self.access.table().writers_of(id),
                 IndexEdit::Accompaniment {
                     document: id,
                     participant,
@@ -192,54 +183,78 @@ impl Driver {
             });
             return;
         };
-        let policy = self.hub.policy_mut();
         let id = document.to_uuid();
         let class = DocClass::from_row(&row);
-        if policy.table.class(id) == Some(class) {
-            // This node's own claim coming back, or nothing new.
-            return;
-        }
-        policy.table.set_class(id, class);
-        let affected: Vec<uuid::Uuid> = std::iter::once(id)
-            .chain(policy.table.accompaniments_of(id))
-            .collect();
+        let affected: Vec<Uuid> = {
+            let mut table = self.access.table_mut();
+            if table.class(id) == Some(class) {
+                // This node's own claim coming back, or nothing new.
+                return;
+            }
+            table.set_class(id, class);
+            std::iter::once(id)
+                .chain(table.accompaniments_of(id))
+                .collect()
+        };
         for id in affected {
-            self.handle(Event::AccessChanged {
-                document: DocumentId::from_uuid(id),
-            });
+            let document = DocumentId::from_uuid(id);
+            if self.router.shard_of(&document) == self.shard {
+                self.handle(Event::AccessChanged { document });
+            } else {
+                self.router.to_document(
+                    &document,
+                    Input::Internal(Internal::AccessChanged { document }),
+                );
+            }
         }
     }
 
-    /// Users or teams changed: reload them and re-check every document in
-    /// memory.
+    /// Users or teams changed: reload them into the node's table, then
+    /// have every shard re-check its documents and connections.
     pub(super) fn accounts(&mut self, snapshot: AccessSnapshot) {
-        if snapshot.users.is_empty() {
-            let db = self.db.clone();
-            let input = self.input.clone();
-            tokio::spawn(async move {
-                match db.access_snapshot(false).await {
-                    Ok(snapshot) if !snapshot.users.is_empty() => {
-                        let _ = input.send(Input::Internal(Internal::Accounts(snapshot)));
-                    }
-                    Ok(_) => {}
-                    Err(e) => warn!(error = %e, "cannot reload accounts"),
+        let db = self.db.clone();
+        let access = Arc::clone(&self.access);
+        let router = self.router.clone();
+        let loaded = async move {
+            if !snapshot.users.is_empty() {
+                return Some(snapshot);
+            }
+            match db.access_snapshot(false).await {
+                Ok(snapshot) if !snapshot.users.is_empty() => Some(snapshot),
+                Ok(_) => None,
+                Err(e) => {
+                    warn!(error = %e, "cannot reload accounts");
+                    None
                 }
+            }
+        };
+        tokio::spawn(async move {
+            let Some(snapshot) = loaded.await else {
+                return;
+            };
+            access.table_mut().replace_users(&snapshot);
+            let dead: Arc<HashSet<Uuid>> = Arc::new(snapshot.dead_devices.into_iter().collect());
+            router.to_all(|| {
+                Input::Internal(Internal::AccountsChanged {
+                    dead: Arc::clone(&dead),
+                })
             });
-            return;
-        }
-        self.hub.policy_mut().table.replace_users(&snapshot);
-        let dead: Vec<ConnId> = self
+        });
+    }
+
+    /// The node's table holds reloaded accounts: close the connections of
+    /// revoked devices, re-check every document in memory.
+    pub(super) fn accounts_changed(&mut self, dead: &HashSet<Uuid>) {
+        let revoked: Vec<ConnId> = self
             .principals
             .iter()
-            .filter(|(_, p)| {
-                p.principal
-                    .device_id
-                    .is_some_and(|d| snapshot.dead_devices.contains(&d))
-            })
+            .filter(|(_, p)| p.principal.device_id.is_some_and(|d| dead.contains(&d)))
             .map(|(conn, _)| *conn)
             .collect();
-        for conn in dead {
-            warn!(conn = conn.0, "device revoked; closing its connection");
+        for conn in revoked {
+            if self.shard == 0 {
+                warn!(conn = conn.0, "device revoked; closing its connection");
+            }
             self.send(conn, Outbound::Close);
         }
         let resident: Vec<DocumentId> = self.hub.resident_documents().copied().collect();

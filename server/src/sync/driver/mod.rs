@@ -1,7 +1,8 @@
-//! The driver task: owns the hub, carries out its effects, feeds back
-//! results. Everything that blocks (database work) runs in spawned tasks
-//! that report back through the same input channel, so the hub is only ever
-//! touched by this task.
+//! One shard's driver: owns the shard's hub, carries out its effects,
+//! feeds back results. It runs on a thread of its own; everything that
+//! waits (database work) runs in tasks spawned on the runtime that report
+//! back through the shard's input channel, so the hub is only ever touched
+//! by its thread.
 
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::Arc;
@@ -10,22 +11,27 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use alongside_shared::sync::{ConnId, Effect, Event, Hub, HubConfig, LoadResult};
 use alongside_shared::wire::{DocumentId, PeerId, PeerMetadata};
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::{mpsc, oneshot, watch};
 use tracing::{debug, info, trace, warn};
 use uuid::Uuid;
 
 mod access;
+mod budget;
 mod catch_up;
 mod fetch;
+mod node;
 
-use access::{Batch, Held, claim_row, notice_input};
+use access::{Batch, Held, claim_row};
+use budget::{NodeCache, Sizes};
 use catch_up::Cursors;
 use fetch::fetch;
 
+use super::node_access::NodeAccess;
 use super::policy::{ConnPeer, ServerPolicy};
-use super::{Input, Outbound, SyncSettings, storage};
+use super::router::Router;
+use super::{Closing, Input, Outbound, SyncSettings, storage};
+use crate::access::DocClass;
 use crate::access::index_writer::IndexWriter;
-use crate::access::{AccessTable, DocClass};
 use crate::audit::{AuditAction, AuditOutcome, Auditor};
 use crate::db::access::{AccessSnapshot, DocumentAccessRow, WriteGuard};
 use crate::db::documents::{Committed, NewChunk, Projected};
@@ -65,8 +71,18 @@ pub(super) enum Internal {
         document: DocumentId,
         row: Option<DocumentAccessRow>,
     },
-    /// Users or teams changed.
+    /// Users or teams changed: reload them (an empty snapshot) for every
+    /// shard.
     Accounts(AccessSnapshot),
+    /// The node's table holds the users and teams just loaded: close the
+    /// connections of `dead` devices, re-check every resident document.
+    AccountsChanged {
+        dead: Arc<HashSet<Uuid>>,
+    },
+    /// Another shard changed the access of a document of this shard.
+    AccessChanged {
+        document: DocumentId,
+    },
     /// A denial's probe finished; its answer may go out.
     Release {
         conn: ConnId,
@@ -92,13 +108,27 @@ struct Pending {
     from: Option<(ConnId, ConnPeer)>,
 }
 
+/// A connection's writer, as a shard sees it.
+struct Socket {
+    outbound: mpsc::Sender<Outbound>,
+    closing: Arc<Closing>,
+}
+
 struct Driver {
+    /// Which shard this is.
+    shard: usize,
     hub: Hub<ServerPolicy>,
     db: Db,
     settings: SyncSettings,
     metrics: Arc<Metrics>,
+    /// Users, teams, document classes and actor bindings, shared by the
+    /// node's shards.
+    access: Arc<NodeAccess>,
+    /// The node's shards (this one included).
+    router: Router,
+    /// This shard's own input.
     input: mpsc::UnboundedSender<Input>,
-    sockets: HashMap<ConnId, mpsc::Sender<Outbound>>,
+    sockets: HashMap<ConnId, Socket>,
     peers: HashMap<ConnId, String>,
     /// Who each connection is.
     principals: HashMap<ConnId, ConnPeer>,
@@ -112,82 +142,80 @@ struct Driver {
     index_writer: IndexWriter,
     queued: HashMap<DocumentId, VecDeque<Pending>>,
     in_flight: HashSet<DocumentId>,
-    /// Stored size of each resident document, for the memory budget.
-    sizes: HashMap<DocumentId, usize>,
+    /// What each resident document is counted at, for the memory budget.
+    sizes: Sizes,
     /// How far each held document's copy covers what is stored.
     cursors: Cursors,
     shutting_down: Option<oneshot::Sender<()>>,
 }
 
-pub(super) fn spawn(
+/// Starts the node's shards, one thread each (`receivers` holds each
+/// shard's input), and the node's tasks that feed them. The shards wait for
+/// the access table before they handle anything.
+pub(super) fn start(
     db: Db,
     settings: SyncSettings,
     metrics: Arc<Metrics>,
     audit: Auditor,
-    input: mpsc::UnboundedSender<Input>,
-    mut rx: mpsc::UnboundedReceiver<Input>,
-) {
-    let config = HubConfig {
-        peer_id: PeerId::new(format!("alongside-{}", settings.node)),
-        metadata: PeerMetadata {
-            storage_id: None,
-            is_ephemeral: false,
-        },
-        role: alongside_shared::sync::Role::Accept,
-        limits: settings.limits.clone(),
-    };
-    let mut driver = Driver {
-        hub: Hub::new(
-            config,
-            ServerPolicy::default().with_max_document_ops(settings.max_document_ops),
-        ),
-        db: db.clone(),
-        settings,
-        metrics,
-        input: input.clone(),
-        sockets: HashMap::new(),
-        peers: HashMap::new(),
-        principals: HashMap::new(),
-        held: HashMap::new(),
-        audit,
-        disclosed: HashSet::new(),
-        index_writer: IndexWriter::start(db.clone()),
-        queued: HashMap::new(),
-        in_flight: HashSet::new(),
-        sizes: HashMap::new(),
-        cursors: Cursors::default(),
-        shutting_down: None,
-    };
-    spawn_ticker(input.clone());
-    spawn_listener(db.clone(), input);
-    tokio::spawn(async move {
-        // Access decisions need the table; sync waits until it is loaded.
-        let snapshot = load_access(&db).await;
-        driver.hub.policy_mut().table = AccessTable::from_snapshot(&snapshot);
-        driver.handle(Event::Tick { now_ms: now_ms() });
-        while let Some(message) = rx.recv().await {
-            driver.input(message);
-            if driver.finished() {
-                break;
-            }
-        }
-        if let Some(done) = driver.shutting_down.take() {
-            let _ = done.send(());
-        }
-    });
-}
-
-/// Loads the access snapshot, retrying while the database is unreachable.
-async fn load_access(db: &Db) -> AccessSnapshot {
-    loop {
-        match db.access_snapshot(true).await {
-            Ok(snapshot) => return snapshot,
-            Err(e) => {
-                warn!(error = %e, "cannot load access data yet; retrying");
-                tokio::time::sleep(Duration::from_secs(1)).await;
-            }
-        }
+    router: Router,
+    access: Arc<NodeAccess>,
+    receivers: Vec<mpsc::UnboundedReceiver<Input>>,
+) -> std::io::Result<()> {
+    let runtime = tokio::runtime::Handle::current();
+    let (loaded, ready) = watch::channel(false);
+    let cache = Arc::new(NodeCache::new(settings.cache_budget_bytes, receivers.len()));
+    let index_writer = IndexWriter::start(db.clone());
+    for (shard, rx) in receivers.into_iter().enumerate() {
+        let config = HubConfig {
+            peer_id: PeerId::new(format!("alongside-{}", settings.node)),
+            metadata: PeerMetadata {
+                storage_id: None,
+                is_ephemeral: false,
+            },
+            role: alongside_shared::sync::Role::Accept,
+            limits: settings.limits.clone(),
+        };
+        let policy = ServerPolicy::new(Arc::clone(&access), settings.max_document_ops);
+        let hub = Hub::new(config, policy);
+        let Some(input) = router.sender(shard) else {
+            continue;
+        };
+        let driver = Driver {
+            shard,
+            hub: if shard == 0 {
+                hub
+            } else {
+                hub.sharing_connections()
+            },
+            db: db.clone(),
+            settings: settings.clone(),
+            metrics: Arc::clone(&metrics),
+            access: Arc::clone(&access),
+            router: router.clone(),
+            input,
+            sockets: HashMap::new(),
+            peers: HashMap::new(),
+            principals: HashMap::new(),
+            held: HashMap::new(),
+            audit: audit.clone(),
+            disclosed: HashSet::new(),
+            index_writer: index_writer.clone(),
+            queued: HashMap::new(),
+            in_flight: HashSet::new(),
+            sizes: Sizes::new(Arc::clone(&cache)),
+            cursors: Cursors::default(),
+            shutting_down: None,
+        };
+        let runtime = runtime.clone();
+        let ready = ready.clone();
+        std::thread::Builder::new()
+            .name(format!("sync-shard-{shard}"))
+            .spawn(move || driver.run(&runtime, ready, rx))?;
     }
+    node::ticker(router.clone());
+    node::listener(db.clone(), router);
+    node::load_access(db, access, loaded);
+    Ok(())
 }
 
 fn now_ms() -> u64 {
@@ -197,61 +225,33 @@ fn now_ms() -> u64 {
         .unwrap_or(0)
 }
 
-fn spawn_ticker(input: mpsc::UnboundedSender<Input>) {
-    tokio::spawn(async move {
-        let mut interval = tokio::time::interval(Duration::from_secs(1));
-        loop {
-            interval.tick().await;
-            if input.send(Input::Internal(Internal::Tick)).is_err() {
-                return;
-            }
-        }
-    });
-}
-
-/// Listens for other nodes' commits; reconnects with a pause on failure.
-/// Each time listening (re)starts, the driver is told, so that it catches
-/// up with what was committed while nobody listened.
-fn spawn_listener(db: Db, input: mpsc::UnboundedSender<Input>) {
-    tokio::spawn(async move {
-        let tell = |internal| input.send(Input::Internal(internal)).is_ok();
-        loop {
-            match db.listen().await {
-                Ok(mut listener) => {
-                    if !tell(Internal::Relistened) {
-                        return;
-                    }
-                    loop {
-                        match listener.next().await {
-                            Ok(Some(notice)) => {
-                                if !tell(notice_input(notice)) {
-                                    return;
-                                }
-                            }
-                            Ok(None) => {
-                                warn!("notification connection lost; reconnected");
-                                if !tell(Internal::Relistened) {
-                                    return;
-                                }
-                            }
-                            Err(e) => {
-                                warn!(error = %e, "notification listener failed");
-                                break;
-                            }
-                        }
-                    }
-                }
-                Err(e) => debug!(error = %e, "cannot listen for notifications yet"),
-            }
-            if input.is_closed() {
-                return;
-            }
-            tokio::time::sleep(Duration::from_secs(1)).await;
-        }
-    });
-}
-
 impl Driver {
+    /// The shard's loop: waits for the access table, then handles its
+    /// input until shut down.
+    fn run(
+        mut self,
+        runtime: &tokio::runtime::Handle,
+        mut ready: watch::Receiver<bool>,
+        mut rx: mpsc::UnboundedReceiver<Input>,
+    ) {
+        runtime.block_on(async {
+            // Access decisions need the table: nothing is handled before.
+            let _ = ready.wait_for(|loaded| *loaded).await;
+        });
+        // Tasks this thread spawns run on the server's runtime.
+        let _runtime = runtime.enter();
+        self.handle(Event::Tick { now_ms: now_ms() });
+        while let Some(message) = rx.blocking_recv() {
+            self.input(message);
+            if self.finished() {
+                break;
+            }
+        }
+        if let Some(done) = self.shutting_down.take() {
+            let _ = done.send(());
+        }
+    }
+
     /// Queues an audit event about `conn`'s principal and `document`.
     fn audit_conn(
         &self,
@@ -282,17 +282,18 @@ impl Driver {
                 conn,
                 peer,
                 outbound,
+                closing,
             } => {
                 if self.shutting_down.is_some() {
+                    closing.close();
                     let _ = outbound.try_send(Outbound::Close);
                     return;
                 }
-                self.metrics.connections.fetch_add(1, Ordering::Relaxed);
-                self.sockets.insert(conn, outbound);
-                let known = self.hub.policy().table.knows(peer.principal.user_id);
+                self.sockets.insert(conn, Socket { outbound, closing });
+                let known = self.access.table().knows(peer.principal.user_id);
                 self.principals.insert(conn, peer.clone());
-                if !known {
-                    // A new account: load its teams.
+                if !known && self.shard == 0 {
+                    // A new account: load its teams, for every shard.
                     self.accounts(AccessSnapshot::default());
                 }
                 self.handle(Event::Connected { conn, peer });
@@ -302,19 +303,30 @@ impl Driver {
                 bytes,
                 queued,
             } => {
+                if self
+                    .sockets
+                    .get(&conn)
+                    .is_none_or(|s| s.closing.is_closed())
+                {
+                    // Closed by another shard: what it sent after is dropped.
+                    return;
+                }
                 trace!(conn = conn.0, len = bytes.len(), "frame in");
-                Metrics::inc(&self.metrics.frames_in);
-                self.metrics
-                    .bytes_in
-                    .fetch_add(bytes.len() as u64, Ordering::Relaxed);
+                if queued.is_some() {
+                    // Counted once, though a frame for the whole connection
+                    // goes to every shard.
+                    Metrics::inc(&self.metrics.frames_in);
+                    self.metrics
+                        .bytes_in
+                        .fetch_add(bytes.len() as u64, Ordering::Relaxed);
+                }
                 self.handle(Event::Frame { conn, bytes });
-                // Handled: the connection may send this many bytes more.
+                // Handled: the connection may send this many bytes more,
+                // and its user another frame.
                 drop(queued);
             }
             Input::Disconnect { conn } => {
-                if self.sockets.remove(&conn).is_some() {
-                    self.metrics.connections.fetch_sub(1, Ordering::Relaxed);
-                }
+                self.sockets.remove(&conn);
                 self.peers.remove(&conn);
                 self.principals.remove(&conn);
                 self.held.remove(&conn);
@@ -322,11 +334,13 @@ impl Driver {
                 self.handle(Event::Disconnected { conn });
             }
             Input::Internal(internal) => self.internal(internal),
-            Input::Readable(query) => query.answer(&self.hub.policy().table),
             Input::Shutdown(done) => {
-                info!("sync driver shutting down: closing connections, finishing commits");
+                if self.shard == 0 {
+                    info!("sync shutting down: closing connections, finishing commits");
+                }
                 for socket in self.sockets.values() {
-                    let _ = socket.try_send(Outbound::Close);
+                    socket.closing.close();
+                    let _ = socket.outbound.try_send(Outbound::Close);
                 }
                 self.shutting_down = Some(done);
             }
@@ -343,20 +357,24 @@ impl Driver {
                 access,
                 bindings,
             } => {
-                let policy = self.hub.policy_mut();
-                policy.actors.learn(bindings);
+                self.access.actors_mut().learn(bindings);
                 let id = document.to_uuid();
                 match (&result, access) {
-                    (_, Some(row)) => policy.table.set_class(id, DocClass::from_row(&row)),
+                    (_, Some(row)) => self
+                        .access
+                        .table_mut()
+                        .set_class(id, DocClass::from_row(&row)),
                     // Stored without an access row: nobody's until assigned.
-                    (LoadResult::Found(_), None) => policy.table.set_class(id, DocClass::Orphan),
+                    (LoadResult::Found(_), None) => {
+                        self.access.table_mut().set_class(id, DocClass::Orphan);
+                    }
                     _ => {}
                 }
                 let found = matches!(result, LoadResult::Found(_));
                 self.handle(Event::Loaded { document, result });
                 if found {
                     let size = self.resident_size(document, bytes);
-                    self.sizes.insert(document, size);
+                    self.sizes.set(document, size);
                 }
                 let held = self.hub.document(&document).is_some();
                 self.cursors.loaded(document, held.then_some(through));
@@ -390,9 +408,9 @@ impl Driver {
                         }
                         self.cursors.committed(document, &committed.chunks);
                         self.committed(document, batch);
-                        let stored = self.sizes.get(&document).copied().unwrap_or(0) + bytes;
+                        let stored = self.sizes.get(&document).unwrap_or(0) + bytes;
                         let size = self.resident_size(document, stored);
-                        self.sizes.insert(document, size);
+                        self.sizes.set(document, size);
                         if committed.pending_chunks >= self.settings.compact_after_chunks {
                             self.compact(document);
                         }
@@ -422,6 +440,10 @@ impl Driver {
             Internal::CaughtUp { document, result } => self.caught_up(document, result),
             Internal::AccessRow { document, row } => self.access_row(document, row),
             Internal::Accounts(snapshot) => self.accounts(snapshot),
+            Internal::AccountsChanged { dead } => self.accounts_changed(&dead),
+            Internal::AccessChanged { document } => {
+                self.handle(Event::AccessChanged { document });
+            }
             Internal::Release { conn } => self.release(conn),
             Internal::Tick => {
                 self.handle(Event::Tick { now_ms: now_ms() });
@@ -429,12 +451,13 @@ impl Driver {
                     self.catch_up(document);
                 }
                 self.keep_budget();
+                let node = self.sizes.node();
+                let documents = i64::try_from(node.documents()).unwrap_or(i64::MAX);
+                let bytes = i64::try_from(node.bytes()).unwrap_or(i64::MAX);
                 self.metrics
                     .cached_documents
-                    .store(self.sizes.len() as i64, Ordering::Relaxed);
-                self.metrics
-                    .cached_bytes
-                    .store(self.sizes.values().sum::<usize>() as i64, Ordering::Relaxed);
+                    .store(documents, Ordering::Relaxed);
+                self.metrics.cached_bytes.store(bytes, Ordering::Relaxed);
             }
         }
     }
@@ -536,20 +559,22 @@ impl Driver {
         let Some(socket) = self.sockets.get(&conn) else {
             return;
         };
-        if let Outbound::Frame(frame) = &message {
-            trace!(conn = conn.0, len = frame.len(), "frame out");
-            Metrics::inc(&self.metrics.frames_out);
-            self.metrics
-                .bytes_out
-                .fetch_add(frame.len() as u64, Ordering::Relaxed);
+        match &message {
+            Outbound::Frame(frame) => {
+                trace!(conn = conn.0, len = frame.len(), "frame out");
+                Metrics::inc(&self.metrics.frames_out);
+                self.metrics
+                    .bytes_out
+                    .fetch_add(frame.len() as u64, Ordering::Relaxed);
+            }
+            Outbound::Close => socket.closing.close(),
         }
-        if socket.try_send(message).is_err() {
+        if socket.outbound.try_send(message).is_err() {
             // A peer that does not read its frames is cut off rather than
             // allowed to hold the server's memory.
             warn!(conn = conn.0, "connection too slow; closing");
-            let _ = socket.try_send(Outbound::Close);
+            socket.closing.cut();
             self.sockets.remove(&conn);
-            self.metrics.connections.fetch_sub(1, Ordering::Relaxed);
             self.handle(Event::Disconnected { conn });
         }
     }
@@ -686,12 +711,11 @@ impl Driver {
     }
 
     fn keep_budget(&mut self) {
-        let mut total: usize = self.sizes.values().sum();
-        while total > self.settings.cache_budget_bytes {
+        while self.sizes.over_budget() {
             let Some(id) = self.hub.evict_least_recent() else {
                 break;
             };
-            total = total.saturating_sub(self.sizes.remove(&id).unwrap_or(0));
+            self.sizes.remove(&id);
             self.cursors.forget(id);
         }
     }
