@@ -167,3 +167,81 @@ async fn a_flooding_connection_waits_for_the_driver_and_loses_nothing() {
     );
     assert_eq!(metric(&server, "alongside_inbound_queued_bytes"), 0);
 }
+
+/// Heavy work on one document does not hold up other documents' sync
+/// (issue 13): while the node is still handling one peer's large write,
+/// another user's requests for other documents are answered. Shown by
+/// order, not time: the first answer arrives while the node's own count
+/// of bytes waiting for or in the sync shards still holds the heavy frame.
+/// With one driver for every document (`--sync-shards 1`) the answers wait
+/// behind the write, and this test fails.
+#[tokio::test(flavor = "multi_thread")]
+async fn heavy_work_on_one_document_does_not_hold_up_others() {
+    let database = test_database();
+    let shards = std::env::var("HEAVY_SHARDS").unwrap_or_else(|_| "16".into());
+    let server = TestServer::start(SERVER, &database.url, &["--sync-shards", &shards]);
+    let alice = Account::peer(&database.url, "alice", "north").await;
+    let bob = Account::peer(&database.url, "bob", "north").await;
+    let mut heavy = RawClient::joined(&server.sync_url(), &alice.token, "heavy").await;
+    let mut bystander = RawClient::joined(&server.sync_url(), &bob.token, "bystander").await;
+
+    // A new record of ~400 KB of text: a second or more of work to apply
+    // and validate.
+    let text = "We walked to the clinic and talked on the way there. ".repeat(8_000);
+    let id = DocumentId::from_uuid(uuid::Uuid::new_v4());
+    let (mut doc, _) = record("Heavy", &alice, &[text.as_str()]);
+    let mut message = doc
+        .sync()
+        .generate_sync_message(&mut automerge::sync::State::new())
+        .unwrap();
+    message.changes = automerge::sync::ChunkList::from(vec![doc.save_after(&[])]);
+    let frame = heavy.doc_message(id, message.encode(), false);
+    let heavy_bytes = i64::try_from(alongside_shared::wire::encode(&frame).len()).unwrap();
+    heavy.send(&frame).await;
+    let started = Instant::now();
+    let deadline = started + Duration::from_secs(60);
+    while metric(&server, "alongside_inbound_queued_bytes") < heavy_bytes {
+        assert!(Instant::now() < deadline, "the heavy frame never arrived");
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
+
+    // Another user asks for eight documents; each lands in a shard of
+    // its own or shares one, but not all eight share the heavy one.
+    let empty = automerge::AutoCommit::new()
+        .sync()
+        .generate_sync_message(&mut automerge::sync::State::new())
+        .unwrap()
+        .encode();
+    for n in 0..8u8 {
+        let unknown = DocumentId::from_bytes([200 + n; 16]);
+        bystander
+            .send(&bystander.doc_message(unknown, empty.clone(), true))
+            .await;
+    }
+    match bystander.next(Duration::from_secs(120)).await {
+        alongside_tests::client::Reply::Message(
+            alongside_shared::wire::Message::DocUnavailable { .. },
+        ) => {}
+        other => panic!("the bystander expected doc-unavailable, got {other:?}"),
+    }
+    let waiting = metric(&server, "alongside_inbound_queued_bytes");
+    eprintln!(
+        "bystander answered {:?} after the heavy frame arrived; {waiting} bytes still in the shards",
+        started.elapsed()
+    );
+    assert!(
+        waiting >= heavy_bytes,
+        "the bystander was answered only after the heavy write was handled"
+    );
+
+    // The heavy write is stored too, in its own time.
+    let db = Db::connect_lazy(&database.url, 2).unwrap();
+    loop {
+        if db.document_ids().await.unwrap().contains(&id.to_uuid()) {
+            break;
+        }
+        assert!(Instant::now() < deadline, "the heavy record was lost");
+        let _ = heavy.next(Duration::from_millis(50)).await;
+    }
+    eprintln!("heavy record stored after {:?}", started.elapsed());
+}

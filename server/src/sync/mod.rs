@@ -116,7 +116,9 @@ enum Input {
     },
     Frame {
         conn: ConnId,
-        bytes: Vec<u8>,
+        frame: Inbound,
+        /// Its size on the wire.
+        len: usize,
         /// Its share of the connection's bytes and of its user's frames in
         /// flight, given back when the shard has handled it (dropped). A
         /// frame sent to every shard carries it to shard 0 only.
@@ -127,6 +129,14 @@ enum Input {
     },
     Internal(driver::Internal),
     Shutdown(oneshot::Sender<()>),
+}
+
+/// A received frame, as routed.
+enum Inbound {
+    /// Decoded (to route it); the shard does not decode it again.
+    Message(alongside_shared::wire::Message),
+    /// Not decodable: shard 0 refuses it.
+    Bytes(Vec<u8>),
 }
 
 /// Whether a connection is closing: set by the shard that closes it, so
@@ -339,12 +349,13 @@ impl Connection {
             return;
         };
         let joined = self.joined.load(Ordering::Relaxed);
-        let route = self
-            .service
-            .router
-            .route(&bytes, self.service.max_frame_bytes, joined);
+        let len = bytes.len();
+        let (route, message) =
+            self.service
+                .router
+                .route(&bytes, self.service.max_frame_bytes, joined);
         let metrics = Arc::clone(&self.service.metrics);
-        let counted = i64::try_from(bytes.len()).unwrap_or(i64::MAX);
+        let counted = i64::try_from(len).unwrap_or(i64::MAX);
         let now = metrics
             .inbound_queued_bytes
             .fetch_add(counted, Ordering::Relaxed)
@@ -352,31 +363,45 @@ impl Connection {
         metrics
             .inbound_queued_bytes_peak
             .fetch_max(now, Ordering::Relaxed);
-        let queued = Queued {
+        let mut queued = Some(Queued {
             _bytes: permit,
             _turn: turn,
             bytes: counted,
             metrics,
-        };
+        });
         let conn = self.conn;
+        let Some(message) = message else {
+            self.service.router.to_shard(
+                0,
+                Input::Frame {
+                    conn,
+                    frame: Inbound::Bytes(bytes),
+                    len,
+                    queued,
+                },
+            );
+            return;
+        };
+        drop(bytes);
         match route {
             Route::Shard(shard) => {
                 self.service.router.to_shard(
                     shard,
                     Input::Frame {
                         conn,
-                        bytes,
-                        queued: Some(queued),
+                        frame: Inbound::Message(message),
+                        len,
+                        queued,
                     },
                 );
             }
             Route::All => {
                 // A join, or what concerns the connection as a whole.
                 self.joined.store(true, Ordering::Relaxed);
-                let mut queued = Some(queued);
                 self.service.router.to_all(|| Input::Frame {
                     conn,
-                    bytes: bytes.clone(),
+                    frame: Inbound::Message(message.clone()),
+                    len,
                     queued: queued.take(),
                 });
             }

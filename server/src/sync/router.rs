@@ -74,22 +74,28 @@ impl Router {
         all
     }
 
-    /// Where a connection's frame goes. Until the connection's `join` has
-    /// gone out (`joined` false), everything goes to shard 0, which
-    /// answers out-of-order messages as one hub would. A frame that does
-    /// not decode goes to shard 0 too, which refuses it.
-    pub(super) fn route(&self, frame: &[u8], max_frame_bytes: usize, joined: bool) -> Route {
+    /// Where a connection's frame goes, and the frame decoded (`None`
+    /// when it does not decode: shard 0 gets its bytes and refuses them).
+    /// Until the connection's `join` has gone out (`joined` false),
+    /// everything goes to shard 0, which answers out-of-order messages as
+    /// one hub would.
+    pub(super) fn route(
+        &self,
+        frame: &[u8],
+        max_frame_bytes: usize,
+        joined: bool,
+    ) -> (Route, Option<Message>) {
         let Ok(message) = wire::decode(frame, max_frame_bytes) else {
-            return Route::Shard(0);
+            return (Route::Shard(0), None);
         };
-        match (&message, message.document_id()) {
+        let route = match (&message, message.document_id()) {
             (Message::Join(_), _) => Route::All,
-            (_, Some(_)) | (Message::Peer(_), _) if !joined => Route::Shard(0),
+            _ if !joined => Route::Shard(0),
             (_, Some(document)) => Route::Shard(self.shard_of(&document)),
             (Message::Peer(_), None) => Route::Shard(0),
-            (_, None) if joined => Route::All,
-            (_, None) => Route::Shard(0),
-        }
+            (_, None) => Route::All,
+        };
+        (route, Some(message))
     }
 }
 
@@ -142,15 +148,15 @@ mod tests {
         let leave = wire::encode(&Message::Leave {
             sender_id: PeerId::new("device"),
         });
-        assert_eq!(r.route(&join, 1 << 20, false), Route::All);
-        assert_eq!(r.route(&join, 1 << 20, true), Route::All);
-        assert_eq!(r.route(&sync_frame(id), 1 << 20, false), Route::Shard(0));
-        assert_eq!(
-            r.route(&sync_frame(id), 1 << 20, true),
-            Route::Shard(r.shard_of(&id))
-        );
-        assert_eq!(r.route(&leave, 1 << 20, true), Route::All);
-        assert_eq!(r.route(&leave, 1 << 20, false), Route::Shard(0));
-        assert_eq!(r.route(b"\xff not cbor", 1 << 20, true), Route::Shard(0));
+        let to = |frame: &[u8], joined| r.route(frame, 1 << 20, joined).0;
+        assert_eq!(to(&join, false), Route::All);
+        assert_eq!(to(&join, true), Route::All);
+        assert_eq!(to(&sync_frame(id), false), Route::Shard(0));
+        assert_eq!(to(&sync_frame(id), true), Route::Shard(r.shard_of(&id)));
+        assert_eq!(to(&leave, true), Route::All);
+        assert_eq!(to(&leave, false), Route::Shard(0));
+        assert_eq!(to(b"\xff not cbor", true), Route::Shard(0));
+        assert!(r.route(b"\xff not cbor", 1 << 20, true).1.is_none());
+        assert!(r.route(&sync_frame(id), 10, true).1.is_none(), "too large");
     }
 }

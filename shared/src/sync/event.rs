@@ -2,7 +2,7 @@
 
 use automerge::{ActorId, AutoCommit, ChangeHash};
 
-use crate::wire::{DocumentId, PeerId, PeerMetadata, WireError};
+use crate::wire::{DocumentId, Message, PeerId, PeerMetadata, WireError};
 
 /// A connection, numbered by the driver.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -42,6 +42,16 @@ pub enum Event<P> {
         conn: ConnId,
         /// The frame.
         bytes: Vec<u8>,
+    },
+    /// A frame arrived that the driver has already decoded (to route it):
+    /// handled as [`Event::Frame`] with those bytes, without decoding
+    /// them again. The driver must have decoded it with the hub's
+    /// `max_frame_bytes`.
+    Received {
+        /// The connection.
+        conn: ConnId,
+        /// The decoded frame.
+        message: Message,
     },
     /// The transport closed.
     Disconnected {

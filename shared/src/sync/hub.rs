@@ -255,6 +255,12 @@ impl<P: Policy> Hub<P> {
         self.docs.contains_key(id) || self.subscribers.contains_key(id)
     }
 
+    /// Whether `id` is being loaded: messages for it wait in the hub and
+    /// are applied when [`Event::Loaded`] comes.
+    pub fn is_loading(&self, id: &DocumentId) -> bool {
+        matches!(self.docs.get(id), Some(DocEntry::Loading(_)))
+    }
+
     /// Evicts the least recently active resident document whose changes are
     /// all persisted, for a driver keeping memory within a budget. Peers'
     /// sessions survive; the document is reloaded on next use.
@@ -327,6 +333,7 @@ impl<P: Policy> Hub<P> {
             Event::Tick { now_ms } => self.tick(now_ms),
             Event::Connected { conn, peer } => self.connected(conn, peer),
             Event::Frame { conn, bytes } => self.frame(conn, &bytes),
+            Event::Received { conn, message } => self.received(conn, message),
             Event::Disconnected { conn } => self.forget_connection(conn),
             Event::Loaded { document, result } => self.loaded(document, result),
             Event::Persisted { document, seq } => self.persisted(document, seq),
@@ -446,6 +453,16 @@ impl<P: Policy> Hub<P> {
             }
             Err(e) => return self.reject(conn, None, e.into()),
         };
+        self.received(conn, message);
+    }
+
+    fn received(&mut self, conn: ConnId, message: Message) {
+        let Some(connection) = self.conns.get(&conn) else {
+            return;
+        };
+        if connection.phase == Phase::Closed {
+            return;
+        }
         match (&connection.phase, message) {
             (Phase::AwaitingJoin { .. }, Message::Join(join)) => self.join(conn, join),
             (Phase::AwaitingPeer { .. }, Message::Peer(peer)) => self.peer(conn, peer),

@@ -29,7 +29,7 @@ use fetch::fetch;
 use super::node_access::NodeAccess;
 use super::policy::{ConnPeer, ServerPolicy};
 use super::router::Router;
-use super::{Closing, Input, Outbound, SyncSettings, storage};
+use super::{Closing, Inbound, Input, Outbound, SyncSettings, storage};
 use crate::access::DocClass;
 use crate::access::index_writer::IndexWriter;
 use crate::audit::{AuditAction, AuditOutcome, Auditor};
@@ -141,6 +141,9 @@ struct Driver {
     /// Lists new documents in their owners' caseload indexes.
     index_writer: IndexWriter,
     queued: HashMap<DocumentId, VecDeque<Pending>>,
+    /// Frames waiting in the hub for their document to load, still
+    /// counted against their connection's and user's frames in flight.
+    awaiting_load: HashMap<DocumentId, Vec<super::Queued>>,
     in_flight: HashSet<DocumentId>,
     /// What each resident document is counted at, for the memory budget.
     sizes: Sizes,
@@ -201,6 +204,7 @@ pub(super) fn start(
             disclosed: HashSet::new(),
             index_writer: index_writer.clone(),
             queued: HashMap::new(),
+            awaiting_load: HashMap::new(),
             in_flight: HashSet::new(),
             sizes: Sizes::new(Arc::clone(&cache)),
             cursors: Cursors::default(),
@@ -300,7 +304,8 @@ impl Driver {
             }
             Input::Frame {
                 conn,
-                bytes,
+                frame,
+                len,
                 queued,
             } => {
                 if self
@@ -311,19 +316,33 @@ impl Driver {
                     // Closed by another shard: what it sent after is dropped.
                     return;
                 }
-                trace!(conn = conn.0, len = bytes.len(), "frame in");
+                trace!(conn = conn.0, len, "frame in");
                 if queued.is_some() {
                     // Counted once, though a frame for the whole connection
                     // goes to every shard.
                     Metrics::inc(&self.metrics.frames_in);
                     self.metrics
                         .bytes_in
-                        .fetch_add(bytes.len() as u64, Ordering::Relaxed);
+                        .fetch_add(len as u64, Ordering::Relaxed);
                 }
-                self.handle(Event::Frame { conn, bytes });
-                // Handled: the connection may send this many bytes more,
-                // and its user another frame.
-                drop(queued);
+                let document = match &frame {
+                    Inbound::Message(message) => message.document_id(),
+                    Inbound::Bytes(_) => None,
+                };
+                self.handle(match frame {
+                    Inbound::Message(message) => Event::Received { conn, message },
+                    Inbound::Bytes(bytes) => Event::Frame { conn, bytes },
+                });
+                match (queued, document) {
+                    // Waiting in the hub for its document to load: the
+                    // work is still to come, and counts until it is done.
+                    (Some(queued), Some(document)) if self.hub.is_loading(&document) => {
+                        self.awaiting_load.entry(document).or_default().push(queued);
+                    }
+                    // Handled: the connection may send this many bytes
+                    // more, and its user another frame.
+                    _ => {}
+                }
             }
             Input::Disconnect { conn } => {
                 self.sockets.remove(&conn);
@@ -372,6 +391,8 @@ impl Driver {
                 }
                 let found = matches!(result, LoadResult::Found(_));
                 self.handle(Event::Loaded { document, result });
+                // What waited for the load is handled now.
+                self.awaiting_load.remove(&document);
                 if found {
                     let size = self.resident_size(document, bytes);
                     self.sizes.set(document, size);
