@@ -11,7 +11,9 @@
 //! `cargo bench -p alongside-tests --bench fair_share` (a private Postgres
 //! is started as for the tests, or `DATABASE_URL` is used).
 //! `ALONGSIDE_BENCH_ATTACKERS` (8 connections), `ALONGSIDE_BENCH_FRAMES`
-//! (6 frames each), `ALONGSIDE_BENCH_ROUNDS` (3 of each phase) tune it.
+//! (6 frames each), `ALONGSIDE_BENCH_RECORD_KB` (2000 KB of text per
+//! record) and `ALONGSIDE_BENCH_ROUNDS` (3 of each phase) tune it. During
+//! the flood the bystander syncs until the flood is over.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::time::{Duration, Instant};
@@ -110,9 +112,11 @@ async fn join_patiently(url: &str, token: &str, peer: &str) -> RawClient {
     }
 }
 
-/// Heavy, valid frames: each a new record of ~2 MB of text by `author`.
-fn heavy_frames(author: &Account, client: &RawClient, count: usize) -> Vec<Message> {
-    let text = "We walked to the clinic and talked on the way there. ".repeat(38_000);
+/// Heavy, valid frames: each a new record of about `kb` KB of text (one
+/// operation per character) by `author`.
+fn heavy_frames(author: &Account, client: &RawClient, count: usize, kb: usize) -> Vec<Message> {
+    const LINE: &str = "We walked to the clinic and talked on the way there. ";
+    let text = LINE.repeat(kb * 1000 / LINE.len());
     (0..count)
         .map(|n| {
             let id = DocumentId::from_uuid(uuid::Uuid::new_v4());
@@ -138,6 +142,7 @@ fn main() {
     let attackers = setting("ALONGSIDE_BENCH_ATTACKERS", 8);
     let frames = setting("ALONGSIDE_BENCH_FRAMES", 6);
     let rounds = setting("ALONGSIDE_BENCH_ROUNDS", 3).max(1);
+    let record_kb = setting("ALONGSIDE_BENCH_RECORD_KB", 2000).max(1);
     let database = test_database();
     let runtime = tokio::runtime::Runtime::new().unwrap();
     runtime.block_on(async {
@@ -177,7 +182,7 @@ fn main() {
             let mut armed = Vec::new();
             for a in 0..attackers {
                 let flood = join_patiently(&url, &mallory.token, &format!("flood-{a}")).await;
-                let heavy = heavy_frames(&mallory, &flood, frames);
+                let heavy = heavy_frames(&mallory, &flood, frames, record_kb);
                 armed.push((flood, heavy));
             }
             let mut floods = Vec::new();
@@ -200,8 +205,14 @@ fn main() {
                     }
                 }));
             }
-            attacked.extend(bystander.measure(10, n).await);
-            n += 10;
+            // The bystander keeps syncing for as long as the flood lasts
+            // (at least ten round trips), so that its samples span the
+            // whole attack, not just its start.
+            let before = attacked.len();
+            while attacked.len() < before + 10 || floods.iter().any(|f| !f.is_finished()) {
+                attacked.push(bystander.round_trip(n).await);
+                n += 1;
+            }
             for f in floods {
                 let _ = f.await;
             }
@@ -212,14 +223,14 @@ fn main() {
             .metric("alongside_inbound_queued_bytes_peak")
             .unwrap_or(-1);
         println!(
-            "bystander round trip, {} samples each; attack: {attackers} connections x {frames} frames of ~2 MB",
-            quiet.len()
+            "bystander round trip; attack: {attackers} connections x {frames} frames of ~{record_kb} KB"
         );
-        println!("| phase | p50 | p90 | max |");
-        println!("|---|---|---|---|");
+        println!("| phase | samples | p50 | p90 | max |");
+        println!("|---|---|---|---|---|");
         for (what, t) in [("alone (reference)", &quiet), ("during the flood", &attacked)] {
             println!(
-                "| {what} | {:.1} ms | {:.1} ms | {:.1} ms |",
+                "| {what} | {} | {:.1} ms | {:.1} ms | {:.1} ms |",
+                t.len(),
                 percentile(t, 0.5),
                 percentile(t, 0.9),
                 percentile(t, 1.0)

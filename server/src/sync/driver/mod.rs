@@ -41,10 +41,6 @@ use crate::db::{Db, DbError};
 use crate::metrics::Metrics;
 use crate::projection::{self, Projection};
 
-/// Memory a resident document takes per operation, for the cache budget
-/// (measured with automerge 0.12: about 12.5; rounded up).
-const RESIDENT_BYTES_PER_OP: usize = 16;
-
 /// Results of spawned work, fed back to the driver.
 pub(super) enum Internal {
     Loaded {
@@ -394,8 +390,8 @@ impl Driver {
                 // What waited for the load is handled now.
                 self.awaiting_load.remove(&document);
                 if found {
-                    let size = self.resident_size(document, bytes);
-                    self.sizes.set(document, size);
+                    let ops = self.ops_of(document);
+                    self.sizes.loaded(document, bytes, ops);
                 }
                 let held = self.hub.document(&document).is_some();
                 self.cursors.loaded(document, held.then_some(through));
@@ -429,9 +425,8 @@ impl Driver {
                         }
                         self.cursors.committed(document, &committed.chunks);
                         self.committed(document, batch);
-                        let stored = self.sizes.get(&document).unwrap_or(0) + bytes;
-                        let size = self.resident_size(document, stored);
-                        self.sizes.set(document, size);
+                        let ops = self.ops_of(document);
+                        self.sizes.grew(document, bytes, ops);
                         if committed.pending_chunks >= self.settings.compact_after_chunks {
                             self.compact(document);
                         }
@@ -715,20 +710,12 @@ impl Driver {
         });
     }
 
-    /// What a resident document is counted as against the cache budget:
-    /// its stored bytes, or what its operations take in memory when that
-    /// is more. Automerge holds a document in memory at about 12 bytes per
-    /// operation (a 2 M-operation record: 2 MB stored, 25 MB resident), so
-    /// stored bytes alone let a few large records take gigabytes.
-    fn resident_size(&self, document: DocumentId, stored: usize) -> usize {
-        let ops = self
-            .hub
+    /// How many operations `document` holds in memory, for the cache
+    /// budget ([`budget`] says what each is counted at).
+    fn ops_of(&self, document: DocumentId) -> u64 {
+        self.hub
             .document(&document)
-            .map_or(0, |doc| automerge::ReadDoc::stats(doc).num_ops);
-        let in_memory = usize::try_from(ops)
-            .unwrap_or(usize::MAX)
-            .saturating_mul(RESIDENT_BYTES_PER_OP);
-        stored.max(in_memory)
+            .map_or(0, |doc| automerge::ReadDoc::stats(doc).num_ops)
     }
 
     fn keep_budget(&mut self) {
