@@ -7,8 +7,9 @@
 //! transaction. When the database fails it retries the same batch with
 //! backoff, logging every failure at `error`; meanwhile the channel fills
 //! and [`Auditor::record`] waits (back-pressure) — records are not dropped.
-//! [`Auditor::try_record`] never waits and returns the record when it cannot
-//! be queued, after logging it. [`AuditWriter::finish`] drains the channel
+//! [`Auditor::record_blocking`] does the same from a thread outside the
+//! runtime (the sync shards). [`Auditor::try_record`] never waits and
+//! returns the record when it cannot be queued, after logging it. [`AuditWriter::finish`] drains the channel
 //! on shutdown; only if the database stays down past
 //! [`AuditorSettings::shutdown_give_up`] are the remaining records written
 //! to the log, in full, instead.
@@ -120,6 +121,21 @@ impl Auditor {
         self.tx
             .send(Command::Record(record))
             .await
+            .map_err(|e| match e.0 {
+                Command::Record(r) => {
+                    error!(record = ?r, "audit record not written: the audit writer has stopped");
+                    AuditError::Closed(Box::new(r))
+                }
+                _ => AuditError::Stopped,
+            })
+    }
+
+    /// Queues `record` from a thread outside the runtime (a sync shard),
+    /// blocking the thread while the queue is full: back-pressure, never a
+    /// dropped record. Must not be called from an async task.
+    pub fn record_blocking(&self, record: AuditRecord) -> Result<(), AuditError> {
+        self.tx
+            .blocking_send(Command::Record(record))
             .map_err(|e| match e.0 {
                 Command::Record(r) => {
                     error!(record = ?r, "audit record not written: the audit writer has stopped");
@@ -340,9 +356,19 @@ mod tests {
                 .is_err(),
             "record() waits while the queue is full"
         );
+        // A thread outside the runtime (a sync shard) waits too, and goes
+        // on when the writer stops and hands the record back.
+        let blocked = auditor.clone();
+        let shard = std::thread::spawn(move || blocked.record_blocking(record()));
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        assert!(!shard.is_finished(), "record_blocking waits while full");
         tokio::time::timeout(Duration::from_secs(60), writer.finish())
             .await
             .unwrap();
+        assert!(matches!(
+            shard.join().unwrap(),
+            Ok(()) | Err(AuditError::Closed(_))
+        ));
         assert!(matches!(
             auditor.try_record(record()),
             Err(AuditError::Closed(_))

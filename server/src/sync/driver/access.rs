@@ -157,8 +157,9 @@ impl Driver {
                 }
             };
             let bytes = write.data.len();
-            let _ =
-                audit.try_record(audited.detail(format!("{}; {bytes} bytes {kept}", write.reason)));
+            let _ = audit
+                .record(audited.detail(format!("{}; {bytes} bytes {kept}", write.reason)))
+                .await;
         });
     }
 

@@ -267,9 +267,11 @@ impl Driver {
         let record = access::record(peer, action, outcome)
             .document(document.to_uuid())
             .detail(detail);
-        // try_record logs the record itself if the queue is full; the
-        // driver must not wait on the database.
-        let _ = self.audit.try_record(record);
+        // The shard has a thread of its own: while the audit writer is
+        // behind (the database slow or away) the shard waits rather than
+        // disclose or refuse anything unrecorded. Only a stopped writer
+        // loses a record, and logs it in full.
+        let _ = self.audit.record_blocking(record);
     }
 
     fn finished(&self) -> bool {
