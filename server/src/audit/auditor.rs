@@ -1,7 +1,7 @@
-//! The [`Auditor`]: fire-and-forget audit events from request handlers and
-//! the sync driver, written in batches by one writer task.
+//! The [`Auditor`]: audit events from request handlers and the sync
+//! shards, written in batches by one writer task.
 //!
-//! Handlers hand records to a bounded channel; the writer takes up to
+//! Callers hand records to a bounded channel; the writer takes up to
 //! [`AuditorSettings::batch_max`] records (or what arrives within
 //! [`AuditorSettings::batch_wait`] of the first) and appends them in one
 //! transaction. When the database fails it retries the same batch with
@@ -9,8 +9,10 @@
 //! and [`Auditor::record`] waits (back-pressure) — records are not dropped.
 //! [`Auditor::record_blocking`] does the same from a thread outside the
 //! runtime (the sync shards). [`Auditor::try_record`] never waits and
-//! returns the record when it cannot be queued, after logging it. [`AuditWriter::finish`] drains the channel
-//! on shutdown; only if the database stays down past
+//! returns the record when it cannot be queued, after logging it; the
+//! server does not use it, since a dropped record is a read or write
+//! nobody can account for. [`AuditWriter::finish`] drains the channel on
+//! shutdown; only if the database stays down past
 //! [`AuditorSettings::shutdown_give_up`] are the remaining records written
 //! to the log, in full, instead.
 //!

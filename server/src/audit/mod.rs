@@ -1,4 +1,4 @@
-//! The audit trail (DESIGN.md §6): every read of a participant's data and
+//! The audit trail (`docs/security.md`): every read of a participant's data and
 //! every write is an event — who, which device, which document, what, when,
 //! from where — appended to a hash chain that `admin audit verify` checks.
 //!

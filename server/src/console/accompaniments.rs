@@ -108,7 +108,7 @@ pub async fn page(
     let f = query.parse(time::now_ms())?;
     let peers = state.db.supervised_peers(who.user_id).await?;
     let rows = lines(&state, &who, f).await?;
-    audited::viewed(&state, who.viewer(), addr, None, "accompaniment logs");
+    audited::viewed(&state, who.viewer(), addr, None, "accompaniment logs").await;
     let week = time::date(f.week);
     let href = |path: &str, week_ms: i64| {
         let week = time::date(week_ms);
@@ -242,7 +242,8 @@ pub async fn csv(
         addr,
         None,
         "accompaniment logs (CSV export)",
-    );
+    )
+    .await;
     let name = format!(
         "attachment; filename=\"accompaniments-{}.csv\"",
         time::date(f.week)

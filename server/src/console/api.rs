@@ -128,7 +128,7 @@ async fn queue(
 ) -> Result<Json<Value>, ApiError> {
     let filter = query.parse()?;
     let entries = classified(&state.db, who.user()).await?;
-    audited::viewed(&state, who.viewer(), addr, None, "review queue (API)");
+    audited::viewed(&state, who.viewer(), addr, None, "review queue (API)").await;
     let notes: Vec<Value> = entries
         .iter()
         .filter(|e| filter.admits(e))
@@ -197,7 +197,8 @@ async fn participant(
         addr,
         Some(document),
         "participant record (API)",
-    );
+    )
+    .await;
     let received: HashMap<Vec<u8>, i64> = state
         .db
         .change_received_times(document)
@@ -281,7 +282,7 @@ async fn review(
         .supervisor_sees_participant(who.user(), document)
         .await?
     {
-        audited::denied(&state, who.viewer(), addr, document, "review (API)");
+        audited::denied(&state, who.viewer(), addr, document, "review (API)").await;
         return Err(ApiError::NotFound);
     }
     let heads = body.heads.unwrap_or_default().join(",");
@@ -333,7 +334,7 @@ async fn team(
 ) -> Result<Json<Value>, ApiError> {
     let hours = state.console.stale_device_hours;
     let (peers, devices) = overview::figures(&state.db, who.user(), hours).await?;
-    audited::viewed(&state, who.viewer(), addr, None, "team overview (API)");
+    audited::viewed(&state, who.viewer(), addr, None, "team overview (API)").await;
     Ok(Json(json!({
         "staleAfterHours": hours,
         "peers": peers.iter().map(|p| json!({
@@ -362,7 +363,7 @@ async fn accompaniments(
         .db
         .team_accompaniments(who.user(), f.peer, f.week, f.week + 7 * time::DAY_MS)
         .await?;
-    audited::viewed(&state, who.viewer(), addr, None, "accompaniment logs (API)");
+    audited::viewed(&state, who.viewer(), addr, None, "accompaniment logs (API)").await;
     Ok(Json(json!({
         "weekStart": time::date(f.week),
         "accompaniments": rows.iter().map(|l| json!({

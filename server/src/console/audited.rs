@@ -40,7 +40,7 @@ fn base(
 
 /// Queues a `console_view` event: `viewer` was shown `what` (of
 /// `document`, when it is one).
-pub fn viewed(
+pub async fn viewed(
     state: &AppState,
     viewer: Viewer<'_>,
     addr: SocketAddr,
@@ -57,12 +57,18 @@ pub fn viewed(
     if let Some(document) = document {
         record = record.document(document);
     }
-    let _ = state.audit.try_record(record);
+    let _ = state.audit.record(record).await;
 }
 
 /// Queues an `access_denied` event: `viewer` asked for `document` and was
 /// refused.
-pub fn denied(state: &AppState, viewer: Viewer<'_>, addr: SocketAddr, document: Uuid, what: &str) {
+pub async fn denied(
+    state: &AppState,
+    viewer: Viewer<'_>,
+    addr: SocketAddr,
+    document: Uuid,
+    what: &str,
+) {
     let record = base(
         viewer,
         addr,
@@ -71,5 +77,5 @@ pub fn denied(state: &AppState, viewer: Viewer<'_>, addr: SocketAddr, document: 
     )
     .document(document)
     .detail(what);
-    let _ = state.audit.try_record(record);
+    let _ = state.audit.record(record).await;
 }

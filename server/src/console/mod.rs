@@ -1,4 +1,4 @@
-//! The supervisor console (issue 6, DESIGN.md §1): the web pages a
+//! The supervisor console (issue 6, `docs/architecture.md#users-and-their-flows`): the web pages a
 //! supervisor reviews their teams' merged caseloads in, served at `/`.
 //!
 //! - [`session`]: sign-in sessions (a random id in an HttpOnly,

@@ -68,7 +68,7 @@ pub async fn page(
 ) -> Result<Response, ConsoleError> {
     let hours = state.console.stale_device_hours;
     let (peers, devices) = figures(&state.db, who.user_id, hours).await?;
-    audited::viewed(&state, who.viewer(), addr, None, "team overview");
+    audited::viewed(&state, who.viewer(), addr, None, "team overview").await;
     let name_of = |id: Uuid| {
         peers
             .iter()

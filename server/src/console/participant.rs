@@ -61,7 +61,7 @@ pub async fn load_visible(
         .supervisor_sees_participant(who.user, document)
         .await?
     {
-        audited::denied(state, who, addr, document, what);
+        audited::denied(state, who, addr, document, what).await;
         return Err(ConsoleError::NotFound);
     }
     let stored = state
@@ -143,7 +143,8 @@ pub async fn page(
         addr,
         Some(document),
         "participant record",
-    );
+    )
+    .await;
 
     let received: HashMap<Vec<u8>, i64> = state
         .db

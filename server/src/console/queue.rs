@@ -221,7 +221,7 @@ pub async fn page(
         .into_iter()
         .filter(|e| filter.admits(e))
         .collect();
-    audited::viewed(&state, who.viewer(), addr, None, "review queue");
+    audited::viewed(&state, who.viewer(), addr, None, "review queue").await;
     let selected_state = match (filter.standing, filter.all) {
         (_, true) => "all",
         (Some(s), _) => s.as_str(),

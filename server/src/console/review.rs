@@ -119,7 +119,7 @@ pub async fn submit(
         .supervisor_sees_participant(who.user_id, document)
         .await?
     {
-        audited::denied(&state, who.viewer(), addr, document, "review");
+        audited::denied(&state, who.viewer(), addr, document, "review").await;
         return Err(ConsoleError::NotFound);
     }
     let decision = check(

@@ -1,7 +1,7 @@
 //! Audit events for what happens at the HTTP edge: a token refused (and a
 //! revoked device told to purge), a sign-in, an enrolment, a rotation.
-//! Queued through the [`Auditor`](crate::audit::Auditor) so that a request
-//! never waits on the audit trail.
+//! Queued through the [`Auditor`](crate::audit::Auditor), which writes them
+//! in batches; a request waits only while the writer is behind.
 
 use std::net::SocketAddr;
 
@@ -11,13 +11,14 @@ use super::AppState;
 use crate::audit::{AuditAction, AuditOutcome, AuditRecord};
 use crate::auth::device::AuthError;
 
-fn queue(state: &AppState, record: AuditRecord) {
-    // A full queue logs the record itself; the request goes on.
-    let _ = state.audit.try_record(record);
+async fn queue(state: &AppState, record: AuditRecord) {
+    // While the audit writer is behind, the request waits (back-pressure);
+    // only a stopped writer loses the record, and logs it in full.
+    let _ = state.audit.record(record).await;
 }
 
 /// A presented device token was refused.
-pub(crate) fn token_rejected(state: &AppState, addr: SocketAddr, error: &AuthError) {
+pub(crate) async fn token_rejected(state: &AppState, addr: SocketAddr, error: &AuthError) {
     let device = match error {
         AuthError::Unavailable(_) => return,
         AuthError::Expired(d)
@@ -32,18 +33,18 @@ pub(crate) fn token_rejected(state: &AppState, addr: SocketAddr, error: &AuthErr
     if let Some(device) = device {
         record = record.device(device);
     }
-    queue(state, record);
+    queue(state, record).await;
     if let AuthError::Revoked(device) = error {
         let told = AuditRecord::new(AuditAction::PurgeInstructed, AuditOutcome::Allowed)
             .address(addr)
             .device(*device)
             .detail("revoked device told to purge");
-        queue(state, told);
+        queue(state, told).await;
     }
 }
 
 /// A sign-in with a password, successful or not.
-pub(crate) fn sign_in(
+pub(crate) async fn sign_in(
     state: &AppState,
     addr: SocketAddr,
     user: Option<(Uuid, &str)>,
@@ -68,11 +69,11 @@ pub(crate) fn sign_in(
     if let Some((id, name)) = user {
         record = record.user(id, name);
     }
-    queue(state, record);
+    queue(state, record).await;
 }
 
 /// A device was enrolled or its token rotated.
-pub(crate) fn device_changed(
+pub(crate) async fn device_changed(
     state: &AppState,
     addr: SocketAddr,
     action: AuditAction,
@@ -83,5 +84,5 @@ pub(crate) fn device_changed(
         .address(addr)
         .user(user.0, user.1)
         .device(device);
-    queue(state, record);
+    queue(state, record).await;
 }

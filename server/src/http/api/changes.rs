@@ -1,6 +1,6 @@
 //! `GET /api/v1/changes?since=CURSOR` (Bearer): the change feed that makes a
 //! device's reconnect cost what changed rather than what it holds
-//! (DESIGN.md §4).
+//! (`docs/sync-protocol.md`).
 //!
 //! The answer is `{cursor, full, documents}`: the documents the device's
 //! user may read that were written since `since`, and the cursor to send

@@ -112,7 +112,8 @@ pub(super) async fn enrol(
         AuditAction::DeviceEnrolled,
         (login.id, &username),
         enrolled.device_id,
-    );
+    )
+    .await;
     Ok((
         StatusCode::CREATED,
         Json(Enrolment {
@@ -141,7 +142,8 @@ pub(super) async fn rotate(
                 AuditAction::DeviceRotated,
                 (p.user_id, &p.username),
                 device.device_id,
-            );
+            )
+            .await;
             Ok(Json(RotatedToken {
                 token: rotated.token,
                 expires_at: rotated.expires_at,

@@ -1,4 +1,4 @@
-//! The JSON API under `/api/v1`, for devices (DESIGN.md §6):
+//! The JSON API under `/api/v1`, for devices (`docs/security.md`):
 //!
 //! - `POST /api/v1/devices` — a peer or supervisor signs in once from a
 //!   device (`{username, password, deviceName}`) and receives a device

@@ -1,5 +1,5 @@
 //! `POST /api/v1/purges` (Bearer): a device reports that it is deleting a
-//! document it lost access to (DESIGN.md §6: "its purge is recorded"), and
+//! document it lost access to (`docs/security.md`: "its purge is recorded"), and
 //! hands over any changes it made that the server never stored.
 //!
 //! Body: `{document, unsynced?}`, `unsynced` being base64 of Automerge
@@ -132,17 +132,21 @@ pub(super) async fn report(
             let record = audit(AuditAction::PurgeConfirmed, AuditOutcome::Denied).detail(format!(
                     "refused: {bytes} unsynced bytes would pass the device's quarantine quota; nothing kept, the device keeps its copy"
                 ));
-            let _ = state.audit.try_record(record);
+            let _ = state.audit.record(record).await;
             return Err(ApiError::QuarantineFull);
         };
         let record = audit(AuditAction::WriteQuarantined, AuditOutcome::Allowed)
             .detail(format!("{REASON}: {bytes} bytes, quarantine row {id}"));
-        let _ = state.audit.try_record(record);
+        let _ = state.audit.record(record).await;
         quarantined = Some(id);
     }
-    let _ = state.audit.try_record(
-        audit(AuditAction::PurgeConfirmed, AuditOutcome::Allowed)
-            .detail("the device reported it is deleting its copy (it deletes it on this answer)"),
-    );
+    let _ = state
+        .audit
+        .record(
+            audit(AuditAction::PurgeConfirmed, AuditOutcome::Allowed).detail(
+                "the device reported it is deleting its copy (it deletes it on this answer)",
+            ),
+        )
+        .await;
     Ok(Json(Recorded { quarantined }))
 }
