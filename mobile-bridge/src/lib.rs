@@ -1,4 +1,4 @@
-//! What a phone app embeds (DESIGN.md §2): the encrypted local store, typed
+//! What a phone app embeds (`docs/architecture.md#the-pieces`): the encrypted local store, typed
 //! editing API and sync client driving [`alongside_shared::sync::Hub`] in the
 //! initiating role.
 //!

@@ -22,7 +22,8 @@ pub struct Cli {
 /// Subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Serve sync, health, metrics, the JSON API and the supervisor console.
+    /// Serve sync, health, the JSON API and the supervisor console (and
+    /// metrics on `--metrics-bind`).
     Serve(ServeArgs),
     /// Like `serve`, after seeding a demo team (once); prints the console's
     /// URL and the supervisor's credentials.

@@ -1,4 +1,4 @@
-//! The Alongside sync server (DESIGN.md §2): drives the sans-IO
+//! The Alongside sync server (`docs/architecture.md#the-pieces`): drives the sans-IO
 //! [`alongside_shared::sync::Hub`] behind an axum WebSocket endpoint and
 //! stores what devices send in Postgres.
 //!

@@ -161,7 +161,7 @@ impl Metrics {
             ),
             (
                 "alongside_cached_bytes",
-                "Stored size of documents held in memory",
+                "What the documents held in memory count against the cache budget",
                 &self.cached_bytes,
             ),
             (

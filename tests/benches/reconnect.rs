@@ -1,4 +1,4 @@
-//! What a reconnect costs with N documents held (DESIGN.md §4; not a test,
+//! What a reconnect costs with N documents held (`docs/sync-protocol.md`; not a test,
 //! prints figures): the device's sync with the server's change feed
 //! against the plain full sync of every held document (the reference, what
 //! an automerge-repo peer does), measured alternately in the same run

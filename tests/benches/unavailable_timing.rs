@@ -1,5 +1,5 @@
 //! Whether the time to `doc-unavailable` tells a missing document from an
-//! existing one the peer may not read (DESIGN.md §4: a forbidden document
+//! existing one the peer may not read (`docs/sync-protocol.md`: a forbidden document
 //! is answered "exactly as if it did not exist"; not a test, prints
 //! figures). A peer with a good token asks, alternately in the same run
 //! against the real server process and Postgres, for

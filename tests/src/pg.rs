@@ -1,4 +1,4 @@
-//! A fresh PostgreSQL database for each test (DESIGN.md §7, §8: a real
+//! A fresh PostgreSQL database for each test (`docs/operations.md`, `docs/architecture.md#conventions`: a real
 //! Postgres, never a mock).
 //!
 //! With `DATABASE_URL` set, databases are created on that server. Without it,

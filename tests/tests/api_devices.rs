@@ -1,5 +1,5 @@
 //! The device API (`/api/v1`) against a real server process and a real
-//! Postgres (DESIGN.md §6): a peer enrols a device with their password and
+//! Postgres (`docs/security.md`): a peer enrols a device with their password and
 //! the token syncs; wrong passwords, unknown users, and an admin's or a
 //! disabled user's right password get one identical 401 (and count alike;
 //! the audit trail tells them apart); repeated failures lock an account or

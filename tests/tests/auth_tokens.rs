@@ -1,5 +1,5 @@
 //! Device tokens on the WebSocket upgrade, against a real server process and
-//! a real Postgres (DESIGN.md §4, §6): a missing, malformed, unknown,
+//! a real Postgres (`docs/sync-protocol.md`, `docs/security.md`): a missing, malformed, unknown,
 //! tampered, expired or revoked token, or a disabled user, gets HTTP 401 with
 //! `WWW-Authenticate: Bearer` and the same generic body, and no upgrade; a
 //! rotated token's old value stops working and the new one works; a valid

@@ -3,7 +3,7 @@
 //!
 //! Peer A (alice) has a phone and a tablet; peer B (bob) covers for her
 //! while she is in clinic (`admin cover`: bob writes her participant's
-//! record besides her, DESIGN.md §1 "a covering colleague").
+//! record besides her, `docs/architecture.md#users-and-their-flows` "a covering colleague").
 //!
 //! 1. Morning, online: alice's phone creates a participant, a note, an
 //!    accompaniment log and a follow-up and syncs; the tablet (enrolled

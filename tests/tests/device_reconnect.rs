@@ -1,4 +1,4 @@
-//! What a reconnect costs (DESIGN.md §4): with the server's change feed
+//! What a reconnect costs (`docs/sync-protocol.md`): with the server's change feed
 //! (`GET /api/v1/changes`) a device syncs only the documents that changed
 //! on either side, plus its caseload index, instead of one round per
 //! document held; the feed lists only what the user may read; bad cursors

@@ -1,5 +1,5 @@
 //! The client side of the server's change feed (`GET /api/v1/changes`,
-//! DESIGN.md §4): which held documents a reconnect must sync.
+//! `docs/sync-protocol.md`): which held documents a reconnect must sync.
 //!
 //! A reconnect syncs the documents the feed lists as changed on the server
 //! since the stored cursor, the documents holding local changes the server

@@ -1,4 +1,4 @@
-//! The device's sync client (DESIGN.md §2, §4, §6): drives the shared sync
+//! The device's sync client (`docs/architecture.md#the-pieces`, `docs/sync-protocol.md`, `docs/security.md`): drives the shared sync
 //! core ([`alongside_shared::sync::Hub`], initiating role) over a WebSocket
 //! (rustls for `wss://`) against the server's `/sync`, reading and writing
 //! the local store only through [`crate::storage::DeviceStore`].

@@ -1,6 +1,6 @@
 //! Deleting a document the user lost access to without losing what was
 //! typed into it: before the copy is deleted, the purge is recorded with the
-//! server (`POST /api/v1/purges`, DESIGN.md §6), carrying the changes the
+//! server (`POST /api/v1/purges`, `docs/security.md`), carrying the changes the
 //! server never acknowledged. The server cannot merge them (the user may no
 //! longer write the document) and keeps them in quarantine for an
 //! administrator. If the server cannot be told, the copy stays and the next

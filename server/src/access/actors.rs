@@ -1,5 +1,5 @@
 //! Automerge actor ids are bound to the device that first sent a change
-//! under them (DESIGN.md §4); the server's own edits bind theirs to no
+//! under them (`docs/sync-protocol.md`); the server's own edits bind theirs to no
 //! device. A device that writes under an actor bound elsewhere is refused.
 //!
 //! The binding of record is the `actor_bindings` table, checked in the

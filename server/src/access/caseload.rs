@@ -1,4 +1,4 @@
-//! The caseload index documents (DESIGN.md §3), assignment and covers.
+//! The caseload index documents (`docs/architecture.md#documents`), assignment and covers.
 //!
 //! Each user has one `alongside/caseload-index` document listing what their
 //! devices should hold, and what they must purge. Only the server writes

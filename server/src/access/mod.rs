@@ -1,4 +1,4 @@
-//! Who may read and write which document (DESIGN.md §4, §6).
+//! Who may read and write which document (`docs/sync-protocol.md`, `docs/security.md`).
 //!
 //! - [`table`]: the in-memory picture of users, teams and document
 //!   ownership that every access decision reads, loaded from the database

@@ -1,4 +1,4 @@
-//! Administration of accounts (DESIGN.md §6): the operations behind
+//! Administration of accounts (`docs/security.md`): the operations behind
 //! `alongside-server admin …`, as a library so that the command line and the
 //! test suite provision users, teams and devices the same way.
 //!

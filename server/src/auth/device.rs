@@ -1,4 +1,4 @@
-//! Authenticating a device by its token (DESIGN.md §4, §6).
+//! Authenticating a device by its token (`docs/sync-protocol.md`, `docs/security.md`).
 //!
 //! A request presents its device token as `Authorization: Bearer <token>` or,
 //! for browser clients that cannot set headers on a WebSocket, as
@@ -10,7 +10,7 @@
 //!
 //! One exception to "only 401": a token that matches a revoked device is
 //! answered with the same 401 plus `Alongside-Purge: revoked`, the purge
-//! instruction of DESIGN.md §6 (the holder of a revoked device's token is
+//! instruction of `docs/security.md` (the holder of a revoked device's token is
 //! that device, and learns nothing it did not know). The instruction is
 //! recorded on the device row. Unknown, expired and tampered tokens get no
 //! such header.

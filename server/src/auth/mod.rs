@@ -11,7 +11,7 @@ pub mod token;
 
 use uuid::Uuid;
 
-/// A user's role (DESIGN.md §6).
+/// A user's role (`docs/security.md`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Role {
     /// A peer support worker: reads and writes their own caseload.

@@ -1,4 +1,4 @@
-//! Password hashing with Argon2id (DESIGN.md §6), in PHC string form.
+//! Password hashing with Argon2id (`docs/security.md`), in PHC string form.
 //!
 //! Parameters follow OWASP's recommendation for Argon2id: 19 MiB of memory,
 //! two passes, one lane. Hashing costs tens of milliseconds of CPU on purpose:

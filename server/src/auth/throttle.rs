@@ -1,4 +1,4 @@
-//! Sign-in throttling (DESIGN.md §6): failed sign-ins are counted per
+//! Sign-in throttling (`docs/security.md`): failed sign-ins are counted per
 //! account (`user:<name>`) and per client address (`addr:<ip>`); too many
 //! within a window lock the key for a while. A locked key refuses every
 //! sign-in, right password or not, until the lock ends or an administrator

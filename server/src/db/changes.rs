@@ -1,4 +1,4 @@
-//! The change feed's query (DESIGN.md §4): which documents were appended to
+//! The change feed's query (`docs/sync-protocol.md`): which documents were appended to
 //! since a cursor, read in one snapshot together with the cursor to resume
 //! from. See `migrations/*_change_feed.sql` for why a cursor is a snapshot
 //! xmin.

@@ -1,5 +1,5 @@
 //! A private PostgreSQL cluster run from the system's PostgreSQL binaries
-//! (DESIGN.md §7): when no database URL is configured, `serve` keeps one in
+//! (`docs/operations.md`): when no database URL is configured, `serve` keeps one in
 //! its data folder, and the test harness shares one per target directory.
 //!
 //! Driven by plain child processes: [`PgBinaries`] finds `initdb`, `pg_ctl`,

@@ -1,4 +1,4 @@
-//! TLS (DESIGN.md §6): HTTPS and WSS served with rustls (ring provider,
+//! TLS (`docs/security.md`): HTTPS and WSS served with rustls (ring provider,
 //! TLS 1.2 and 1.3 only), development certificates, and the rule that
 //! plain HTTP is only served on loopback unless the operator says a proxy
 //! terminates TLS.

@@ -1,6 +1,6 @@
 //! Alongside's domain documents: schema, validation and typed views.
 //!
-//! Three kinds of Automerge document (see `DESIGN.md` §3): a participant
+//! Three kinds of Automerge document (see `docs/architecture.md#documents`): a participant
 //! record, an accompanied-appointment log and a per-user caseload index.
 //! Every root carries an envelope `"@type"` and `"schema"` (integer, now 1).
 //! Collections are maps keyed by UUID strings, free text is Automerge Text,
