@@ -83,7 +83,7 @@ pub fn main() -> anyhow::Result<()> {
                 let db = Db::connect_lazy(&url, 2)?;
                 let result = async {
                     db.migrate().await?;
-                    crate::projection::rebuild(&db).await
+                    crate::store::rebuild_projection(&db).await
                 }
                 .await;
                 db.close().await;

@@ -36,5 +36,6 @@ pub mod http;
 pub mod metrics;
 pub mod pg;
 pub mod projection;
+pub mod store;
 pub mod sync;
 pub mod tls;

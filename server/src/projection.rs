@@ -1,6 +1,6 @@
-//! The projection as plain rows, derived from a merged document with the
-//! typed views of `alongside_shared::doc`. No SQL here: `db::projection`
-//! writes these rows in the merge's transaction.
+//! The projection as plain rows ([`crate::db::rows`]), derived from a
+//! merged document with the typed views of `alongside_shared::doc`. No SQL
+//! here: `db::projection` writes these rows in the merge's transaction.
 //!
 //! A document that does not read as its kind (invalid, or not one of ours)
 //! projects to nothing; until write validation refuses such documents
@@ -10,111 +10,14 @@ use alongside_shared::doc::accompaniment::Accompaniment;
 use alongside_shared::doc::participant::Participant;
 use alongside_shared::doc::read::{read_accompaniment, read_participant};
 use automerge::{AutoCommit, ROOT, ReadDoc};
-use uuid::Uuid;
+
+pub use crate::db::rows::{
+    AccompanimentRows, FollowUpRow, NoteRow, ParticipantRows, Projection, ReviewRow,
+};
 
 /// Minutes in one billing unit of peer support (HCPCS H0038 is billed in
 /// 15-minute units).
 pub const BILLING_UNIT_MINUTES: i64 = 15;
-
-/// The rows of one document.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Projection {
-    /// A participant record.
-    Participant(ParticipantRows),
-    /// An accompaniment log.
-    Accompaniment(Box<AccompanimentRows>),
-    /// Nothing to project (another kind, or unreadable).
-    Nothing,
-}
-
-/// A participant and its notes and reviews.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ParticipantRows {
-    /// Name shown in the caseload.
-    pub display_name: String,
-    /// Pronouns.
-    pub pronouns: Option<String>,
-    /// Progress notes.
-    pub notes: Vec<NoteRow>,
-    /// Supervisor reviews.
-    pub reviews: Vec<ReviewRow>,
-}
-
-/// One progress note. Times are milliseconds since the Unix epoch.
-#[derive(Debug, Clone, PartialEq)]
-#[allow(missing_docs)]
-pub struct NoteRow {
-    pub note_id: Uuid,
-    pub author_id: String,
-    pub device_id: String,
-    pub service_date: String,
-    pub encounter_at: i64,
-    pub encounter_end_at: i64,
-    pub billing_units: i32,
-    pub setting: String,
-    pub service_code: String,
-    pub status: String,
-    pub part2: bool,
-    pub intervention: String,
-    pub purpose: String,
-    pub response: String,
-    pub plan: String,
-    pub participant_comment: Option<String>,
-    pub accompaniment_id: Option<String>,
-    pub created_at: i64,
-    pub submitted_at: Option<i64>,
-    pub updated_at: Option<i64>,
-}
-
-/// One supervisor review.
-#[derive(Debug, Clone, PartialEq)]
-#[allow(missing_docs)]
-pub struct ReviewRow {
-    pub review_id: Uuid,
-    pub note_id: Uuid,
-    pub state: String,
-    pub comment: String,
-    pub reviewer_id: String,
-    pub reviewed_at: i64,
-    pub heads: Vec<String>,
-}
-
-/// An accompaniment log and its follow-ups.
-#[derive(Debug, Clone, PartialEq)]
-#[allow(missing_docs)]
-pub struct AccompanimentRows {
-    pub participant_id: String,
-    pub peer_id: String,
-    pub kind: String,
-    pub place: String,
-    pub provider: String,
-    pub scheduled_at: Option<i64>,
-    pub departed_at: Option<i64>,
-    pub arrived_at: Option<i64>,
-    pub started_at: Option<i64>,
-    pub ended_at: Option<i64>,
-    pub returned_at: Option<i64>,
-    pub transport: Option<String>,
-    pub purpose: String,
-    pub outcome: String,
-    pub barriers: String,
-    pub status: String,
-    pub note_id: Option<String>,
-    pub created_at: i64,
-    pub follow_ups: Vec<FollowUpRow>,
-}
-
-/// One follow-up of an accompaniment.
-#[derive(Debug, Clone, PartialEq)]
-#[allow(missing_docs)]
-pub struct FollowUpRow {
-    pub follow_up_id: Uuid,
-    pub text: String,
-    pub due_on: Option<String>,
-    pub done: bool,
-    pub done_at: Option<i64>,
-    pub created_at: i64,
-}
 
 /// Billing units for an encounter: whole 15-minute units, at least one for
 /// any encounter that lasted, none for an empty or inverted one.
@@ -231,23 +134,6 @@ fn accompaniment_rows(a: &Accompaniment) -> AccompanimentRows {
             })
             .collect(),
     }
-}
-
-/// Rebuilds every document's projection from the stored documents; returns
-/// how many documents were projected. Rows of a document are replaced in one
-/// transaction per document, so a running server may keep merging.
-pub async fn rebuild(db: &crate::db::Db) -> Result<usize, crate::db::DbError> {
-    let mut count = 0;
-    for id in db.document_ids().await? {
-        let Some(stored) = db.load(id).await? else {
-            continue;
-        };
-        let doc = crate::sync::load_stored(&stored)
-            .map_err(|e| crate::db::DbError::Corrupt(format!("document {id}: {e}")))?;
-        db.write_projection(id, &project(&doc)).await?;
-        count += 1;
-    }
-    Ok(count)
 }
 
 #[cfg(test)]

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 use alongside_server::audit::AuditEvent;
 use alongside_server::db::Db;
 use alongside_server::db::audit::AuditFilter;
-use alongside_server::sync::load_stored;
+use alongside_server::store::codec;
 use alongside_shared::wire::DocumentId;
 use automerge::{AutoCommit, ChangeHash};
 use uuid::Uuid;
@@ -17,7 +17,7 @@ const PATIENCE: Duration = Duration::from_secs(15);
 /// A stored document (empty if it is not stored).
 pub async fn document(db: &Db, id: DocumentId) -> AutoCommit {
     match db.load(id.to_uuid()).await.expect("load") {
-        Some(stored) => load_stored(&stored).expect("stored document loads"),
+        Some(stored) => codec::load(&stored).expect("stored document loads"),
         None => AutoCommit::new(),
     }
 }
@@ -71,7 +71,7 @@ pub async fn until_index(
     let deadline = Instant::now() + PATIENCE;
     loop {
         if let Some(stored) = db.load(index).await.expect("load")
-            && check(&load_stored(&stored).expect("index loads"))
+            && check(&codec::load(&stored).expect("index loads"))
         {
             return DocumentId::from_uuid(index);
         }

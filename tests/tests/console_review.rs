@@ -15,7 +15,7 @@ use alongside_server::db::Db;
 use alongside_server::db::access::WriteGuard;
 use alongside_server::db::documents::Projected;
 use alongside_server::projection;
-use alongside_server::sync::{head_bytes, load_stored, project_stored, storage_chunk};
+use alongside_server::store::codec;
 use alongside_shared::doc::Timestamp;
 use alongside_shared::doc::edit::participant::{NoteField, set_note_field};
 use alongside_shared::doc::read::read_participant;
@@ -396,7 +396,7 @@ async fn a_write_from_a_copy_without_the_review_keeps_the_review_in_the_rows() {
     set_note_field(&mut doc, notes[0], NoteField::Setting("library".into())).unwrap();
     doc.commit();
     let metas = ChangeMeta::since(&mut doc, &before);
-    let chunk = storage_chunk(
+    let chunk = codec::chunk(
         id.to_uuid(),
         Some("alongside/participant".into()),
         doc.save_after(&before),
@@ -418,8 +418,8 @@ async fn a_write_from_a_copy_without_the_review_keeps_the_review_in_the_rows() {
             &[chunk],
             Some(Projected {
                 rows: &stale_rows,
-                heads: &head_bytes(&doc.get_heads()),
-                from_stored: project_stored,
+                heads: &codec::head_bytes(&doc.get_heads()),
+                from_stored: codec::project_stored,
             }),
             &guard,
         )
@@ -434,12 +434,12 @@ async fn a_write_from_a_copy_without_the_review_keeps_the_review_in_the_rows() {
         "the stale writer's edit is projected too: {dump:?}"
     );
     // A writer whose copy is current has its own rows written.
-    let mut current = load_stored(&db.load(id.to_uuid()).await.unwrap().unwrap()).unwrap();
+    let mut current = codec::load(&db.load(id.to_uuid()).await.unwrap().unwrap()).unwrap();
     let before = current.get_heads();
     set_note_field(&mut current, notes[0], NoteField::Setting("clinic".into())).unwrap();
     current.commit();
     let metas = ChangeMeta::since(&mut current, &before);
-    let chunk = storage_chunk(
+    let chunk = codec::chunk(
         id.to_uuid(),
         Some("alongside/participant".into()),
         current.save_after(&before),
@@ -453,8 +453,8 @@ async fn a_write_from_a_copy_without_the_review_keeps_the_review_in_the_rows() {
             &[chunk],
             Some(Projected {
                 rows: &rows,
-                heads: &head_bytes(&current.get_heads()),
-                from_stored: project_stored,
+                heads: &codec::head_bytes(&current.get_heads()),
+                from_stored: codec::project_stored,
             }),
             &guard,
         )

@@ -35,7 +35,7 @@ use std::process::Child;
 use std::time::{Duration, Instant};
 
 use alongside_server::db::Db;
-use alongside_server::sync::load_stored;
+use alongside_server::store::codec;
 use alongside_shared::doc::edit::text::read_text;
 use alongside_shared::doc::edit::{AccompanimentText, NarrativePart, ParticipantText};
 use alongside_shared::wire::DocumentId;
@@ -321,7 +321,7 @@ impl Day {
 
     async fn server_doc(&self, id: DocumentId) -> AutoCommit {
         let stored = self.db.load(id.to_uuid()).await.unwrap().unwrap();
-        load_stored(&stored).unwrap()
+        codec::load(&stored).unwrap()
     }
 }
 

@@ -9,7 +9,7 @@
 use std::time::{Duration, Instant};
 
 use alongside_server::db::Db;
-use alongside_server::sync::load_stored;
+use alongside_server::store::codec;
 use alongside_shared::wire::DocumentId;
 use alongside_tests::accounts::Account;
 use alongside_tests::device_cli::{Outcome, Phone, sorted};
@@ -154,7 +154,7 @@ async fn edits_reported_done_survive_sigkill_and_sync() {
     let id: DocumentId = p.parse().unwrap();
     assert_eq!(sorted(stored::heads(&db, id).await), phone.heads(&id));
     let stored_doc = db.load(id.to_uuid()).await.unwrap().unwrap();
-    let on_server = load_stored(&stored_doc).unwrap();
+    let on_server = codec::load(&stored_doc).unwrap();
     let note: uuid::Uuid = n.parse().unwrap();
     let server_text = alongside_shared::doc::edit::text::read_text(
         &on_server,

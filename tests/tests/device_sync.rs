@@ -16,6 +16,7 @@ use std::time::Duration;
 use alongside_mobile_bridge::storage::DeviceStore;
 use alongside_mobile_bridge::sync::{BackgroundSync, Backoff, Schedule, SyncError, SyncStatus};
 use alongside_server::db::Db;
+use alongside_server::store::codec;
 use alongside_shared::doc::edit::participant::note_ids;
 use alongside_shared::doc::edit::text::{read_text, replace_text};
 use alongside_shared::doc::edit::{NarrativePart, ParticipantText};
@@ -313,13 +314,13 @@ async fn reassignment_purges_the_record_from_the_old_peers_device() {
     assert_eq!(rows.len(), 1, "{rows:?}");
     let data = db.quarantined_data(rows[0].0).await.unwrap().unwrap();
     let stored = db.load(id.to_uuid()).await.unwrap().unwrap();
-    let mut merged = alongside_server::sync::load_stored(&stored).unwrap();
+    let mut merged = codec::load(&stored).unwrap();
     merged.load_incremental(&data).unwrap();
     assert_eq!(
         read_text(&merged, ParticipantText::DisplayName).unwrap(),
         "typed after reassignment"
     );
-    let server_copy = alongside_server::sync::load_stored(&stored).unwrap();
+    let server_copy = codec::load(&stored).unwrap();
     assert_ne!(
         read_text(&server_copy, ParticipantText::DisplayName).unwrap(),
         "typed after reassignment",

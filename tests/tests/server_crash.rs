@@ -162,7 +162,9 @@ async fn kill_9_during_a_burst_loses_nothing_acknowledged() {
     let live = db.projection_dump().await.unwrap();
     let notes = live.iter().filter(|row| row.starts_with("notes ")).count();
     assert_eq!(notes, DEVICES * 6 * 6, "every note is projected");
-    alongside_server::projection::rebuild(&db).await.unwrap();
+    alongside_server::store::rebuild_projection(&db)
+        .await
+        .unwrap();
     assert_eq!(db.projection_dump().await.unwrap(), live);
 
     for device in &devices {

@@ -73,7 +73,12 @@ async fn automerge_repo_clients_create_find_and_edit_live() {
         "{live:?}"
     );
     // (Two documents: the participant record and Alice's caseload index.)
-    assert_eq!(alongside_server::projection::rebuild(&db).await.unwrap(), 2);
+    assert_eq!(
+        alongside_server::store::rebuild_projection(&db)
+            .await
+            .unwrap(),
+        2
+    );
     assert_eq!(db.projection_dump().await.unwrap(), live);
 }
 

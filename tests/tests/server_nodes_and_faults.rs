@@ -131,7 +131,9 @@ async fn two_nodes_writing_one_record_at_once_keep_its_projection_whole() {
         1 + 2 * ROUNDS as usize
     );
     let live = db.projection_dump().await.unwrap();
-    alongside_server::projection::rebuild(&db).await.unwrap();
+    alongside_server::store::rebuild_projection(&db)
+        .await
+        .unwrap();
     assert_eq!(db.projection_dump().await.unwrap(), live);
     let stale: Vec<i64> = [&a, &b]
         .iter()

@@ -48,7 +48,7 @@ impl ActorCache {
 
 /// The refusal for a change under someone else's actor.
 pub fn spoofed() -> Refusal {
-    Refusal::new("changes are authored under an actor id that belongs to another device")
+    Refusal::new(crate::db::access::SPOOFED_ACTOR)
 }
 
 #[cfg(test)]

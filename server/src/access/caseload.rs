@@ -14,8 +14,7 @@
 
 use alongside_shared::doc::caseload::{CaseloadAccompaniment, CaseloadParticipant};
 use alongside_shared::doc::edit::caseload as edit;
-use alongside_shared::doc::{DocError, Timestamp};
-use alongside_shared::sync::ChangeMeta;
+use alongside_shared::doc::{DocError, DocKind, Timestamp};
 use alongside_shared::wire::DocumentId;
 use automerge::transaction::CommitOptions;
 use automerge::{ActorId, AutoCommit};
@@ -23,12 +22,9 @@ use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use crate::audit::AuditRecord;
-use crate::db::access::{DocumentAccessRow, WriteGuard};
+use crate::db::access::DocumentAccessRow;
 use crate::db::{Db, DbError};
-use crate::sync::load_stored;
-
-/// Fold an index's chunks into its snapshot once it has this many.
-const COMPACT_AFTER_CHUNKS: i64 = 32;
+use crate::store::{self, codec};
 
 /// The node name under which index edits are announced.
 pub const WRITER: &str = "caseload-index";
@@ -112,7 +108,7 @@ pub async fn update(db: &Db, user: Uuid, edits: &[IndexEdit]) -> Result<(), Case
         .ok_or(CaseloadError::UnknownUser)?;
     let (mut doc, created) = match db.load(index).await? {
         Some(stored) => (
-            load_stored(&stored).map_err(|e| CaseloadError::Corrupt(e.to_string()))?,
+            codec::load(&stored).map_err(|e| CaseloadError::Corrupt(e.to_string()))?,
             false,
         ),
         None => (genesis(user)?, true),
@@ -149,36 +145,30 @@ pub async fn update(db: &Db, user: Uuid, edits: &[IndexEdit]) -> Result<(), Case
         }
     }
     doc.commit();
-    let metas = ChangeMeta::since(&mut doc, &before);
-    if metas.is_empty() {
-        return Ok(());
-    }
-    let guard = WriteGuard {
-        claim: created.then(|| DocumentAccessRow {
+    store::append(
+        db,
+        store::Write {
             document: index,
-            kind: "caseload-index".into(),
-            owner: Some(user),
-            participant: None,
-        }),
-        bindings: metas
-            .iter()
-            .map(|m| (m.actor.to_bytes().to_vec(), None))
-            .collect(),
-        audit: Vec::new(),
-    };
-    let chunk = crate::sync::storage_chunk(
-        index,
-        Some("alongside/caseload-index".into()),
-        doc.save_after(&before),
-        &metas,
-        None,
-    );
-    let committed = db.persist(WRITER, &[chunk], None, &guard).await?;
-    // Indexes are written outside the sync driver, so they are compacted
-    // here: a busy caseload would otherwise be loaded from ever more chunks.
-    if committed.pending_chunks >= COMPACT_AFTER_CHUNKS {
-        db.compact(index, crate::sync::fold_stored).await?;
-    }
+            doc: &mut doc,
+            before: &before,
+            kind: DocKind::CaseloadIndex,
+            author: store::Author::Server,
+            claim: created.then(|| DocumentAccessRow {
+                document: index,
+                kind: "caseload-index".into(),
+                owner: Some(user),
+                participant: None,
+            }),
+            audit: Vec::new(),
+            announce_as: WRITER,
+            peer: None,
+        },
+    )
+    .await
+    .map_err(|e| match e {
+        store::AppendError::Db(e) => CaseloadError::Db(e),
+        store::AppendError::Refused(why) => CaseloadError::Corrupt(why),
+    })?;
     Ok(())
 }
 
@@ -191,7 +181,7 @@ pub async fn lists(db: &Db, user: Uuid, document: Uuid) -> Result<bool, Caseload
     let Some(stored) = db.load(index).await? else {
         return Ok(false);
     };
-    let doc = load_stored(&stored).map_err(|e| CaseloadError::Corrupt(e.to_string()))?;
+    let doc = codec::load(&stored).map_err(|e| CaseloadError::Corrupt(e.to_string()))?;
     let index = alongside_shared::doc::read::read_caseload_index(&doc)?;
     let named = |key: &String| {
         key.parse::<DocumentId>()

@@ -28,7 +28,7 @@ use super::record::{self, ChangeIndex, Conflict, FieldChange};
 use super::session::Supervisor;
 use super::{audited, time};
 use crate::http::AppState;
-use crate::sync::load_stored;
+use crate::store::codec;
 
 /// Parses a document id from a URL: the bs58check form the rest of the
 /// system uses, or a UUID.
@@ -70,7 +70,7 @@ pub async fn load_visible(
         .await?
         .ok_or(ConsoleError::NotFound)?;
     let doc =
-        load_stored(&stored).map_err(|e| ConsoleError::Internal(format!("{document}: {e}")))?;
+        codec::load(&stored).map_err(|e| ConsoleError::Internal(format!("{document}: {e}")))?;
     let record =
         read_participant(&doc).map_err(|e| ConsoleError::Internal(format!("{document}: {e}")))?;
     Ok(Loaded { doc, record })

@@ -23,7 +23,7 @@ use super::session::Supervisor;
 use super::{audited, record, time};
 use crate::db::Db;
 use crate::db::console::QueueRow;
-use crate::sync::load_stored;
+use crate::store::codec;
 use alongside_shared::wire::DocumentId;
 
 /// Where a note stands in review.
@@ -117,7 +117,7 @@ pub async fn classified(db: &Db, supervisor: Uuid) -> Result<Vec<QueueEntry>, Co
                         docs.entry(row.document)
                     {
                         let doc = match db.load(row.document).await? {
-                            Some(stored) => load_stored(&stored).ok(),
+                            Some(stored) => codec::load(&stored).ok(),
                             None => None,
                         };
                         slot.insert(doc);

@@ -249,7 +249,7 @@ pub fn last_change_of_note(
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use alongside_shared::doc::edit::participant::{
         NoteField, add_note, create_participant, set_note_field,
@@ -260,7 +260,8 @@ mod tests {
     use autosurgeon::Text;
     use std::collections::BTreeMap;
 
-    fn note() -> Note {
+    /// A submitted note by user "author" on device "device".
+    pub(crate) fn note() -> Note {
         Note {
             author_id: "author".into(),
             device_id: "device".into(),

@@ -1,33 +1,26 @@
 //! Writing a supervisor's review into a participant document, on the
-//! supervisor's behalf, the way the server writes caseload indexes
-//! ([`crate::access::caseload`]): load the stored document, make the edit
-//! with a fresh actor, validate the whole document, and append the change
-//! with [`crate::db::Db::persist`] — the persistence path every device
-//! write takes, with the projection rewritten and the audit event
-//! committed in the same transaction. The commit is announced under the
+//! supervisor's behalf: load the stored document, make the edit with a
+//! fresh actor, and commit it through the server's one write path
+//! ([`crate::store::append`]): the write rules device writes meet, the
+//! projection rewritten and the audit event committed in the same
+//! transaction. The commit is announced under the
 //! node name [`WRITER`], which no server node uses, so every node
 //! (including this one) merges it into its copy and syncs it to the
 //! worker's connected devices.
 
-use alongside_shared::doc::Touched;
-use alongside_shared::doc::authorship::{self, Writer};
 use alongside_shared::doc::edit::participant::add_review;
 use alongside_shared::doc::ids::heads_from_hex;
 use alongside_shared::doc::participant::Review;
 use alongside_shared::doc::read::read_note;
 use alongside_shared::doc::vocab::ReviewState;
 use alongside_shared::doc::{DocKind, Timestamp};
-use alongside_shared::sync::ChangeMeta;
 use automerge::ActorId;
 use autosurgeon::Text;
 use uuid::Uuid;
 
 use crate::audit::AuditRecord;
-use crate::db::access::WriteGuard;
-use crate::db::documents::Projected;
 use crate::db::{Db, DbError};
-use crate::projection;
-use crate::sync::{head_bytes, load_stored, project_stored, storage_chunk};
+use crate::store::{self, codec};
 
 /// The node name under which console writes are announced.
 pub const WRITER: &str = "console";
@@ -78,7 +71,7 @@ pub async fn write_review(
     audit: AuditRecord,
 ) -> Result<Uuid, WriteError> {
     let stored = db.load(document).await?.ok_or(WriteError::NotFound)?;
-    let mut doc = load_stored(&stored).map_err(|e| WriteError::Document(e.to_string()))?;
+    let mut doc = codec::load(&stored).map_err(|e| WriteError::Document(e.to_string()))?;
     let heads = heads_from_hex(&review.seen_heads).ok_or(WriteError::UnknownHeads)?;
     if heads.is_empty() || heads.iter().any(|h| doc.get_change_by_hash(h).is_none()) {
         return Err(WriteError::UnknownHeads);
@@ -100,61 +93,28 @@ pub async fn write_review(
     };
     add_review(&mut doc, id, &entry).map_err(|e| WriteError::Document(e.to_string()))?;
     doc.commit();
-    match alongside_shared::doc::validate(&doc) {
-        Ok(DocKind::Participant) => {}
-        Ok(other) => {
-            return Err(WriteError::Document(format!(
-                "not a participant record: {other:?}"
-            )));
-        }
-        Err(problems) => {
-            return Err(WriteError::Document(format!(
-                "does not validate: {problems:?}"
-            )));
-        }
-    }
-    // The same authorship rules as device writes: the review names the
-    // supervisor who writes it.
-    let reviewer = review.reviewer.to_string();
-    let touched = Touched::since(&mut doc, &before);
-    let writer = Writer {
-        user_id: &reviewer,
-        device_id: None,
-    };
-    authorship::check_write(&doc, &before, &touched, DocKind::Participant, writer)
-        .map_err(|e| WriteError::Document(e.0))?;
-    let metas = ChangeMeta::since(&mut doc, &before);
-    let guard = WriteGuard {
-        claim: None,
-        bindings: metas
-            .iter()
-            .map(|m| (m.actor.to_bytes().to_vec(), None))
-            .collect(),
-        audit: vec![audit],
-    };
-    let chunk = storage_chunk(
-        document,
-        Some(DocKind::Participant.type_name().to_owned()),
-        doc.save_after(&before),
-        &metas,
-        None,
-    );
-    let rows = projection::project(&doc);
-    let heads = head_bytes(&doc.get_heads());
-    // Compaction is left to the sync driver, which folds the document
-    // after its next persist: reviews are rare next to device writes. A
-    // node that merges this review later projects the stored document
-    // until its own copy has it (see `Db::persist`).
-    db.persist(
-        WRITER,
-        &[chunk],
-        Some(Projected {
-            rows: &rows,
-            heads: &heads,
-            from_stored: project_stored,
-        }),
-        &guard,
+    store::append(
+        db,
+        store::Write {
+            document,
+            doc: &mut doc,
+            before: &before,
+            kind: DocKind::Participant,
+            // The review names the supervisor who writes it.
+            author: store::Author::User {
+                user: review.reviewer,
+                device: None,
+            },
+            claim: None,
+            audit: vec![audit],
+            announce_as: WRITER,
+            peer: None,
+        },
     )
-    .await?;
+    .await
+    .map_err(|e| match e {
+        store::AppendError::Db(e) => WriteError::Db(e),
+        store::AppendError::Refused(why) => WriteError::Document(why),
+    })?;
     Ok(id)
 }

@@ -8,6 +8,11 @@ use uuid::Uuid;
 
 use super::{Db, DbError};
 
+/// Why a write is refused whose changes use an actor bound to another
+/// device (the same words whether memory or the database notices).
+pub const SPOOFED_ACTOR: &str =
+    "changes are authored under an actor id that belongs to another device";
+
 /// The channel on which access changes are announced: a document's new
 /// access row ([`DocumentAccessRow::to_payload`]), or `*` for a change to
 /// users or teams.
@@ -474,7 +479,7 @@ pub(super) async fn establish(
     .fetch_one(&mut **tx)
     .await?;
     if conflicts > 0 {
-        return Err(DbError::Refused(crate::access::actors::spoofed().reason));
+        return Err(DbError::Refused(SPOOFED_ACTOR.to_owned()));
     }
     Ok(())
 }

@@ -10,8 +10,8 @@ use std::collections::HashSet;
 use sqlx::{Postgres, Transaction};
 use uuid::Uuid;
 
+use super::rows::Projection;
 use super::{Db, DbError};
-use crate::projection::Projection;
 
 /// The channel on which commits are announced to other server nodes.
 pub const CHANNEL: &str = "alongside_documents";

@@ -18,6 +18,7 @@ pub mod demo;
 pub mod documents;
 pub mod notify;
 pub mod projection;
+pub mod rows;
 pub mod stored_since;
 pub mod throttle;
 

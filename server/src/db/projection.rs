@@ -4,8 +4,8 @@
 use sqlx::{Postgres, Transaction};
 use uuid::Uuid;
 
+use super::rows::{AccompanimentRows, ParticipantRows, Projection};
 use super::{Db, DbError};
-use crate::projection::{AccompanimentRows, ParticipantRows, Projection};
 
 /// Replaces the projection rows of `document`.
 pub(crate) async fn write(

@@ -27,8 +27,7 @@ use alongside_shared::doc::participant::{Goal, Narrative, Note, Profile};
 use alongside_shared::doc::vocab::{
     AccompanimentStatus, AppointmentKind, GoalStatus, NoteStatus, ReviewState,
 };
-use alongside_shared::doc::{CalendarDate, DocError, Timestamp};
-use alongside_shared::sync::ChangeMeta;
+use alongside_shared::doc::{CalendarDate, DocError, DocKind, Timestamp};
 use alongside_shared::wire::DocumentId;
 use automerge::{ActorId, AutoCommit, ChangeHash};
 use autosurgeon::Text;
@@ -39,11 +38,10 @@ use crate::admin::{self, AdminError, Lifetime, NewUser};
 use crate::auth::{Role, password};
 use crate::console::time::{DAY_MS, date, week_start};
 use crate::console::write::{self, NewReview, WriteError};
-use crate::db::access::{DocumentAccessRow, WriteGuard};
-use crate::db::documents::Projected;
+use crate::db::access::DocumentAccessRow;
 use crate::db::{Db, DbError};
 use crate::projection;
-use crate::sync::{head_bytes, project_stored, storage_chunk};
+use crate::store::{self, codec};
 
 /// The supervisor's username.
 pub const SUPERVISOR: &str = "dana";
@@ -138,39 +136,33 @@ fn accompaniment_anchor(now: i64) -> i64 {
 
 impl Seeder<'_> {
     /// Persists what `draft` gained since it was last stored, as written by
-    /// `device`.
-    async fn store(&self, draft: &mut Draft, device: Uuid) -> Result<(), SeedError> {
+    /// `peer` on `device`, through the server's one write path (held to
+    /// the rules a device write meets).
+    async fn store(&self, draft: &mut Draft, peer: Uuid, device: Uuid) -> Result<(), SeedError> {
         draft.doc.commit();
-        let metas = ChangeMeta::since(&mut draft.doc, &draft.stored);
-        if metas.is_empty() {
-            return Ok(());
-        }
-        let kind = projection::document_kind(&draft.doc);
-        let guard = WriteGuard {
-            claim: draft.claim.take(),
-            bindings: metas
-                .iter()
-                .map(|m| (m.actor.to_bytes().to_vec(), Some(device)))
-                .collect(),
-            audit: Vec::new(),
-        };
-        let chunk = storage_chunk(
-            draft.id,
-            kind,
-            draft.doc.save_after(&draft.stored),
-            &metas,
-            Some(format!("demo-{device}")),
-        );
-        let rows = projection::project(&draft.doc);
-        let heads = head_bytes(&draft.doc.get_heads());
-        let projected = Projected {
-            rows: &rows,
-            heads: &heads,
-            from_stored: project_stored,
-        };
-        self.db
-            .persist("demo", &[chunk], Some(projected), &guard)
-            .await?;
+        let kind = projection::document_kind(&draft.doc)
+            .and_then(|name| DocKind::from_type_name(&name))
+            .ok_or_else(|| SeedError::Doc("a seeded document has no kind".into()))?;
+        let stored = draft.stored.clone();
+        store::append(
+            self.db,
+            store::Write {
+                document: draft.id,
+                doc: &mut draft.doc,
+                before: &stored,
+                kind,
+                author: store::Author::User {
+                    user: peer,
+                    device: Some(device),
+                },
+                claim: draft.claim.take(),
+                audit: Vec::new(),
+                announce_as: "demo",
+                peer: Some(format!("demo-{device}")),
+            },
+        )
+        .await
+        .map_err(|e| SeedError::Doc(e.to_string()))?;
         draft.stored = draft.doc.get_heads();
         // The next edit is another session on some device: a fresh actor.
         draft.doc.set_actor(ActorId::random());
@@ -265,7 +257,7 @@ impl Seeder<'_> {
                 participant: None,
             }),
         };
-        self.store(&mut draft, peer.phone).await?;
+        self.store(&mut draft, peer.id, peer.phone).await?;
         caseload::update(
             self.db,
             peer.id,
@@ -291,7 +283,7 @@ impl Seeder<'_> {
         let note = self.note(peer, device, hours_ago, text)?;
         add_note(&mut draft.doc, id, &note)?;
         self.submit(draft, peer, id, self.now - hours_ago * HOUR + HOUR)?;
-        self.store(draft, device).await?;
+        self.store(draft, peer.id, device).await?;
         Ok(id)
     }
 
@@ -335,8 +327,7 @@ impl Seeder<'_> {
         let Some(stored) = self.db.load(draft.id).await? else {
             return Ok(());
         };
-        let mut server =
-            crate::sync::load_stored(&stored).map_err(|e| SeedError::Doc(e.to_string()))?;
+        let mut server = codec::load(&stored).map_err(|e| SeedError::Doc(e.to_string()))?;
         draft
             .doc
             .merge(&mut server)
@@ -383,7 +374,7 @@ impl Seeder<'_> {
                 participant: Some(participant.id),
             }),
         };
-        self.store(&mut draft, peer.phone).await?;
+        self.store(&mut draft, peer.id, peer.phone).await?;
         let steps = [
             (Step::Departed, 0),
             (Step::Arrived, 35),
@@ -425,7 +416,7 @@ impl Seeder<'_> {
                 )?;
             }
         }
-        self.store(&mut draft, peer.phone).await?;
+        self.store(&mut draft, peer.id, peer.phone).await?;
         caseload::update(
             self.db,
             peer.id,
@@ -615,7 +606,7 @@ async fn seed_team(db: &Db, now: i64, password: &str) -> Result<(), SeedError> {
         amended,
         NoteField::UpdatedAt(ts(now - 2 * HOUR)),
     )?;
-    s.store(&mut rosa, amir.phone).await?;
+    s.store(&mut rosa, amir.id, amir.phone).await?;
 
     // Amir: Jamal — a draft and a 42 CFR Part 2 note awaiting review.
     let mut jamal = s
@@ -641,10 +632,10 @@ async fn seed_team(db: &Db, now: i64, password: &str) -> Result<(), SeedError> {
     note.part2 = Some(true);
     add_note(&mut jamal.doc, part2, &note)?;
     s.submit(&mut jamal, &amir, part2, now - 24 * HOUR)?;
-    s.store(&mut jamal, amir.phone).await?;
+    s.store(&mut jamal, amir.id, amir.phone).await?;
     let draft_note = s.note(&amir, amir.tablet, 3, ["Short check-in call.", "", "", ""])?;
     add_note(&mut jamal.doc, Uuid::new_v4(), &draft_note)?;
-    s.store(&mut jamal, amir.tablet).await?;
+    s.store(&mut jamal, amir.id, amir.tablet).await?;
 
     // Bea: Mei — changes requested, and a revised note.
     let mut mei = s
@@ -712,7 +703,7 @@ async fn seed_team(db: &Db, now: i64, password: &str) -> Result<(), SeedError> {
         revised,
         NoteField::UpdatedAt(ts(now - 4 * HOUR)),
     )?;
-    s.store(&mut mei, bea.tablet).await?;
+    s.store(&mut mei, bea.id, bea.tablet).await?;
 
     // Bea: Tom — awaiting, with a field two devices set at once.
     let mut tom = s
@@ -744,8 +735,8 @@ async fn seed_team(db: &Db, now: i64, password: &str) -> Result<(), SeedError> {
         contested,
         NoteField::Setting("other".into()),
     )?;
-    s.store(&mut tom, bea.phone).await?;
-    s.store(&mut tablet_copy, bea.tablet).await?;
+    s.store(&mut tom, bea.id, bea.phone).await?;
+    s.store(&mut tablet_copy, bea.id, bea.tablet).await?;
 
     // Carlos: Lena — awaiting; his tablet is the stale device.
     let mut lena = s

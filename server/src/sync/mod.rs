@@ -20,7 +20,6 @@ mod node_access;
 mod policy;
 mod router;
 pub mod slots;
-mod storage;
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -34,9 +33,6 @@ use uuid::Uuid;
 pub use node_access::NodeAccess;
 pub use policy::{ConnPeer, ServerPolicy};
 use router::{Route, Router};
-pub use storage::{
-    chunk as storage_chunk, fold as fold_stored, head_bytes, load as load_stored, project_stored,
-};
 
 use crate::access::DocClass;
 use crate::audit::Auditor;

@@ -6,7 +6,7 @@ use uuid::Uuid;
 
 use crate::db::Db;
 use crate::db::access::DocumentAccessRow;
-use crate::sync::storage;
+use crate::store::codec as storage;
 
 /// A document as loaded, with what access decisions need about it.
 pub(super) struct Fetched {

@@ -29,7 +29,7 @@ use fetch::fetch;
 use super::node_access::NodeAccess;
 use super::policy::{ConnPeer, ServerPolicy};
 use super::router::Router;
-use super::{Closing, Inbound, Input, Outbound, SyncSettings, storage};
+use super::{Closing, Inbound, Input, Outbound, SyncSettings};
 use crate::access::DocClass;
 use crate::access::index_writer::IndexWriter;
 use crate::audit::{AuditAction, AuditOutcome, Auditor};
@@ -40,6 +40,7 @@ use crate::db::stored_since::StoredSince;
 use crate::db::{Db, DbError};
 use crate::metrics::Metrics;
 use crate::projection::{self, Projection};
+use crate::store::codec;
 
 /// Results of spawned work, fed back to the driver.
 pub(super) enum Internal {
@@ -503,13 +504,13 @@ impl Driver {
                     let kind = doc.and_then(projection::document_kind);
                     let projection = doc.map_or(Projection::Nothing, projection::project);
                     let peer = from.and_then(|c| self.peers.get(&c).cloned());
-                    let chunk = storage::chunk(document.to_uuid(), kind, data, &changes, peer);
+                    let chunk = codec::chunk(document.to_uuid(), kind, data, &changes, peer);
                     let from = from.and_then(|c| Some((c, self.principals.get(&c)?.clone())));
                     self.queued.entry(document).or_default().push_back(Pending {
                         seq,
                         chunk,
                         projection,
-                        heads: storage::head_bytes(&heads),
+                        heads: codec::head_bytes(&heads),
                         from,
                     });
                     self.start_persist(document);
@@ -684,7 +685,7 @@ impl Driver {
                     Some(Projected {
                         rows: &projection,
                         heads: &heads,
-                        from_stored: storage::project_stored,
+                        from_stored: codec::project_stored,
                     }),
                     &batch.guard,
                 )
@@ -704,7 +705,7 @@ impl Driver {
         let db = self.db.clone();
         let metrics = self.metrics.clone();
         tokio::spawn(async move {
-            match db.compact(document.to_uuid(), storage::fold).await {
+            match db.compact(document.to_uuid(), codec::fold).await {
                 Ok(n) if n > 0 => Metrics::inc(&metrics.compactions),
                 Ok(_) => {}
                 Err(e) => warn!(%document, error = %e, "compaction failed"),

@@ -1,4 +1,7 @@
-//! Conversions between the hub's storage effects and the database's rows.
+//! Stored pieces and documents, both ways: the rows a write appends (a
+//! chunk and one row per change), a document rebuilt from its stored
+//! pieces, pieces folded into one snapshot (compaction), and a document's
+//! projection computed from its pieces.
 
 use alongside_shared::sync::ChangeMeta;
 use automerge::{AutoCommit, ChangeHash};
