@@ -5,13 +5,18 @@
 //! - [`record`]: [`AuditRecord`] (what to append) and [`AuditEvent`] (a
 //!   stored row);
 //! - [`chain`]: the canonical encoding and the row hash;
-//! - [`auditor`]: [`Auditor`], batched fire-and-forget appends;
+//! - [`auditor`]: [`Auditor`], batched appends with back-pressure;
+//! - [`edge`]: the events handlers at the HTTP edge record (tokens,
+//!   sign-ins, devices);
+//! - [`console`]: the console's and its API's views and denials;
 //! - [`verify`]: walks the stored chain and reports the first bad row.
 //!
 //! Appends inside another transaction use [`crate::db::audit::append`].
 
 pub mod auditor;
 pub mod chain;
+pub mod console;
+pub mod edge;
 pub mod record;
 pub mod verify;
 

@@ -16,7 +16,8 @@ use uuid::Uuid;
 use super::page::{ConsoleError, Section, layout, respond};
 use super::queue::participant_href;
 use super::session::Supervisor;
-use super::{audited, time};
+use super::time;
+use crate::audit::console as audited;
 use crate::db::console::AccompanimentLine;
 use crate::http::AppState;
 
@@ -108,7 +109,7 @@ pub async fn page(
     let f = query.parse(time::now_ms())?;
     let peers = state.db.supervised_peers(who.user_id).await?;
     let rows = lines(&state, &who, f).await?;
-    audited::viewed(&state, who.viewer(), addr, None, "accompaniment logs").await;
+    audited::viewed(&state.audit, who.viewer(), addr, None, "accompaniment logs").await;
     let week = time::date(f.week);
     let href = |path: &str, week_ms: i64| {
         let week = time::date(week_ms);
@@ -237,7 +238,7 @@ pub async fn csv(
     let f = query.parse(time::now_ms())?;
     let rows = lines(&state, &who, f).await?;
     audited::viewed(
-        &state,
+        &state.audit,
         who.viewer(),
         addr,
         None,

@@ -30,7 +30,6 @@ use serde_json::{Value, json};
 use uuid::Uuid;
 
 use super::accompaniments::{LogFilter, span};
-use super::audited::{self, Viewer};
 use super::page::ConsoleError;
 use super::participant::{Loaded, latest_reviews, load_visible, parse_document, standing};
 use super::queue::{QueueFilter, classified};
@@ -38,6 +37,7 @@ use super::record::{self, ChangeIndex};
 use super::review::check;
 use super::write::{NewReview, WriteError, write_review};
 use super::{overview, time};
+use crate::audit::console::{self as audited, Viewer};
 use crate::audit::{AuditAction, AuditOutcome, AuditRecord};
 use crate::auth::Role;
 use crate::http::AppState;
@@ -128,7 +128,7 @@ async fn queue(
 ) -> Result<Json<Value>, ApiError> {
     let filter = query.parse()?;
     let entries = classified(&state.db, who.user()).await?;
-    audited::viewed(&state, who.viewer(), addr, None, "review queue (API)").await;
+    audited::viewed(&state.audit, who.viewer(), addr, None, "review queue (API)").await;
     let notes: Vec<Value> = entries
         .iter()
         .filter(|e| filter.admits(e))
@@ -192,7 +192,7 @@ async fn participant(
     )
     .await?;
     audited::viewed(
-        &state,
+        &state.audit,
         who.viewer(),
         addr,
         Some(document),
@@ -282,7 +282,7 @@ async fn review(
         .supervisor_sees_participant(who.user(), document)
         .await?
     {
-        audited::denied(&state, who.viewer(), addr, document, "review (API)").await;
+        audited::denied(&state.audit, who.viewer(), addr, document, "review (API)").await;
         return Err(ApiError::NotFound);
     }
     let heads = body.heads.unwrap_or_default().join(",");
@@ -334,7 +334,14 @@ async fn team(
 ) -> Result<Json<Value>, ApiError> {
     let hours = state.console.stale_device_hours;
     let (peers, devices) = overview::figures(&state.db, who.user(), hours).await?;
-    audited::viewed(&state, who.viewer(), addr, None, "team overview (API)").await;
+    audited::viewed(
+        &state.audit,
+        who.viewer(),
+        addr,
+        None,
+        "team overview (API)",
+    )
+    .await;
     Ok(Json(json!({
         "staleAfterHours": hours,
         "peers": peers.iter().map(|p| json!({
@@ -363,7 +370,14 @@ async fn accompaniments(
         .db
         .team_accompaniments(who.user(), f.peer, f.week, f.week + 7 * time::DAY_MS)
         .await?;
-    audited::viewed(&state, who.viewer(), addr, None, "accompaniment logs (API)").await;
+    audited::viewed(
+        &state.audit,
+        who.viewer(),
+        addr,
+        None,
+        "accompaniment logs (API)",
+    )
+    .await;
     Ok(Json(json!({
         "weekStart": time::date(f.week),
         "accompaniments": rows.iter().map(|l| json!({

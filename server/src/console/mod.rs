@@ -35,7 +35,6 @@
 pub mod accompaniments;
 pub mod api;
 pub mod assets;
-pub mod audited;
 pub mod form;
 pub mod openapi;
 pub mod origin;

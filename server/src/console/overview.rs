@@ -13,7 +13,8 @@ use maud::html;
 use super::page::{ConsoleError, Section, layout, respond};
 use super::queue::{ReviewStanding, classified};
 use super::session::Supervisor;
-use super::{audited, time};
+use super::time;
+use crate::audit::console as audited;
 use crate::db::Db;
 use crate::db::console::{DeviceSeen, PeerLoad};
 use uuid::Uuid;
@@ -68,7 +69,7 @@ pub async fn page(
 ) -> Result<Response, ConsoleError> {
     let hours = state.console.stale_device_hours;
     let (peers, devices) = figures(&state.db, who.user_id, hours).await?;
-    audited::viewed(&state, who.viewer(), addr, None, "team overview").await;
+    audited::viewed(&state.audit, who.viewer(), addr, None, "team overview").await;
     let name_of = |id: Uuid| {
         peers
             .iter()

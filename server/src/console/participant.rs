@@ -21,12 +21,13 @@ use maud::{Markup, html};
 use serde::Deserialize;
 use uuid::Uuid;
 
-use super::audited::Viewer;
 use super::page::{ConsoleError, Section, layout, respond};
 use super::queue::ReviewStanding;
 use super::record::{self, ChangeIndex, Conflict, FieldChange};
 use super::session::Supervisor;
-use super::{audited, time};
+use super::time;
+use crate::audit::console as audited;
+use crate::audit::console::Viewer;
 use crate::http::AppState;
 use crate::store::codec;
 
@@ -61,7 +62,7 @@ pub async fn load_visible(
         .supervisor_sees_participant(who.user, document)
         .await?
     {
-        audited::denied(state, who, addr, document, what).await;
+        audited::denied(&state.audit, who, addr, document, what).await;
         return Err(ConsoleError::NotFound);
     }
     let stored = state
@@ -138,7 +139,7 @@ pub async fn page(
     let Loaded { mut doc, record } =
         load_visible(&state, who.viewer(), addr, document, "participant record").await?;
     audited::viewed(
-        &state,
+        &state.audit,
         who.viewer(),
         addr,
         Some(document),

@@ -20,7 +20,8 @@ use uuid::Uuid;
 
 use super::page::{ConsoleError, Section, layout, respond};
 use super::session::Supervisor;
-use super::{audited, record, time};
+use super::{record, time};
+use crate::audit::console as audited;
 use crate::db::Db;
 use crate::db::console::QueueRow;
 use crate::store::codec;
@@ -221,7 +222,7 @@ pub async fn page(
         .into_iter()
         .filter(|e| filter.admits(e))
         .collect();
-    audited::viewed(&state, who.viewer(), addr, None, "review queue").await;
+    audited::viewed(&state.audit, who.viewer(), addr, None, "review queue").await;
     let selected_state = match (filter.standing, filter.all) {
         (_, true) => "all",
         (Some(s), _) => s.as_str(),

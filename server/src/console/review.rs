@@ -17,8 +17,9 @@ use super::page::ConsoleError;
 use super::participant::parse_document;
 use super::queue::participant_href;
 use super::session::Supervisor;
+use super::time;
 use super::write::{NewReview, WriteError, write_review};
-use super::{audited, time};
+use crate::audit::console as audited;
 use crate::audit::{AuditAction, AuditOutcome, AuditRecord};
 use crate::http::AppState;
 
@@ -119,7 +120,7 @@ pub async fn submit(
         .supervisor_sees_participant(who.user_id, document)
         .await?
     {
-        audited::denied(&state, who.viewer(), addr, document, "review").await;
+        audited::denied(&state.audit, who.viewer(), addr, document, "review").await;
         return Err(ConsoleError::NotFound);
     }
     let decision = check(

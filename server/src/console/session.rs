@@ -67,8 +67,8 @@ impl Supervisor {
     }
 
     /// This supervisor as the audit trail names them.
-    pub fn viewer(&self) -> super::audited::Viewer<'_> {
-        super::audited::Viewer {
+    pub fn viewer(&self) -> crate::audit::console::Viewer<'_> {
+        crate::audit::console::Viewer {
             user: self.user_id,
             username: &self.username,
             device: None,

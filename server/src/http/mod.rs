@@ -6,7 +6,6 @@
 //! driver.
 
 pub mod api;
-pub(crate) mod audited;
 pub mod client_addr;
 mod hsts;
 pub mod metrics_endpoint;

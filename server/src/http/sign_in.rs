@@ -24,11 +24,12 @@
 
 use std::net::SocketAddr;
 
+use crate::audit::edge as audited;
 use crate::auth::throttle::{self, AttemptKeys};
 use crate::auth::{Role, password};
 use crate::db::DbError;
 use crate::db::accounts::LoginRow;
-use crate::http::{AppState, audited};
+use crate::http::AppState;
 use crate::metrics::Metrics;
 
 /// Where a sign-in comes in, and who may use it.
@@ -92,7 +93,7 @@ pub(crate) async fn check_password(
     if let Some(retry_after_secs) = throttle::admit(&state.db, &state.api.limits, &keys).await? {
         Metrics::inc(&state.metrics.sign_ins_throttled);
         tracing::info!(%username, %addr, "sign-in refused: locked");
-        audited::sign_in(state, addr, None, username, Err("locked")).await;
+        audited::sign_in(&state.audit, addr, None, username, Err("locked")).await;
         return Err(SignInRefused::Locked(retry_after_secs));
     }
     // The attempt holds a slot from here: settle it even if the request
@@ -132,14 +133,21 @@ async fn check_and_settle(
     match verdict {
         Verdict::Accepted(login) => {
             throttle::succeeded(db, &keys).await?;
-            audited::sign_in(&state, addr, Some((login.id, &username)), &username, Ok(())).await;
+            audited::sign_in(
+                &state.audit,
+                addr,
+                Some((login.id, &username)),
+                &username,
+                Ok(()),
+            )
+            .await;
             Ok(login)
         }
         Verdict::Refused(login, why) => {
             throttle::failed(db, &state.api.limits, &keys).await?;
             tracing::info!(%username, %addr, door = door.name, "sign-in refused: {why}");
             let user = login.as_ref().map(|l| (l.id, username.as_str()));
-            audited::sign_in(&state, addr, user, &username, Err(&why)).await;
+            audited::sign_in(&state.audit, addr, user, &username, Err(&why)).await;
             Err(SignInRefused::Invalid)
         }
     }

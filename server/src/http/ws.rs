@@ -30,7 +30,7 @@ pub(super) async fn upgrade(
     let principal = match authenticate_request(&state.db, &headers, uri.query(), Some(addr)).await {
         Ok(principal) => principal,
         Err(refused) => {
-            super::audited::token_rejected(&state, addr, &refused).await;
+            crate::audit::edge::token_rejected(&state.audit, addr, &refused).await;
             return refused.into_response();
         }
     };

@@ -36,7 +36,7 @@ impl FromRequestParts<AppState> for Device {
             Ok(principal) => principal,
             Err(refused) => {
                 if let Some(addr) = addr {
-                    crate::http::audited::token_rejected(state, addr, &refused).await;
+                    crate::audit::edge::token_rejected(&state.audit, addr, &refused).await;
                 }
                 return Err(refused.into());
             }

@@ -35,8 +35,9 @@ use super::bearer::Device;
 use super::json::ApiJson;
 use crate::admin::{self, AdminError};
 use crate::audit::AuditAction;
+use crate::audit::edge as audited;
+use crate::http::AppState;
 use crate::http::sign_in::{self, SignInRefused};
-use crate::http::{AppState, audited};
 
 /// Longest username accepted (as `admin user add`).
 const MAX_USERNAME_CHARS: usize = 64;
@@ -107,7 +108,7 @@ pub(super) async fn enrol(
         admin::enroll_device(db, &username, &device_name, state.api.token_lifetime).await?;
     tracing::info!(%username, %addr, device = %enrolled.device_id, "device enrolled");
     audited::device_changed(
-        &state,
+        &state.audit,
         addr,
         AuditAction::DeviceEnrolled,
         (login.id, &username),
@@ -137,7 +138,7 @@ pub(super) async fn rotate(
             tracing::info!(device = %device.device_id, "device token rotated");
             let p = &device.principal;
             audited::device_changed(
-                &state,
+                &state.audit,
                 addr,
                 AuditAction::DeviceRotated,
                 (p.user_id, &p.username),

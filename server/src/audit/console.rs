@@ -8,8 +8,7 @@ use std::net::SocketAddr;
 
 use uuid::Uuid;
 
-use crate::audit::{AuditAction, AuditOutcome, AuditRecord};
-use crate::http::AppState;
+use super::{AuditAction, AuditOutcome, AuditRecord, Auditor};
 
 /// Who is looking: a supervisor, in the console (no device) or through
 /// the API (their device).
@@ -41,7 +40,7 @@ fn base(
 /// Queues a `console_view` event: `viewer` was shown `what` (of
 /// `document`, when it is one).
 pub async fn viewed(
-    state: &AppState,
+    audit: &Auditor,
     viewer: Viewer<'_>,
     addr: SocketAddr,
     document: Option<Uuid>,
@@ -57,13 +56,13 @@ pub async fn viewed(
     if let Some(document) = document {
         record = record.document(document);
     }
-    let _ = state.audit.record(record).await;
+    let _ = audit.record(record).await;
 }
 
 /// Queues an `access_denied` event: `viewer` asked for `document` and was
 /// refused.
 pub async fn denied(
-    state: &AppState,
+    audit: &Auditor,
     viewer: Viewer<'_>,
     addr: SocketAddr,
     document: Uuid,
@@ -77,5 +76,5 @@ pub async fn denied(
     )
     .document(document)
     .detail(what);
-    let _ = state.audit.record(record).await;
+    let _ = audit.record(record).await;
 }

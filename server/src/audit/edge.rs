@@ -1,5 +1,5 @@
-//! Audit events for what happens at the HTTP edge: a token refused (and a
-//! revoked device told to purge), a sign-in, an enrolment, a rotation.
+//! Audit events of the HTTP edge: a token refused (and a revoked device
+//! told to purge), a sign-in, an enrolment, a rotation.
 //! Queued through the [`Auditor`](crate::audit::Auditor), which writes them
 //! in batches; a request waits only while the writer is behind.
 
@@ -7,18 +7,17 @@ use std::net::SocketAddr;
 
 use uuid::Uuid;
 
-use super::AppState;
-use crate::audit::{AuditAction, AuditOutcome, AuditRecord};
+use super::{AuditAction, AuditOutcome, AuditRecord, Auditor};
 use crate::auth::device::AuthError;
 
-async fn queue(state: &AppState, record: AuditRecord) {
+async fn queue(audit: &Auditor, record: AuditRecord) {
     // While the audit writer is behind, the request waits (back-pressure);
     // only a stopped writer loses the record, and logs it in full.
-    let _ = state.audit.record(record).await;
+    let _ = audit.record(record).await;
 }
 
 /// A presented device token was refused.
-pub(crate) async fn token_rejected(state: &AppState, addr: SocketAddr, error: &AuthError) {
+pub async fn token_rejected(audit: &Auditor, addr: SocketAddr, error: &AuthError) {
     let device = match error {
         AuthError::Unavailable(_) => return,
         AuthError::Expired(d)
@@ -33,19 +32,19 @@ pub(crate) async fn token_rejected(state: &AppState, addr: SocketAddr, error: &A
     if let Some(device) = device {
         record = record.device(device);
     }
-    queue(state, record).await;
+    queue(audit, record).await;
     if let AuthError::Revoked(device) = error {
         let told = AuditRecord::new(AuditAction::PurgeInstructed, AuditOutcome::Allowed)
             .address(addr)
             .device(*device)
             .detail("revoked device told to purge");
-        queue(state, told).await;
+        queue(audit, told).await;
     }
 }
 
 /// A sign-in with a password, successful or not.
-pub(crate) async fn sign_in(
-    state: &AppState,
+pub async fn sign_in(
+    audit: &Auditor,
     addr: SocketAddr,
     user: Option<(Uuid, &str)>,
     username: &str,
@@ -69,12 +68,12 @@ pub(crate) async fn sign_in(
     if let Some((id, name)) = user {
         record = record.user(id, name);
     }
-    queue(state, record).await;
+    queue(audit, record).await;
 }
 
 /// A device was enrolled or its token rotated.
-pub(crate) async fn device_changed(
-    state: &AppState,
+pub async fn device_changed(
+    audit: &Auditor,
     addr: SocketAddr,
     action: AuditAction,
     user: (Uuid, &str),
@@ -84,5 +83,5 @@ pub(crate) async fn device_changed(
         .address(addr)
         .user(user.0, user.1)
         .device(device);
-    queue(state, record).await;
+    queue(audit, record).await;
 }
