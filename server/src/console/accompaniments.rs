@@ -13,13 +13,13 @@ use maud::html;
 use serde::Deserialize;
 use uuid::Uuid;
 
+use super::ConsoleState;
 use super::page::{ConsoleError, Section, layout, respond};
 use super::queue::participant_href;
 use super::session::Supervisor;
 use super::time;
 use crate::audit::console as audited;
 use crate::db::console::AccompanimentLine;
-use crate::http::AppState;
 
 /// `?peer=…&week=YYYY-MM-DD` (any day of the week; default this week).
 #[derive(Debug, Default, Deserialize)]
@@ -75,7 +75,7 @@ pub fn span(from: Option<i64>, to: Option<i64>) -> Option<i64> {
 }
 
 fn lines(
-    state: &AppState,
+    state: &ConsoleState,
     who: &Supervisor,
     f: Parsed,
 ) -> impl Future<Output = Result<Vec<AccompanimentLine>, ConsoleError>> {
@@ -101,7 +101,7 @@ fn follow_ups(line: &AccompanimentLine) -> String {
 
 /// `GET /accompaniments`.
 pub async fn page(
-    State(state): State<AppState>,
+    State(state): State<ConsoleState>,
     ConnectInfo(addr): ConnectInfo<SocketAddr>,
     who: Supervisor,
     Query(query): Query<LogFilter>,
@@ -230,7 +230,7 @@ pub fn to_csv(rows: &[AccompanimentLine]) -> String {
 
 /// `GET /accompaniments.csv`.
 pub async fn csv(
-    State(state): State<AppState>,
+    State(state): State<ConsoleState>,
     ConnectInfo(addr): ConnectInfo<SocketAddr>,
     who: Supervisor,
     Query(query): Query<LogFilter>,

@@ -29,6 +29,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
+use super::ConsoleState;
 use super::accompaniments::{LogFilter, span};
 use super::page::ConsoleError;
 use super::participant::{Loaded, latest_reviews, load_visible, parse_document, standing};
@@ -40,7 +41,6 @@ use super::{overview, time};
 use crate::audit::console::{self as audited, Viewer};
 use crate::audit::{AuditAction, AuditOutcome, AuditRecord};
 use crate::auth::Role;
-use crate::http::AppState;
 use crate::http::api::ApiError;
 use crate::http::api::bearer::Device;
 use crate::http::api::json::ApiJson;
@@ -66,10 +66,10 @@ impl SupervisorDevice {
     }
 }
 
-impl FromRequestParts<AppState> for SupervisorDevice {
+impl FromRequestParts<ConsoleState> for SupervisorDevice {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+    async fn from_request_parts(parts: &mut Parts, state: &ConsoleState) -> Result<Self, ApiError> {
         let device = Device::from_request_parts(parts, state).await?;
         if device.principal.role != Role::Supervisor {
             return Err(ApiError::Forbidden(
@@ -94,7 +94,7 @@ impl From<ConsoleError> for ApiError {
 }
 
 /// The routes, nested under `/api/v1` beside the device API.
-pub fn router() -> Router<AppState> {
+pub fn router() -> Router<ConsoleState> {
     Router::new()
         .route("/openapi.json", get(super::openapi::document))
         .route("/review-queue", get(queue))
@@ -121,7 +121,7 @@ fn doc_id(document: Uuid) -> String {
 
 /// `GET /api/v1/review-queue`.
 async fn queue(
-    State(state): State<AppState>,
+    State(state): State<ConsoleState>,
     ConnectInfo(addr): ConnectInfo<SocketAddr>,
     who: SupervisorDevice,
     Query(query): Query<QueueFilter>,
@@ -177,7 +177,7 @@ fn note_json(id: Uuid, note: &Note) -> Value {
 
 /// `GET /api/v1/participants/{document}`.
 async fn participant(
-    State(state): State<AppState>,
+    State(state): State<ConsoleState>,
     ConnectInfo(addr): ConnectInfo<SocketAddr>,
     who: SupervisorDevice,
     Path(document): Path<String>,
@@ -269,7 +269,7 @@ struct ReviewBody {
 
 /// `POST /api/v1/participants/{document}/notes/{note}/reviews`.
 async fn review(
-    State(state): State<AppState>,
+    State(state): State<ConsoleState>,
     ConnectInfo(addr): ConnectInfo<SocketAddr>,
     who: SupervisorDevice,
     Path((document, note)): Path<(String, String)>,
@@ -328,11 +328,11 @@ async fn review(
 
 /// `GET /api/v1/team`.
 async fn team(
-    State(state): State<AppState>,
+    State(state): State<ConsoleState>,
     ConnectInfo(addr): ConnectInfo<SocketAddr>,
     who: SupervisorDevice,
 ) -> Result<Json<Value>, ApiError> {
-    let hours = state.console.stale_device_hours;
+    let hours = state.settings.stale_device_hours;
     let (peers, devices) = overview::figures(&state.db, who.user(), hours).await?;
     audited::viewed(
         &state.audit,
@@ -360,7 +360,7 @@ async fn team(
 
 /// `GET /api/v1/accompaniments`.
 async fn accompaniments(
-    State(state): State<AppState>,
+    State(state): State<ConsoleState>,
     ConnectInfo(addr): ConnectInfo<SocketAddr>,
     who: SupervisorDevice,
     Query(query): Query<LogFilter>,

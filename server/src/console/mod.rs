@@ -11,13 +11,14 @@
 //!   document: notes, changes since an approval, concurrent values;
 //! - [`review`]: approving or requesting changes, and [`write`], which
 //!   puts the review into the participant document on the supervisor's
-//!   behalf through the same persistence path as every other write;
+//!   behalf through the server's one write path ([`crate::store`]);
 //! - [`overview`] and [`accompaniments`]: the team overview and the
 //!   accompaniment logs (with CSV export);
 //! - [`api`]: the same data as JSON under `/api/v1` for supervisors'
 //!   devices, described by [`openapi`];
 //! - [`page`]: the layout every page shares and the error pages;
-//! - [`audited`]: the audit events of page views;
+//! - [`ConsoleState`]: the part of the server's state the console takes;
+//!   its audit events are in [`crate::audit::console`];
 //! - [`form`]: form bodies and their errors; [`assets`]: the stylesheet and
 //!   the vendored htmx; [`time`]: dates and times as shown;
 //! - [`origin`]: state-changing requests from another origin are refused.
@@ -56,7 +57,32 @@ use axum::middleware::{from_fn_with_state, map_response};
 use axum::response::{Redirect, Response};
 use axum::routing::{get, post};
 
-use crate::http::AppState;
+use crate::audit::Auditor;
+use crate::db::Db;
+use crate::http::{Gate, SignInState};
+
+/// What the console's handlers take of the server's state.
+#[derive(Clone)]
+pub struct ConsoleState {
+    /// The database.
+    pub db: Db,
+    /// The audit trail.
+    pub audit: Auditor,
+    /// The console's settings.
+    pub settings: ConsoleSettings,
+    /// What signing in takes.
+    pub sign_in: SignInState,
+}
+
+/// The console's API authenticates supervisors' devices.
+impl axum::extract::FromRef<ConsoleState> for Gate {
+    fn from_ref(state: &ConsoleState) -> Self {
+        Gate {
+            db: state.db.clone(),
+            audit: state.audit.clone(),
+        }
+    }
+}
 
 /// Largest form body the console reads.
 pub const MAX_FORM_BYTES: usize = 32 * 1024;
@@ -99,7 +125,7 @@ impl ConsoleSettings {
 
 /// The console's routes, merged at the root of the server's router; `tls`:
 /// the server serves TLS itself.
-pub fn router(tls: bool) -> Router<AppState> {
+pub fn router(tls: bool) -> Router<ConsoleState> {
     Router::new()
         .route("/", get(|| async { Redirect::to("/overview") }))
         .route("/signin", get(signin::form).post(signin::submit))

@@ -63,11 +63,11 @@ pub async fn figures(
 
 /// `GET /overview`.
 pub async fn page(
-    State(state): State<crate::http::AppState>,
+    State(state): State<super::ConsoleState>,
     ConnectInfo(addr): ConnectInfo<SocketAddr>,
     who: Supervisor,
 ) -> Result<Response, ConsoleError> {
-    let hours = state.console.stale_device_hours;
+    let hours = state.settings.stale_device_hours;
     let (peers, devices) = figures(&state.db, who.user_id, hours).await?;
     audited::viewed(&state.audit, who.viewer(), addr, None, "team overview").await;
     let name_of = |id: Uuid| {

@@ -21,6 +21,7 @@ use maud::{Markup, html};
 use serde::Deserialize;
 use uuid::Uuid;
 
+use super::ConsoleState;
 use super::page::{ConsoleError, Section, layout, respond};
 use super::queue::ReviewStanding;
 use super::record::{self, ChangeIndex, Conflict, FieldChange};
@@ -28,7 +29,6 @@ use super::session::Supervisor;
 use super::time;
 use crate::audit::console as audited;
 use crate::audit::console::Viewer;
-use crate::http::AppState;
 use crate::store::codec;
 
 /// Parses a document id from a URL: the bs58check form the rest of the
@@ -51,7 +51,7 @@ pub struct Loaded {
 /// Loads participant record `document` if `who` may see it; otherwise
 /// [`ConsoleError::NotFound`] (audited as a denial).
 pub async fn load_visible(
-    state: &AppState,
+    state: &ConsoleState,
     who: Viewer<'_>,
     addr: SocketAddr,
     document: Uuid,
@@ -129,7 +129,7 @@ pub struct PageQuery {
 
 /// `GET /participants/{document}`.
 pub async fn page(
-    State(state): State<AppState>,
+    State(state): State<ConsoleState>,
     ConnectInfo(addr): ConnectInfo<SocketAddr>,
     who: Supervisor,
     Path(document): Path<String>,

@@ -210,7 +210,7 @@ impl Filter {
 
 /// `GET /queue`.
 pub async fn page(
-    State(state): State<crate::http::AppState>,
+    State(state): State<super::ConsoleState>,
     ConnectInfo(addr): ConnectInfo<SocketAddr>,
     who: Supervisor,
     Query(query): Query<QueueFilter>,

@@ -12,6 +12,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use uuid::Uuid;
 
+use super::ConsoleState;
 use super::form::ConsoleForm;
 use super::page::ConsoleError;
 use super::participant::parse_document;
@@ -21,7 +22,6 @@ use super::time;
 use super::write::{NewReview, WriteError, write_review};
 use crate::audit::console as audited;
 use crate::audit::{AuditAction, AuditOutcome, AuditRecord};
-use crate::http::AppState;
 
 /// Longest comment accepted, in characters.
 pub const MAX_COMMENT_CHARS: usize = 4000;
@@ -106,7 +106,7 @@ pub fn check(
 
 /// `POST /participants/{document}/notes/{note}/review`.
 pub async fn submit(
-    State(state): State<AppState>,
+    State(state): State<ConsoleState>,
     ConnectInfo(addr): ConnectInfo<SocketAddr>,
     who: Supervisor,
     Path((document, note)): Path<(String, String)>,

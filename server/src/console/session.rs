@@ -26,9 +26,9 @@ use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use super::ConsoleSettings;
+use super::ConsoleState;
 use super::page::ConsoleError;
 use crate::auth::{Role, token};
-use crate::http::AppState;
 
 /// The session cookie's name over plain HTTP.
 pub const COOKIE: &str = "alongside-session";
@@ -144,11 +144,14 @@ pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
-impl FromRequestParts<AppState> for Supervisor {
+impl FromRequestParts<ConsoleState> for Supervisor {
     type Rejection = ConsoleError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ConsoleError> {
-        let settings = &state.console;
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &ConsoleState,
+    ) -> Result<Self, ConsoleError> {
+        let settings = &state.settings;
         let secret = cookie(&parts.headers, cookie_name(settings))
             .filter(|s| token::well_formed(s))
             .ok_or(ConsoleError::SignedOut)?;

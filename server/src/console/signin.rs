@@ -17,11 +17,11 @@ use axum::response::{IntoResponse, Redirect, Response};
 use maud::{Markup, html};
 use serde::Deserialize;
 
+use super::ConsoleState;
 use super::form::{ConsoleForm, non_blank};
 use super::page::{ConsoleError, Section, layout, respond};
 use super::session::{self, Supervisor};
 use crate::auth::{password, token};
-use crate::http::AppState;
 use crate::http::sign_in::{CONSOLE, SignInRefused, check_password};
 
 /// Longest username accepted.
@@ -67,15 +67,15 @@ fn form_markup(csrf: &str, username: &str, error: Option<&str>) -> Markup {
 
 /// A page with the sign-in form and a fresh double-submit cookie.
 fn form_response(
-    state: &AppState,
+    state: &ConsoleState,
     status: StatusCode,
     username: &str,
     error: Option<&str>,
 ) -> Response {
     let secret = token::generate().secret;
     let cookie = session::set_cookie(
-        &state.console,
-        session::signin_cookie_name(&state.console),
+        &state.settings,
+        session::signin_cookie_name(&state.settings),
         &secret,
         None,
     );
@@ -87,18 +87,18 @@ fn form_response(
 }
 
 /// `GET /signin`.
-pub async fn form(State(state): State<AppState>) -> Response {
+pub async fn form(State(state): State<ConsoleState>) -> Response {
     form_response(&state, StatusCode::OK, "", None)
 }
 
 /// `POST /signin`.
 pub async fn submit(
-    State(state): State<AppState>,
+    State(state): State<ConsoleState>,
     ConnectInfo(addr): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     ConsoleForm(form): ConsoleForm<SignInForm>,
 ) -> Result<Response, ConsoleError> {
-    let expected = session::cookie(&headers, session::signin_cookie_name(&state.console));
+    let expected = session::cookie(&headers, session::signin_cookie_name(&state.settings));
     match (expected, form.csrf.as_deref()) {
         (Some(e), Some(p))
             if token::well_formed(e) && session::constant_time_eq(e.as_bytes(), p.as_bytes()) => {}
@@ -124,7 +124,7 @@ pub async fn submit(
             Some("That username or password is too long."),
         ));
     }
-    let login = match check_password(&state, addr, &username, pass, CONSOLE).await {
+    let login = match check_password(&state.sign_in, addr, &username, pass, CONSOLE).await {
         Ok(login) => login,
         Err(SignInRefused::Locked(secs)) => {
             let minutes = secs.div_ceil(60);
@@ -158,18 +158,18 @@ pub async fn submit(
         .create_console_session(
             &session.hash,
             login.id,
-            state.console.lifetime_secs,
+            state.settings.lifetime_secs,
             Some(&addr.ip().to_string()),
         )
         .await?;
     tracing::info!(%username, %addr, "console session started");
     let mut response = Redirect::to("/overview").into_response();
-    let name = session::cookie_name(&state.console);
+    let name = session::cookie_name(&state.settings);
     let cookies = [
-        session::set_cookie(&state.console, name, &session.secret, None),
+        session::set_cookie(&state.settings, name, &session.secret, None),
         session::set_cookie(
-            &state.console,
-            session::signin_cookie_name(&state.console),
+            &state.settings,
+            session::signin_cookie_name(&state.settings),
             "",
             Some(0),
         ),
@@ -193,7 +193,7 @@ pub const CLEAR_SITE_DATA: &str = "\"cache\", \"storage\"";
 /// another tab) is not asked for its CSRF token, which died with it; the
 /// browser is still told to clear.
 pub async fn sign_out(
-    State(state): State<AppState>,
+    State(state): State<ConsoleState>,
     who: Result<Supervisor, ConsoleError>,
     ConsoleForm(form): ConsoleForm<SignOutForm>,
 ) -> Result<Response, ConsoleError> {
@@ -212,9 +212,9 @@ pub async fn sign_out(
         HeaderName::from_static("clear-site-data"),
         HeaderValue::from_static(CLEAR_SITE_DATA),
     );
-    let name = session::cookie_name(&state.console);
+    let name = session::cookie_name(&state.settings);
     if let Ok(value) =
-        HeaderValue::from_str(&session::set_cookie(&state.console, name, "", Some(0)))
+        HeaderValue::from_str(&session::set_cookie(&state.settings, name, "", Some(0)))
     {
         headers.append(header::SET_COOKIE, value);
     }

@@ -23,7 +23,7 @@ use axum::http::HeaderMap;
 use axum::middleware::Next;
 use axum::response::Response;
 
-use super::AppState;
+use crate::app::AppState;
 
 /// An IP network, `ADDRESS/PREFIX` (a bare address is one host).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -129,7 +129,7 @@ fn parse_hop(hop: &str) -> Option<IpAddr> {
 
 /// Replaces the request's `ConnectInfo` with the client's address (see the
 /// module docs).
-pub(super) async fn rewrite(
+pub(crate) async fn rewrite(
     State(state): State<AppState>,
     mut request: Request,
     next: Next,

@@ -15,7 +15,7 @@ use axum::response::Response;
 pub const VALUE: &str = "max-age=31536000";
 
 /// Adds the header to `response` (a `map_response` layer).
-pub(super) async fn add(mut response: Response) -> Response {
+pub(crate) async fn add(mut response: Response) -> Response {
     response.headers_mut().insert(
         header::STRICT_TRANSPORT_SECURITY,
         HeaderValue::from_static(VALUE),

@@ -1,83 +1,59 @@
-//! HTTP routes: `/sync` (automerge-repo WebSocket), `/healthz`, `/readyz`,
-//! the JSON API under `/api/v1` ([`api`]) and the supervisor console at `/`
-//! ([`crate::console`]); `/metrics` is served apart ([`metrics_endpoint`]).
-//! Thin: the
-//! WebSocket handler only moves frames between the socket and the sync
-//! driver.
+//! The HTTP edge: the `/sync` WebSocket handler (it only moves frames
+//! between the socket and the sync shards), the device API under `/api/v1`
+//! ([`api`]) with its extractors and error mapping, the client address
+//! behind a proxy ([`client_addr`]), sign-in, HSTS, health, and `/metrics`
+//! served apart ([`metrics_endpoint`]). The router is built in
+//! [`crate::app`], which holds the state; handlers take the part of it
+//! they need ([`Gate`], [`SignInState`], or the state's fields).
 
 pub mod api;
 pub mod client_addr;
-mod hsts;
+pub(crate) mod hsts;
 pub mod metrics_endpoint;
 pub(crate) mod sign_in;
-mod ws;
+pub(crate) mod ws;
 
 use std::sync::Arc;
 
-use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
-use axum::routing::get;
 
 use crate::audit::Auditor;
 use crate::db::Db;
 use crate::metrics::Metrics;
-use crate::sync::SyncService;
 
-/// What the handlers share.
+/// What authenticating a request takes: the accounts, and the audit
+/// trail for a refused token.
 #[derive(Clone)]
-pub struct AppState {
-    /// The sync driver.
-    pub sync: SyncService,
+pub struct Gate {
     /// The database.
     pub db: Db,
-    /// Metrics.
-    pub metrics: Arc<Metrics>,
-    /// Largest WebSocket message accepted at the transport; frames between
-    /// the protocol limit and this get a protocol `error`, larger ones a
-    /// close with status 1009.
-    pub max_message_bytes: usize,
-    /// Queues audit events ([`crate::audit`]).
+    /// The audit trail.
     pub audit: Auditor,
-    /// The JSON API's limits and settings.
-    pub api: api::ApiState,
-    /// The supervisor console's settings.
-    pub console: crate::console::ConsoleSettings,
-    /// The server serves TLS itself (not behind a TLS-terminating proxy):
-    /// responses carry `Strict-Transport-Security`.
-    pub tls: bool,
 }
 
-/// The router.
-pub fn router(state: AppState) -> Router {
-    let router = Router::new()
-        .route("/sync", get(ws::upgrade))
-        .route("/healthz", get(healthz))
-        .route("/readyz", get(readyz))
-        .nest(
-            "/api/v1",
-            crate::console::api::router().merge(api::router()),
-        )
-        .merge(crate::console::router(state.tls))
-        .layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            client_addr::rewrite,
-        ));
-    let router = if state.tls {
-        router.layer(axum::middleware::map_response(hsts::add))
-    } else {
-        router
-    };
-    router.with_state(state)
+/// What checking a password takes (device enrolment and console sign-in).
+#[derive(Clone)]
+pub struct SignInState {
+    /// The database.
+    pub db: Db,
+    /// The audit trail.
+    pub audit: Auditor,
+    /// Sign-in throttling.
+    pub limits: crate::auth::throttle::LoginLimits,
+    /// Counts password checks and throttled sign-ins.
+    pub metrics: Arc<Metrics>,
+    /// The gate on concurrent password checks (shared by every door).
+    pub(crate) password_checks: Arc<tokio::sync::Semaphore>,
 }
 
-async fn healthz() -> &'static str {
+pub(crate) async fn healthz() -> &'static str {
     "ok"
 }
 
-async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
-    match state.db.ping().await {
+pub(crate) async fn readyz(State(db): State<Db>) -> impl IntoResponse {
+    match db.ping().await {
         Ok(()) => (StatusCode::OK, "ready"),
         Err(e) => {
             tracing::warn!(error = %e, "not ready");

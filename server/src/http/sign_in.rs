@@ -29,7 +29,7 @@ use crate::auth::throttle::{self, AttemptKeys};
 use crate::auth::{Role, password};
 use crate::db::DbError;
 use crate::db::accounts::LoginRow;
-use crate::http::AppState;
+use crate::http::SignInState;
 use crate::metrics::Metrics;
 
 /// Where a sign-in comes in, and who may use it.
@@ -83,14 +83,14 @@ enum Verdict {
 /// Checks `username` and `password` from `addr` at `door`: the account's
 /// row on success. Every outcome is logged and audited as a sign-in.
 pub(crate) async fn check_password(
-    state: &AppState,
+    state: &SignInState,
     addr: SocketAddr,
     username: &str,
     password: String,
     door: Door,
 ) -> Result<LoginRow, SignInRefused> {
     let keys = AttemptKeys::new(username, addr.ip());
-    if let Some(retry_after_secs) = throttle::admit(&state.db, &state.api.limits, &keys).await? {
+    if let Some(retry_after_secs) = throttle::admit(&state.db, &state.limits, &keys).await? {
         Metrics::inc(&state.metrics.sign_ins_throttled);
         tracing::info!(%username, %addr, "sign-in refused: locked");
         audited::sign_in(&state.audit, addr, None, username, Err("locked")).await;
@@ -113,7 +113,7 @@ pub(crate) async fn check_password(
 
 /// Steps 2–4 of the module docs, for an admitted attempt.
 async fn check_and_settle(
-    state: AppState,
+    state: SignInState,
     addr: SocketAddr,
     username: String,
     password: String,
@@ -144,7 +144,7 @@ async fn check_and_settle(
             Ok(login)
         }
         Verdict::Refused(login, why) => {
-            throttle::failed(db, &state.api.limits, &keys).await?;
+            throttle::failed(db, &state.limits, &keys).await?;
             tracing::info!(%username, %addr, door = door.name, "sign-in refused: {why}");
             let user = login.as_ref().map(|l| (l.id, username.as_str()));
             audited::sign_in(&state.audit, addr, user, &username, Err(&why)).await;
@@ -156,7 +156,7 @@ async fn check_and_settle(
 /// Looks the account up, checks the password, and whether the account may
 /// sign in at `door`.
 async fn check(
-    state: &AppState,
+    state: &SignInState,
     username: &str,
     password: String,
     door: Door,
@@ -165,7 +165,6 @@ async fn check(
     let stored = login.as_ref().map(|l| l.password_hash.clone());
     let matches = {
         let _permit = state
-            .api
             .password_checks
             .acquire()
             .await

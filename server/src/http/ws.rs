@@ -14,13 +14,13 @@ use axum::http::{HeaderMap, Uri};
 use axum::response::{IntoResponse, Response};
 use futures_util::{SinkExt, StreamExt};
 
-use super::AppState;
+use crate::app::AppState;
 use axum::http::{StatusCode, header};
 
 use crate::auth::device::authenticate_request;
 use crate::sync::{Connection, Outbound};
 
-pub(super) async fn upgrade(
+pub(crate) async fn upgrade(
     State(state): State<AppState>,
     ConnectInfo(addr): ConnectInfo<SocketAddr>,
     headers: HeaderMap,

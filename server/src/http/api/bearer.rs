@@ -6,14 +6,14 @@
 
 use std::net::SocketAddr;
 
-use axum::extract::{ConnectInfo, FromRequestParts};
+use axum::extract::{ConnectInfo, FromRef, FromRequestParts};
 use axum::http::request::Parts;
 use uuid::Uuid;
 
 use super::ApiError;
 use crate::auth::Principal;
 use crate::auth::device::authenticate_request;
-use crate::http::AppState;
+use crate::http::Gate;
 
 /// An authenticated device and its user.
 #[derive(Debug, Clone)]
@@ -24,10 +24,15 @@ pub struct Device {
     pub device_id: Uuid,
 }
 
-impl FromRequestParts<AppState> for Device {
+impl<S> FromRequestParts<S> for Device
+where
+    S: Send + Sync,
+    Gate: FromRef<S>,
+{
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        let state = Gate::from_ref(state);
         let addr = parts
             .extensions
             .get::<ConnectInfo<SocketAddr>>()

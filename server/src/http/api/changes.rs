@@ -28,7 +28,7 @@ use uuid::Uuid;
 use super::ApiError;
 use super::bearer::Device;
 use crate::access::DocClass;
-use crate::http::AppState;
+use crate::app::AppState;
 
 /// Most documents one answer lists; beyond this the device syncs in full.
 pub const MAX_LISTED: usize = 10_000;

@@ -26,7 +26,7 @@ use std::net::SocketAddr;
 
 use alongside_shared::wire::DocumentId;
 use axum::Json;
-use axum::extract::{ConnectInfo, State};
+use axum::extract::{ConnectInfo, FromRef, State};
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 
@@ -34,9 +34,9 @@ use super::ApiError;
 use super::bearer::Device;
 use super::json::ApiJson;
 use crate::admin::{self, AdminError};
+use crate::app::AppState;
 use crate::audit::AuditAction;
 use crate::audit::edge as audited;
-use crate::http::AppState;
 use crate::http::sign_in::{self, SignInRefused};
 
 /// Longest username accepted (as `admin user add`).
@@ -95,7 +95,9 @@ pub(super) async fn enrol(
 
     let db = &state.db;
     let door = sign_in::DEVICE_ENROLMENT;
-    let login = match sign_in::check_password(&state, addr, &username, password, door).await {
+    let sign_in_state = crate::http::SignInState::from_ref(&state);
+    let login = match sign_in::check_password(&sign_in_state, addr, &username, password, door).await
+    {
         Ok(login) => login,
         Err(SignInRefused::Locked(retry_after_secs)) => {
             return Err(ApiError::TooManyAttempts { retry_after_secs });

@@ -9,7 +9,7 @@ use serde::Serialize;
 
 use super::ApiError;
 use super::bearer::Device;
-use crate::http::AppState;
+use crate::app::AppState;
 
 /// The answer of `GET /api/v1/me`.
 #[derive(Debug, Serialize)]

@@ -38,8 +38,8 @@ use axum::response::Response;
 use axum::routing::{get, post};
 use tokio::sync::Semaphore;
 
-use super::AppState;
 use crate::admin::Lifetime;
+use crate::app::AppState;
 use crate::auth::throttle::LoginLimits;
 
 /// Quarantined bytes kept per device unless configured: a day of a
@@ -93,7 +93,7 @@ impl Default for ApiState {
 }
 
 /// The `/api/v1` routes, to be nested under that prefix.
-pub(super) fn router() -> Router<AppState> {
+pub(crate) fn router() -> Router<AppState> {
     Router::new()
         .route("/devices", post(devices::enrol))
         .route("/devices/rotate", post(devices::rotate))

@@ -34,9 +34,9 @@ use serde::{Deserialize, Serialize};
 use super::ApiError;
 use super::bearer::Device;
 use super::json::ApiJson;
+use crate::app::AppState;
 use crate::audit::{AuditAction, AuditOutcome, AuditRecord};
 use crate::db::access::QuarantinedWrite;
-use crate::http::AppState;
 
 /// Largest body of this route: unsynced changes can be a day's notes.
 pub const MAX_PURGE_BODY_BYTES: usize = 8 * 1024 * 1024;

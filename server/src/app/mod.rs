@@ -1,6 +1,8 @@
-//! A testable launch of the server: given a database and a bound listener,
-//! serve until the shutdown future resolves, then close sockets and finish
-//! in-flight commits.
+//! The composition root: the server's state ([`AppState`], and the parts
+//! of it handlers take) and its router ([`router`]) are built here, and
+//! [`run`] is a testable launch of the server: given a database and a
+//! bound listener, serve until the shutdown future resolves, then close
+//! sockets and finish in-flight commits.
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -14,10 +16,16 @@ use crate::audit::{Auditor, AuditorSettings};
 use crate::console::ConsoleSettings;
 use crate::db::{Db, DbError};
 use crate::http::api::ApiState;
-use crate::http::{AppState, metrics_endpoint, router};
+use crate::http::metrics_endpoint;
 use crate::metrics::Metrics;
 use crate::sync::{SyncService, SyncSettings};
 use crate::tls::ServeListener;
+
+mod routes;
+mod state;
+
+pub use routes::router;
+pub use state::AppState;
 
 /// Why the server stopped with an error.
 #[derive(Debug, thiserror::Error)]
