@@ -44,6 +44,18 @@ pub enum CaseloadError {
     /// No such user.
     #[error("no such user")]
     UnknownUser,
+    /// The edit breaks the write rules (a server bug, not bad input).
+    #[error("caseload index edit refused: {0}")]
+    Refused(String),
+}
+
+impl From<store::AppendError> for CaseloadError {
+    fn from(e: store::AppendError) -> Self {
+        match e {
+            store::AppendError::Db(e) => CaseloadError::Db(e),
+            store::AppendError::Refused(why) => CaseloadError::Refused(why),
+        }
+    }
 }
 
 impl From<DocError> for CaseloadError {
@@ -164,11 +176,7 @@ pub async fn update(db: &Db, user: Uuid, edits: &[IndexEdit]) -> Result<(), Case
             peer: None,
         },
     )
-    .await
-    .map_err(|e| match e {
-        store::AppendError::Db(e) => CaseloadError::Db(e),
-        store::AppendError::Refused(why) => CaseloadError::Corrupt(why),
-    })?;
+    .await?;
     Ok(())
 }
 

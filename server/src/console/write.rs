@@ -62,6 +62,15 @@ pub enum WriteError {
     Document(String),
 }
 
+impl From<store::AppendError> for WriteError {
+    fn from(e: store::AppendError) -> Self {
+        match e {
+            store::AppendError::Db(e) => WriteError::Db(e),
+            store::AppendError::Refused(why) => WriteError::Document(why),
+        }
+    }
+}
+
 /// Writes `review` into participant record `document`; returns the new
 /// review's id. `audit` is committed with the write.
 pub async fn write_review(
@@ -111,10 +120,6 @@ pub async fn write_review(
             peer: None,
         },
     )
-    .await
-    .map_err(|e| match e {
-        store::AppendError::Db(e) => WriteError::Db(e),
-        store::AppendError::Refused(why) => WriteError::Document(why),
-    })?;
+    .await?;
     Ok(id)
 }
