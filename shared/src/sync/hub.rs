@@ -14,10 +14,11 @@ use automerge::sync::{self, SyncDoc};
 use automerge::{AutoCommit, ChangeHash};
 
 mod handshake;
+mod sessions;
 mod stored;
 
 use super::apply::apply_chunks;
-use super::connection::{Connection, Phase, Session};
+use super::connection::{Connection, Phase};
 use super::decoded_size::{DecodeLimits, check_sync_message};
 use super::event::{ChangeMeta, ConnId, Effect, Event, LoadResult, ProtocolError};
 use super::policy::{Access, Policy, Write};
@@ -352,113 +353,6 @@ impl<P: Policy> Hub<P> {
 
     fn take(&mut self) -> Vec<Effect> {
         std::mem::take(&mut self.out)
-    }
-
-    // ---- sessions ----------------------------------------------------------
-
-    fn access(&self, conn: ConnId, id: &DocumentId) -> Access {
-        match self.conns.get(&conn) {
-            Some(connection) => self.policy.access(&connection.peer, id),
-            None => Access::Unavailable,
-        }
-    }
-
-    /// Answers `doc-unavailable` and forgets the peer's session (access
-    /// denied, or the peer may not keep one).
-    fn unavailable(&mut self, conn: ConnId, id: DocumentId) {
-        self.drop_session(conn, id);
-        self.send_unavailable(conn, id);
-    }
-
-    /// Answers `doc-unavailable` but keeps the session, marked waiting, so
-    /// the peer gets the document if someone creates it while it is here.
-    fn unavailable_but_waiting(&mut self, conn: ConnId, id: DocumentId) {
-        if let Some(session) = self
-            .conns
-            .get_mut(&conn)
-            .and_then(|c| c.sessions.get_mut(&id))
-        {
-            session.waiting = true;
-        }
-        self.send_unavailable(conn, id);
-    }
-
-    fn send_unavailable(&mut self, conn: ConnId, id: DocumentId) {
-        let Some(remote) = self.conns.get(&conn).and_then(|c| c.remote()).cloned() else {
-            return;
-        };
-        let message = Message::DocUnavailable {
-            sender_id: self.config.peer_id.clone(),
-            target_id: remote,
-            document_id: id,
-        };
-        self.send(conn, &message);
-    }
-
-    fn drop_session(&mut self, conn: ConnId, id: DocumentId) {
-        if let Some(connection) = self.conns.get_mut(&conn) {
-            connection.sessions.remove(&id);
-        }
-        if let Some(set) = self.subscribers.get_mut(&id) {
-            set.remove(&conn);
-            if set.is_empty() {
-                self.subscribers.remove(&id);
-            }
-        }
-    }
-
-    /// Ensures `conn` has a session for `id` with up-to-date access. Returns
-    /// false when the connection cannot take another session.
-    fn ensure_session(&mut self, conn: ConnId, id: DocumentId, access: Access) -> bool {
-        let limit = self.config.limits.max_sessions_per_connection;
-        let Some(connection) = self.conns.get_mut(&conn) else {
-            return false;
-        };
-        match connection.sessions.get_mut(&id) {
-            Some(session) => {
-                session.access = access;
-            }
-            None => {
-                if connection.sessions.len() >= limit {
-                    return false;
-                }
-                connection.sessions.insert(id, Session::new(access));
-                self.subscribers.entry(id).or_default().insert(conn);
-            }
-        }
-        true
-    }
-
-    /// Initiating side: begin syncing `id` on `conn`.
-    fn start_session(&mut self, conn: ConnId, id: DocumentId) {
-        let access = self.access(conn, &id);
-        if access == Access::Unavailable || !self.ensure_session(conn, id, access) {
-            return;
-        }
-        match self.docs.get(&id) {
-            Some(DocEntry::Resident(_)) => self.flush(id),
-            Some(DocEntry::Loading(_)) => {}
-            None => {
-                self.docs.insert(id, DocEntry::Loading(Vec::new()));
-                self.out.push(Effect::Load { document: id });
-            }
-        }
-    }
-
-    fn open_document(&mut self, id: DocumentId) {
-        if self.config.role != Role::Initiate {
-            return;
-        }
-        self.open.insert(id);
-        let ready: Vec<ConnId> = self
-            .conns
-            .iter()
-            .filter(|(_, c)| c.remote().is_some())
-            .map(|(id, _)| *id)
-            .collect();
-        for conn in ready {
-            self.start_session(conn, id);
-        }
     }
 
     fn doc_message(&mut self, conn: ConnId, m: DocMessage, request: bool) {
@@ -912,16 +806,6 @@ impl<P: Policy> Hub<P> {
         self.flush(id);
     }
 
-    /// The connections syncing `id`, as a list that outlives borrows of self.
-    fn subscribers_of(&self, id: DocumentId) -> Vec<ConnId> {
-        self.subscribers
-            .get(&id)
-            .into_iter()
-            .flatten()
-            .copied()
-            .collect()
-    }
-
     fn persist_failed(&mut self, id: DocumentId) {
         if self.docs.remove(&id).is_none() {
             return;
@@ -942,29 +826,6 @@ impl<P: Policy> Hub<P> {
             self.reject(conn, Some(id), ProtocolError::Refused(reason));
         }
         self.persist_failed(id);
-    }
-
-    fn access_changed(&mut self, id: DocumentId) {
-        self.recheck_access(id, None);
-        self.flush(id);
-    }
-
-    /// Re-checks the access of every connection syncing `id` but `except`
-    /// (the writer that just created it).
-    fn access_changed_except(&mut self, id: DocumentId, except: ConnId) {
-        self.recheck_access(id, Some(except));
-    }
-
-    fn recheck_access(&mut self, id: DocumentId, except: Option<ConnId>) {
-        let conns = self.subscribers_of(id);
-        for conn in conns.into_iter().filter(|c| Some(*c) != except) {
-            match self.access(conn, &id) {
-                Access::Unavailable => self.unavailable(conn, id),
-                access => {
-                    self.ensure_session(conn, id, access);
-                }
-            }
-        }
     }
 
     // ---- time --------------------------------------------------------------
