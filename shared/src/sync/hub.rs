@@ -286,6 +286,26 @@ impl<P: Policy> Hub<P> {
         Some(id)
     }
 
+    /// The heads the peer on `conn` is known to hold for `document`: those
+    /// it named in the last sync message of that session the hub took in.
+    /// A driver compares them with its own heads to tell when a document is
+    /// in sync, without decoding the frames again; from a hub that keeps
+    /// the durability invariant (a server's), they are heads it has
+    /// persisted. Unsorted, as the peer sent them.
+    ///
+    /// `None` before the peer's first sync message for the document, and
+    /// once the session or the connection is gone (closed, refused,
+    /// `doc-unavailable`).
+    pub fn peer_heads(&self, conn: ConnId, document: &DocumentId) -> Option<&[ChangeHash]> {
+        self.conns
+            .get(&conn)?
+            .sessions
+            .get(document)?
+            .state
+            .their_heads
+            .as_deref()
+    }
+
     /// Connections currently open (in any phase).
     pub fn connection_count(&self) -> usize {
         self.conns.len()
