@@ -13,6 +13,7 @@ use automerge::transaction::Transactable;
 use automerge::{AutoCommit, ChangeHash, ROOT};
 
 const CONN: ConnId = ConnId(1);
+const ID: DocumentId = DocumentId::from_bytes([7; 16]);
 
 fn hub(name: &str, role: Role) -> Hub<AllowAll> {
     let config = HubConfig {
@@ -123,34 +124,34 @@ impl Pair {
         self.run();
     }
 
+    /// The device creates a note and the pair exchanges what follows.
+    fn create_note(&mut self, text: &str) -> DocumentId {
+        let mut doc = AutoCommit::new();
+        doc.put(ROOT, "text", text).unwrap();
+        doc.commit();
+        let effects = self.device.create(ID, doc).unwrap();
+        self.carry_out(true, effects);
+        self.run();
+        ID
+    }
+
     fn device_heads(&self, id: &DocumentId) -> Vec<ChangeHash> {
         sorted(&self.device.document(id).unwrap().clone().get_heads())
     }
 }
 
-fn note(text: &str) -> AutoCommit {
-    let mut doc = AutoCommit::new();
-    doc.put(ROOT, "text", text).unwrap();
-    doc.commit();
-    doc
-}
-
 #[test]
 fn none_before_any_sync_message_and_for_unknown_sessions() {
     let pair = Pair::connected();
-    let id = DocumentId::from_bytes([7; 16]);
-    assert_eq!(pair.device.peer_heads(CONN, &id), None);
-    assert_eq!(pair.server.peer_heads(CONN, &id), None);
-    assert_eq!(pair.device.peer_heads(ConnId(99), &id), None);
+    assert_eq!(pair.device.peer_heads(CONN, &ID), None);
+    assert_eq!(pair.server.peer_heads(CONN, &ID), None);
+    assert_eq!(pair.device.peer_heads(ConnId(99), &ID), None);
 }
 
 #[test]
 fn each_side_learns_the_heads_the_other_holds() {
     let mut pair = Pair::connected();
-    let id = DocumentId::from_bytes([7; 16]);
-    let effects = pair.device.create(id, note("first")).unwrap();
-    pair.carry_out(true, effects);
-    pair.run();
+    let id = pair.create_note("first");
     let heads = pair.device_heads(&id);
     assert!(!heads.is_empty());
     assert_eq!(sorted(pair.device.peer_heads(CONN, &id).unwrap()), heads);
@@ -168,16 +169,14 @@ fn each_side_learns_the_heads_the_other_holds() {
     let newer = pair.device_heads(&id);
     assert_ne!(newer, heads);
     assert_eq!(sorted(pair.device.peer_heads(CONN, &id).unwrap()), newer);
+    assert_eq!(sorted(pair.server.peer_heads(CONN, &id).unwrap()), newer);
 }
 
 #[test]
 fn the_device_learns_new_heads_only_once_the_server_persisted_them() {
     let mut pair = Pair::connected();
-    let id = DocumentId::from_bytes([7; 16]);
     pair.hold_server_persists = true;
-    let effects = pair.device.create(id, note("unconfirmed")).unwrap();
-    pair.carry_out(true, effects);
-    pair.run();
+    let id = pair.create_note("unconfirmed");
     let heads = pair.device_heads(&id);
     assert!(!pair.held.is_empty(), "the server was asked to persist");
     assert_ne!(
@@ -193,10 +192,7 @@ fn the_device_learns_new_heads_only_once_the_server_persisted_them() {
 #[test]
 fn none_once_the_connection_is_gone() {
     let mut pair = Pair::connected();
-    let id = DocumentId::from_bytes([7; 16]);
-    let effects = pair.device.create(id, note("gone")).unwrap();
-    pair.carry_out(true, effects);
-    pair.run();
+    let id = pair.create_note("gone");
     assert!(pair.device.peer_heads(CONN, &id).is_some());
     let _ = pair.device.handle(Event::Disconnected { conn: CONN });
     assert_eq!(pair.device.peer_heads(CONN, &id), None);
