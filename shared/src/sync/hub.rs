@@ -10,6 +10,7 @@
 //!
 //! This file holds the hub's state and its public front; each concern of
 //! handling an event is a child module with one job:
+//! - `config`: how a hub presents itself, and the limits it holds peers to;
 //! - `handshake`: a connection's life (`join`/`peer`, routing, refusal, close);
 //! - `sessions`: which documents each connection syncs, and access rechecks;
 //! - `messages`: a document's sync messages in, and answers out once durable;
@@ -23,6 +24,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
 use automerge::sync;
 use automerge::{AutoCommit, ChangeHash};
 
+mod config;
 mod durability;
 mod handshake;
 mod messages;
@@ -31,59 +33,11 @@ mod sessions;
 mod stored;
 
 use super::connection::Connection;
-use super::decoded_size::DecodeLimits;
 use super::event::{ChangeMeta, ConnId, Effect, Event};
 use super::policy::Policy;
-use crate::wire::{DocumentId, PeerId, PeerMetadata};
+use crate::wire::{DocumentId, PeerId};
 
-/// Which side of the handshake this hub plays.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Role {
-    /// The receiving peer (a server): waits for `join`, answers `peer`.
-    Accept,
-    /// The initiating peer (a device): sends `join`, waits for `peer`.
-    Initiate,
-}
-
-/// Bounds on what a peer may make the hub do.
-#[derive(Clone, Debug)]
-pub struct Limits {
-    /// Largest frame accepted; larger ones are refused before decoding.
-    pub max_frame_bytes: usize,
-    /// Time allowed from connection to completed handshake.
-    pub handshake_timeout_ms: u64,
-    /// A resident document untouched for this long is evicted on a tick.
-    pub idle_evict_ms: u64,
-    /// Most documents one connection may sync at once.
-    pub max_sessions_per_connection: usize,
-    /// What the changes of one sync message may decode to.
-    pub decode: DecodeLimits,
-}
-
-impl Default for Limits {
-    fn default() -> Self {
-        Self {
-            max_frame_bytes: 16 * 1024 * 1024,
-            handshake_timeout_ms: 10_000,
-            idle_evict_ms: 60_000,
-            max_sessions_per_connection: 10_000,
-            decode: DecodeLimits::default(),
-        }
-    }
-}
-
-/// How a hub presents itself.
-#[derive(Clone, Debug)]
-pub struct HubConfig {
-    /// This peer's id (drawn by the driver).
-    pub peer_id: PeerId,
-    /// This peer's metadata, sent in the handshake.
-    pub metadata: PeerMetadata,
-    /// Receiving (server) or initiating (device).
-    pub role: Role,
-    /// Limits.
-    pub limits: Limits,
-}
+pub use config::{HubConfig, Limits, Role};
 
 /// Errors of the hub's direct API (not of peer input, which becomes effects).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
