@@ -6,11 +6,13 @@
 //! [`Event::Frame`]; effects are carried out in order: `Send` is written to
 //! the socket, `Load` is answered from the store, `Persist` is appended to
 //! the store and only then confirmed with [`Event::Persisted`] (so the hub
-//! never advertises what the device could lose). Before the hub sees a
-//! frame, the driver reads the heads the server announces for each
-//! document: the server only announces heads it has committed, so when they
-//! equal the device's heads the document is in sync, and they are recorded
-//! with [`DeviceStore::set_server_heads`].
+//! never advertises what the device could lose). A frame is decoded once,
+//! here, to see the server's `error` message, and handed to the hub decoded
+//! ([`Event::Received`]). After each step the driver asks the hub for the
+//! heads the server last announced for each document ([`Hub::peer_heads`]):
+//! the server only announces heads it has committed, so when they equal the
+//! device's heads the document is in sync, and they are recorded with
+//! [`DeviceStore::set_server_heads`].
 
 use std::collections::{BTreeSet, HashMap, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -102,7 +104,6 @@ pub(crate) struct Run<S> {
 /// Per-connection state.
 struct Connection {
     hub: Hub<AllowAll>,
-    server_heads: HashMap<DocumentId, Vec<ChangeHash>>,
     outbox: Vec<Vec<u8>>,
     closed: bool,
     server_error: Option<String>,
@@ -126,7 +127,6 @@ impl Connection {
         };
         Self {
             hub: Hub::new(config, AllowAll),
-            server_heads: HashMap::new(),
             outbox: Vec::new(),
             closed: false,
             server_error: None,
@@ -290,22 +290,24 @@ impl<S: DeviceStore> Run<S> {
             .map_err(|e| SyncError::Connection(format!("send: {e}")))
     }
 
-    /// One frame from the server.
+    /// One frame from the server, decoded once (with the hub's frame
+    /// limit) and handed to the hub decoded. A frame that does not decode
+    /// goes to the hub as it came, for the hub to answer.
     fn frame(&mut self, bytes: Vec<u8>) {
         self.report.bytes_received += bytes.len() as u64;
         self.report.messages_received += 1;
         match wire::decode(&bytes, Limits::default().max_frame_bytes) {
-            Ok(Message::Sync(m) | Message::Request(m)) => {
-                if let Ok(sync) = automerge::sync::Message::decode(&m.data) {
-                    self.conn
-                        .server_heads
-                        .insert(m.document_id, sorted(sync.heads));
+            Ok(message) => {
+                if let Message::Error { message, .. } = &message {
+                    self.conn.server_error = Some(message.clone());
                 }
+                self.step(Event::Received {
+                    conn: CONN,
+                    message,
+                });
             }
-            Ok(Message::Error { message, .. }) => self.conn.server_error = Some(message),
-            _ => {}
+            Err(_) => self.step(Event::Frame { conn: CONN, bytes }),
         }
-        self.step(Event::Frame { conn: CONN, bytes });
     }
 
     /// Feeds the hub, carries out the effects, then settles documents.
@@ -427,10 +429,10 @@ impl<S: DeviceStore> Run<S> {
         let newly: Vec<(DocumentId, Vec<ChangeHash>)> = self
             .remaining()
             .filter_map(|id| {
-                let server = self.conn.server_heads.get(id)?;
+                let server = sorted(self.conn.hub.peer_heads(CONN, id)?.to_vec());
                 let local = self.local_heads.get(id)?;
-                (!server.is_empty() && server == local && self.conn.hub.is_durable(id))
-                    .then(|| (*id, server.clone()))
+                (!server.is_empty() && server == *local && self.conn.hub.is_durable(id))
+                    .then_some((*id, server))
             })
             .collect();
         for (id, heads) in newly {

@@ -10,8 +10,11 @@
 //! The device counts a document as converged when the server has sent a
 //! `sync` (or `request`) message for it whose Automerge sync message
 //! announces exactly the device's heads: the server holds every change the
-//! device holds. The session ends when every document has converged, when the
-//! deadline passes, or when either side closes.
+//! device holds. The hub keeps those heads ([`Hub::peer_heads`]); the
+//! driver decodes each frame once, to see the server's `error` and which
+//! document a message is about, and hands it to the hub decoded
+//! ([`Event::Received`]). The session ends when every document has
+//! converged, when the deadline passes, or when either side closes.
 
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -96,6 +99,8 @@ pub struct Device {
     closed: Option<String>,
     last_rejection: Option<String>,
     ready: bool,
+    /// The hub's frame limit, which frames handed over decoded must keep.
+    max_frame_bytes: usize,
 }
 
 impl Device {
@@ -130,6 +135,7 @@ impl Device {
     }
 
     fn new(peer_id: String, storage_id: Option<String>, limits: Limits) -> Self {
+        let max_frame_bytes = limits.max_frame_bytes;
         let config = HubConfig {
             peer_id: PeerId::new(peer_id),
             metadata: PeerMetadata {
@@ -148,6 +154,7 @@ impl Device {
             closed: None,
             last_rejection: None,
             ready: false,
+            max_frame_bytes,
         }
     }
 
@@ -248,31 +255,46 @@ impl Device {
         LoadResult::Found(Box::new(doc))
     }
 
-    /// Looks at a frame from the server before the hub does: an `error`
-    /// becomes the session's failure; a `sync`/`request` names the heads
-    /// the server holds.
-    fn observe(&mut self, frame: &[u8]) -> Option<(DocumentId, Vec<ChangeHash>)> {
-        match wire::decode(frame, Limits::default().max_frame_bytes) {
-            Ok(Message::Sync(m) | Message::Request(m)) => {
-                let sync = automerge::sync::Message::decode(&m.data).ok()?;
-                let mut heads = sync.heads;
-                heads.sort();
-                Some((m.document_id, heads))
+    /// Hands a frame from the server to the hub, decoded here once: an
+    /// `error` becomes the session's failure; a `sync`/`request` names the
+    /// document whose heads the server announced, returned for
+    /// [`Self::settle`]. A frame that does not decode goes to the hub as it
+    /// came, for the hub to refuse.
+    fn frame(&mut self, bytes: Vec<u8>) -> Result<Option<DocumentId>, String> {
+        let message = match wire::decode(&bytes, self.max_frame_bytes) {
+            Ok(message) => message,
+            Err(_) => {
+                self.handle(Event::Frame { conn: CONN, bytes })?;
+                return Ok(None);
             }
-            Ok(Message::Error { message, .. }) => {
+        };
+        let announced = match &message {
+            Message::Sync(m) | Message::Request(m) => Some(m.document_id),
+            Message::Error { message, .. } => {
                 self.last_rejection = Some(format!("server error: {message}"));
                 None
             }
             _ => None,
-        }
+        };
+        self.handle(Event::Received {
+            conn: CONN,
+            message,
+        })?;
+        Ok(announced)
     }
 
     /// After the hub took a frame: the document converged if the server
     /// announced the device's current heads.
-    fn settle(&mut self, announced: Option<(DocumentId, Vec<ChangeHash>)>) {
-        if let Some((id, heads)) = announced
-            && self.heads.get(&id) == Some(&heads)
-        {
+    fn settle(&mut self, announced: Option<DocumentId>) {
+        let Some(id) = announced else {
+            return;
+        };
+        let Some(server) = self.hub.peer_heads(CONN, &id) else {
+            return;
+        };
+        let mut server = server.to_vec();
+        server.sort();
+        if self.heads.get(&id) == Some(&server) {
             self.converged.insert(id);
         }
     }
@@ -367,8 +389,7 @@ async fn session(
                 Some(Ok(WsMessage::Binary(bytes))) => {
                     result.bytes_received += bytes.len() as u64;
                     result.frames_received += 1;
-                    let announced = device.observe(&bytes);
-                    device.handle(Event::Frame { conn: CONN, bytes: bytes.into() })?;
+                    let announced = device.frame(bytes.into())?;
                     device.settle(announced);
                 }
                 Some(Ok(WsMessage::Close(frame))) => {
