@@ -9,6 +9,7 @@ use axum::routing::get;
 
 use super::AppState;
 use crate::console::ConsoleState;
+use crate::http::api::DeviceApi;
 use crate::http::{self, client_addr, hsts, ws};
 
 /// The router over `state`.
@@ -22,7 +23,7 @@ pub fn router(state: AppState) -> Router {
             "/api/v1",
             crate::console::api::router()
                 .with_state(console.clone())
-                .merge(http::api::router()),
+                .merge(http::api::router().with_state(DeviceApi::from_ref(&state))),
         )
         .merge(crate::console::router(state.tls).with_state(console))
         .layer(axum::middleware::from_fn_with_state(

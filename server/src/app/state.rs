@@ -1,7 +1,8 @@
 //! The server's state, built once in [`super::run`], and the parts of it
 //! that handlers take ([`FromRef`]): the console takes its
-//! [`ConsoleState`], authentication a [`Gate`], sign-in a
-//! [`SignInState`], others a field ([`Db`], [`Auditor`]).
+//! [`ConsoleState`], the device API its [`DeviceApi`], `/sync` its
+//! [`SyncEdge`], authentication a [`Gate`], sign-in a [`SignInState`], the
+//! client-address rewrite the [`TrustedProxies`], readiness the [`Db`].
 
 use std::sync::Arc;
 
@@ -10,7 +11,9 @@ use axum::extract::FromRef;
 use crate::audit::Auditor;
 use crate::console::{ConsoleSettings, ConsoleState};
 use crate::db::Db;
-use crate::http::api::ApiState;
+use crate::http::api::{ApiState, DeviceApi};
+use crate::http::client_addr::TrustedProxies;
+use crate::http::ws::SyncEdge;
 use crate::http::{Gate, SignInState};
 use crate::metrics::Metrics;
 use crate::sync::SyncService;
@@ -80,5 +83,34 @@ impl FromRef<AppState> for ConsoleState {
             settings: state.console.clone(),
             sign_in: SignInState::from_ref(state),
         }
+    }
+}
+
+impl FromRef<AppState> for DeviceApi {
+    fn from_ref(state: &AppState) -> Self {
+        DeviceApi {
+            db: state.db.clone(),
+            audit: state.audit.clone(),
+            api: state.api.clone(),
+            sync: state.sync.clone(),
+            sign_in: SignInState::from_ref(state),
+        }
+    }
+}
+
+impl FromRef<AppState> for SyncEdge {
+    fn from_ref(state: &AppState) -> Self {
+        SyncEdge {
+            db: state.db.clone(),
+            audit: state.audit.clone(),
+            sync: state.sync.clone(),
+            max_message_bytes: state.max_message_bytes,
+        }
+    }
+}
+
+impl FromRef<AppState> for TrustedProxies {
+    fn from_ref(state: &AppState) -> Self {
+        state.api.trusted_proxies.clone()
     }
 }

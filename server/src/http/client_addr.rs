@@ -23,8 +23,6 @@ use axum::http::HeaderMap;
 use axum::middleware::Next;
 use axum::response::Response;
 
-use crate::app::AppState;
-
 /// An IP network, `ADDRESS/PREFIX` (a bare address is one host).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Cidr {
@@ -130,11 +128,10 @@ fn parse_hop(hop: &str) -> Option<IpAddr> {
 /// Replaces the request's `ConnectInfo` with the client's address (see the
 /// module docs).
 pub(crate) async fn rewrite(
-    State(state): State<AppState>,
+    State(proxies): State<TrustedProxies>,
     mut request: Request,
     next: Next,
 ) -> Response {
-    let proxies = &state.api.trusted_proxies;
     if !proxies.0.is_empty()
         && let Some(ConnectInfo(peer)) = request
             .extensions()

@@ -1,9 +1,9 @@
 //! The `/sync` WebSocket: authenticates the device before the upgrade (401
 //! or 503 and no upgrade otherwise) and takes one of the user's and the
 //! device's connection slots (429 when they have none left), then runs one
-//! reader loop feeding frames to the sync driver — waiting, and so not
+//! reader loop feeding frames to the sync shards — waiting, and so not
 //! reading the socket, while the connection's bytes in flight are at their
-//! bound — and one writer loop sending what the driver returns.
+//! bound — and one writer loop sending what the shards return.
 
 use std::net::SocketAddr;
 
@@ -14,14 +14,30 @@ use axum::http::{HeaderMap, Uri};
 use axum::response::{IntoResponse, Response};
 use futures_util::{SinkExt, StreamExt};
 
-use crate::app::AppState;
 use axum::http::{StatusCode, header};
 
+use crate::audit::Auditor;
 use crate::auth::device::authenticate_request;
-use crate::sync::{Connection, Outbound};
+use crate::db::Db;
+use crate::sync::{Connection, Outbound, SyncService};
+
+/// What the `/sync` handler takes of the server's state.
+#[derive(Clone)]
+pub struct SyncEdge {
+    /// The accounts (to authenticate the upgrade).
+    pub db: Db,
+    /// The audit trail (a refused token).
+    pub audit: Auditor,
+    /// The sync shards.
+    pub sync: SyncService,
+    /// Largest WebSocket message accepted at the transport; frames between
+    /// the protocol limit and this get a protocol `error`, larger ones a
+    /// close with status 1009.
+    pub max_message_bytes: usize,
+}
 
 pub(crate) async fn upgrade(
-    State(state): State<AppState>,
+    State(state): State<SyncEdge>,
     ConnectInfo(addr): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     uri: Uri,

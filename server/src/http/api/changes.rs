@@ -26,9 +26,9 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::ApiError;
+use super::DeviceApi;
 use super::bearer::Device;
 use crate::access::DocClass;
-use crate::app::AppState;
 
 /// Most documents one answer lists; beyond this the device syncs in full.
 pub const MAX_LISTED: usize = 10_000;
@@ -72,7 +72,7 @@ impl Cursor {
 
 /// `GET /api/v1/changes`.
 pub(super) async fn changes(
-    State(state): State<AppState>,
+    State(state): State<DeviceApi>,
     device: Device,
     Query(query): Query<ChangesQuery>,
 ) -> Result<Json<Changes>, ApiError> {

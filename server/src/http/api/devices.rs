@@ -26,15 +26,15 @@ use std::net::SocketAddr;
 
 use alongside_shared::wire::DocumentId;
 use axum::Json;
-use axum::extract::{ConnectInfo, FromRef, State};
+use axum::extract::{ConnectInfo, State};
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 
 use super::ApiError;
+use super::DeviceApi;
 use super::bearer::Device;
 use super::json::ApiJson;
 use crate::admin::{self, AdminError};
-use crate::app::AppState;
 use crate::audit::AuditAction;
 use crate::audit::edge as audited;
 use crate::http::sign_in::{self, SignInRefused};
@@ -72,7 +72,7 @@ pub(super) struct RotatedToken {
 
 /// `POST /api/v1/devices`.
 pub(super) async fn enrol(
-    State(state): State<AppState>,
+    State(state): State<DeviceApi>,
     ConnectInfo(addr): ConnectInfo<SocketAddr>,
     ApiJson(request): ApiJson<EnrolRequest>,
 ) -> Result<(StatusCode, Json<Enrolment>), ApiError> {
@@ -95,8 +95,7 @@ pub(super) async fn enrol(
 
     let db = &state.db;
     let door = sign_in::DEVICE_ENROLMENT;
-    let sign_in_state = crate::http::SignInState::from_ref(&state);
-    let login = match sign_in::check_password(&sign_in_state, addr, &username, password, door).await
+    let login = match sign_in::check_password(&state.sign_in, addr, &username, password, door).await
     {
         Ok(login) => login,
         Err(SignInRefused::Locked(retry_after_secs)) => {
@@ -131,7 +130,7 @@ pub(super) async fn enrol(
 
 /// `POST /api/v1/devices/rotate`.
 pub(super) async fn rotate(
-    State(state): State<AppState>,
+    State(state): State<DeviceApi>,
     ConnectInfo(addr): ConnectInfo<SocketAddr>,
     device: Device,
 ) -> Result<Json<RotatedToken>, ApiError> {

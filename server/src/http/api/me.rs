@@ -8,8 +8,8 @@ use axum::extract::State;
 use serde::Serialize;
 
 use super::ApiError;
+use super::DeviceApi;
 use super::bearer::Device;
-use crate::app::AppState;
 
 /// The answer of `GET /api/v1/me`.
 #[derive(Debug, Serialize)]
@@ -25,7 +25,7 @@ pub(super) struct Me {
 
 /// `GET /api/v1/me`.
 pub(super) async fn me(
-    State(state): State<AppState>,
+    State(state): State<DeviceApi>,
     device: Device,
 ) -> Result<Json<Me>, ApiError> {
     let user = state

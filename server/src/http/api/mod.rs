@@ -39,8 +39,11 @@ use axum::routing::{get, post};
 use tokio::sync::Semaphore;
 
 use crate::admin::Lifetime;
-use crate::app::AppState;
+use crate::audit::Auditor;
 use crate::auth::throttle::LoginLimits;
+use crate::db::Db;
+use crate::http::{Gate, SignInState};
+use crate::sync::SyncService;
 
 /// Quarantined bytes kept per device unless configured: a day of a
 /// worker's notes is well under a megabyte.
@@ -92,8 +95,32 @@ impl Default for ApiState {
     }
 }
 
+/// What the device API's handlers take of the server's state.
+#[derive(Clone)]
+pub struct DeviceApi {
+    /// The database.
+    pub db: Db,
+    /// The audit trail.
+    pub audit: Auditor,
+    /// The API's limits and settings.
+    pub api: ApiState,
+    /// The sync shards (the change feed asks them who may read what).
+    pub sync: SyncService,
+    /// What checking a password takes.
+    pub sign_in: SignInState,
+}
+
+impl axum::extract::FromRef<DeviceApi> for Gate {
+    fn from_ref(state: &DeviceApi) -> Self {
+        Gate {
+            db: state.db.clone(),
+            audit: state.audit.clone(),
+        }
+    }
+}
+
 /// The `/api/v1` routes, to be nested under that prefix.
-pub(crate) fn router() -> Router<AppState> {
+pub(crate) fn router() -> Router<DeviceApi> {
     Router::new()
         .route("/devices", post(devices::enrol))
         .route("/devices/rotate", post(devices::rotate))

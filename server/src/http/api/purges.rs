@@ -32,9 +32,9 @@ use base64::engine::general_purpose::STANDARD;
 use serde::{Deserialize, Serialize};
 
 use super::ApiError;
+use super::DeviceApi;
 use super::bearer::Device;
 use super::json::ApiJson;
-use crate::app::AppState;
 use crate::audit::{AuditAction, AuditOutcome, AuditRecord};
 use crate::db::access::QuarantinedWrite;
 
@@ -61,7 +61,7 @@ pub(super) struct Recorded {
 
 /// `POST /api/v1/purges`.
 pub(super) async fn report(
-    State(state): State<AppState>,
+    State(state): State<DeviceApi>,
     ConnectInfo(addr): ConnectInfo<SocketAddr>,
     device: Device,
     ApiJson(body): ApiJson<PurgeReport>,
