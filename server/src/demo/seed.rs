@@ -29,6 +29,7 @@ use alongside_shared::doc::vocab::{
 };
 use alongside_shared::doc::{CalendarDate, DocError, Timestamp};
 use alongside_shared::sync::ChangeMeta;
+use alongside_shared::time::{DAY_MS, date};
 use alongside_shared::wire::DocumentId;
 use automerge::{ActorId, AutoCommit, ChangeHash};
 use autosurgeon::Text;
@@ -37,7 +38,7 @@ use uuid::Uuid;
 use crate::access::caseload::{self, CaseloadError, IndexEdit};
 use crate::admin::{self, AdminError, Lifetime, NewUser};
 use crate::auth::{Role, password};
-use crate::console::time::{DAY_MS, date, week_start};
+use crate::console::time::week_start;
 use crate::console::write::{self, NewReview, WriteError};
 use crate::db::access::{DocumentAccessRow, WriteGuard};
 use crate::db::documents::Projected;
