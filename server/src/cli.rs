@@ -160,7 +160,7 @@ async fn serve(args: ServeArgs, demo: bool) -> anyhow::Result<()> {
     if demo {
         let seeded = async {
             db.migrate().await?;
-            crate::demo::seed(&db, crate::console::time::now_ms())
+            crate::demo::seed(&db, alongside_shared::time::now_ms())
                 .await
                 .map_err(anyhow::Error::from)
         }

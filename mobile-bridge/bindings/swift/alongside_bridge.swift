@@ -1865,21 +1865,21 @@ public struct CaseloadEntry: Equatable, Hashable {
      */
     public var displayName: String
     /**
-     * Whether the record is on this device (false: listed by the server,
-     * not downloaded yet).
+     * Whether the record is on this device (false: listed by the index
+     * but not downloaded yet).
      */
     public var held: Bool
     /**
-     * Whether the server's caseload index lists it (false: created here,
-     * not synced yet).
+     * Whether the caseload index lists it (false: created here, not yet
+     * synced).
      */
     public var indexed: Bool
     /**
-     * Whether it has local changes the server has not acknowledged.
+     * Whether it has local changes not yet acknowledged by the server.
      */
     public var pending: Bool
     /**
-     * Notes held.
+     * Number of notes held.
      */
     public var notes: UInt64
 
@@ -1893,18 +1893,18 @@ public struct CaseloadEntry: Equatable, Hashable {
          * Name shown in the list.
          */displayName: String, 
         /**
-         * Whether the record is on this device (false: listed by the server,
-         * not downloaded yet).
+         * Whether the record is on this device (false: listed by the index
+         * but not downloaded yet).
          */held: Bool, 
         /**
-         * Whether the server's caseload index lists it (false: created here,
-         * not synced yet).
+         * Whether the caseload index lists it (false: created here, not yet
+         * synced).
          */indexed: Bool, 
         /**
-         * Whether it has local changes the server has not acknowledged.
+         * Whether it has local changes not yet acknowledged by the server.
          */pending: Bool, 
         /**
-         * Notes held.
+         * Number of notes held.
          */notes: UInt64) {
         self.id = id
         self.displayName = displayName
@@ -2451,7 +2451,7 @@ public struct Note: Equatable, Hashable {
      */
     public var end: Int64
     /**
-     * Billing units of 15 minutes.
+     * Billing units of 15 minutes (rounded to the nearest unit).
      */
     public var units: Int64
     /**
@@ -2537,7 +2537,7 @@ public struct Note: Equatable, Hashable {
          * End of the encounter (ms).
          */end: Int64, 
         /**
-         * Billing units of 15 minutes.
+         * Billing units of 15 minutes (rounded to the nearest unit).
          */units: Int64, 
         /**
          * Place of service.
@@ -4334,10 +4334,10 @@ private let initializationResult: InitializationResult = {
     if (uniffi_alongside_mobile_bridge_checksum_method_alongsidedevice_sync_soon() != 62441) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_alongside_mobile_bridge_checksum_method_alongsidedevice_accompaniment() != 52004) {
+    if (uniffi_alongside_mobile_bridge_checksum_method_alongsidedevice_accompaniment() != 9679) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_alongside_mobile_bridge_checksum_method_alongsidedevice_accompaniments() != 48750) {
+    if (uniffi_alongside_mobile_bridge_checksum_method_alongsidedevice_accompaniments() != 55366) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_alongside_mobile_bridge_checksum_method_alongsidedevice_add_follow_up() != 38823) {
@@ -4346,7 +4346,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_alongside_mobile_bridge_checksum_method_alongsidedevice_add_note() != 37308) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_alongside_mobile_bridge_checksum_method_alongsidedevice_caseload() != 44350) {
+    if (uniffi_alongside_mobile_bridge_checksum_method_alongsidedevice_caseload() != 27173) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_alongside_mobile_bridge_checksum_method_alongsidedevice_create_participant() != 63061) {
@@ -4361,31 +4361,31 @@ private let initializationResult: InitializationResult = {
     if (uniffi_alongside_mobile_bridge_checksum_method_alongsidedevice_link_note() != 60273) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_alongside_mobile_bridge_checksum_method_alongsidedevice_note() != 2130) {
+    if (uniffi_alongside_mobile_bridge_checksum_method_alongsidedevice_note() != 18226) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_alongside_mobile_bridge_checksum_method_alongsidedevice_notes() != 24633) {
+    if (uniffi_alongside_mobile_bridge_checksum_method_alongsidedevice_notes() != 29974) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_alongside_mobile_bridge_checksum_method_alongsidedevice_reviews() != 55191) {
+    if (uniffi_alongside_mobile_bridge_checksum_method_alongsidedevice_reviews() != 47370) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_alongside_mobile_bridge_checksum_method_alongsidedevice_set_barriers() != 19843) {
+    if (uniffi_alongside_mobile_bridge_checksum_method_alongsidedevice_set_barriers() != 53137) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_alongside_mobile_bridge_checksum_method_alongsidedevice_set_outcome() != 18517) {
+    if (uniffi_alongside_mobile_bridge_checksum_method_alongsidedevice_set_outcome() != 6694) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_alongside_mobile_bridge_checksum_method_alongsidedevice_stamp() != 63694) {
+    if (uniffi_alongside_mobile_bridge_checksum_method_alongsidedevice_stamp() != 32015) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_alongside_mobile_bridge_checksum_method_alongsidedevice_start_accompaniment() != 19465) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_alongside_mobile_bridge_checksum_method_alongsidedevice_submit_note() != 580) {
+    if (uniffi_alongside_mobile_bridge_checksum_method_alongsidedevice_submit_note() != 62705) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_alongside_mobile_bridge_checksum_method_alongsidedevice_tick_follow_up() != 15696) {
+    if (uniffi_alongside_mobile_bridge_checksum_method_alongsidedevice_tick_follow_up() != 15230) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_alongside_mobile_bridge_checksum_method_alongsidedevice_enrol() != 62529) {

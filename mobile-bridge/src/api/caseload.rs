@@ -45,7 +45,7 @@ impl Device {
                 continue;
             };
             let name = read_text(doc, ["profile", "displayName"]).unwrap_or_default();
-            let notes = note_ids(doc).map(|n| n.len()).unwrap_or(0);
+            let notes = note_ids(doc).map_or(0, |n| u64::try_from(n.len()).unwrap_or(u64::MAX));
             entries.push(CaseloadEntry {
                 indexed: indexed.remove(&text).is_some(),
                 id: text,

@@ -27,7 +27,6 @@ mod input;
 mod notes;
 mod read;
 mod sync_store;
-pub mod time;
 mod views;
 
 #[cfg(test)]

@@ -11,14 +11,13 @@ use alongside_shared::doc::edit::participant::{
 use alongside_shared::doc::edit::text::{read_text, replace_text, splice_text_utf16};
 use alongside_shared::doc::participant::{Narrative, Note};
 use alongside_shared::doc::vocab::NoteStatus;
-use alongside_shared::doc::{DocError, Timestamp};
+use alongside_shared::doc::{CalendarDate, DocError, Timestamp};
 use autosurgeon::Text;
 use uuid::Uuid;
 
 use super::error::{ApiError, parse_uuid};
 use super::input::{self, NewNote, NoteText, TextEdit};
 use super::read::{note_view, review_views};
-use super::time::utc_date;
 use super::{Device, NoteSummary, NoteView, ReviewView};
 
 /// Maps "not found" inside a note edit to the note being unknown.
@@ -37,7 +36,7 @@ impl Device {
         let now = self.now();
         let service_date = match &note.service_date {
             Some(d) => input::date("service_date", d)?,
-            None => utc_date(now.millis())
+            None => CalendarDate::of_utc_millis(now.millis())
                 .ok_or_else(|| ApiError::invalid("service_date", "the clock is out of range"))?,
         };
         let start = note.start.unwrap_or(now.millis());

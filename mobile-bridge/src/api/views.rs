@@ -1,6 +1,14 @@
 //! Plain values the API returns: what a screen (or the FFI, or the CLI's
 //! `--json`) shows. Ids are strings, times milliseconds since the epoch,
-//! dates `YYYY-MM-DD`.
+//! counts `u64`, dates `YYYY-MM-DD`.
+//!
+//! All but [`Identity`] are also the FFI's records (`uniffi::Record`),
+//! named as Kotlin and Swift see them (`#[uniffi(name = ...)]`): a field
+//! added here reaches the bindings when they are regenerated
+//! (`mobile-bridge/bindings/generate.sh`), and the drift test
+//! (`tests/tests/device_bindings.rs`) fails until they are. [`Identity`]
+//! differs at the FFI (no actor, plus the server's address), so
+//! `crate::ffi` keeps its own record for it.
 
 use serde::Serialize;
 
@@ -20,7 +28,7 @@ pub struct Identity {
 }
 
 /// One participant in the caseload.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, uniffi::Record)]
 pub struct CaseloadEntry {
     /// Participant document id.
     pub id: String,
@@ -35,11 +43,12 @@ pub struct CaseloadEntry {
     /// Whether it has local changes not yet acknowledged by the server.
     pub pending: bool,
     /// Number of notes held.
-    pub notes: usize,
+    pub notes: u64,
 }
 
-/// A progress note.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+/// A progress note with its supervisor reviews.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, uniffi::Record)]
+#[uniffi(name = "Note")]
 pub struct NoteView {
     /// Note id.
     pub id: String,
@@ -47,7 +56,7 @@ pub struct NoteView {
     pub participant_id: String,
     /// `draft` or `submitted`.
     pub status: String,
-    /// Date of service.
+    /// Date of service, `YYYY-MM-DD`.
     pub service_date: String,
     /// Start of the encounter (ms).
     pub start: i64,
@@ -88,7 +97,7 @@ pub struct NoteView {
 }
 
 /// A note in a list.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, uniffi::Record)]
 pub struct NoteSummary {
     /// Note id.
     pub id: String,
@@ -101,7 +110,8 @@ pub struct NoteSummary {
 }
 
 /// A supervisor's review of a note.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, uniffi::Record)]
+#[uniffi(name = "Review")]
 pub struct ReviewView {
     /// Review id.
     pub id: String,
@@ -119,8 +129,9 @@ pub struct ReviewView {
     pub at: i64,
 }
 
-/// An accompanied appointment.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+/// An accompanied appointment, step by step.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, uniffi::Record)]
+#[uniffi(name = "Accompaniment")]
 pub struct AccompanimentView {
     /// Accompaniment document id.
     pub id: String,
@@ -158,8 +169,9 @@ pub struct AccompanimentView {
     pub note_id: Option<String>,
 }
 
-/// A follow-up action.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+/// A follow-up action of an accompaniment.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, uniffi::Record)]
+#[uniffi(name = "FollowUp")]
 pub struct FollowUpView {
     /// Follow-up id.
     pub id: String,

@@ -12,7 +12,8 @@ use zeroize::Zeroizing;
 use super::background::Running;
 use super::error::BridgeError;
 use super::inputs::{AccompanimentStep, NewAccompaniment, NewNote, NoteField, TextEdit};
-use super::records::{Accompaniment, CaseloadEntry, Identity, Note, NoteSummary, Review};
+use super::records::Identity;
+use super::{Accompaniment, CaseloadEntry, Note, NoteSummary, Review};
 use crate::api::Device;
 use crate::clock;
 use crate::store::{KEY_LEN, MetaKey, StoreKey};
@@ -90,8 +91,7 @@ impl AlongsideDevice {
     /// The caseload: participants the server lists and those held here
     /// (including ones created offline), by name.
     pub fn caseload(&self) -> Result<Vec<CaseloadEntry>, BridgeError> {
-        let list = lock(&self.device)?.caseload()?;
-        Ok(list.into_iter().map(CaseloadEntry::from).collect())
+        Ok(lock(&self.device)?.caseload()?)
     }
 
     /// Creates a participant record; returns its id.
@@ -118,18 +118,17 @@ impl AlongsideDevice {
 
     /// Submits (signs) a note; it must say what was done.
     pub fn submit_note(&self, participant: String, note: String) -> Result<Note, BridgeError> {
-        Ok(lock(&self.device)?.submit_note(&participant, &note)?.into())
+        Ok(lock(&self.device)?.submit_note(&participant, &note)?)
     }
 
     /// One note, with its reviews.
     pub fn note(&self, participant: String, note: String) -> Result<Note, BridgeError> {
-        Ok(lock(&self.device)?.note(&participant, &note)?.into())
+        Ok(lock(&self.device)?.note(&participant, &note)?)
     }
 
     /// A participant's notes, newest service date first.
     pub fn notes(&self, participant: String) -> Result<Vec<NoteSummary>, BridgeError> {
-        let list = lock(&self.device)?.notes(&participant)?;
-        Ok(list.into_iter().map(NoteSummary::from).collect())
+        Ok(lock(&self.device)?.notes(&participant)?)
     }
 
     /// Supervisor reviews of a participant's notes (of one note, if
@@ -139,8 +138,7 @@ impl AlongsideDevice {
         participant: String,
         note: Option<String>,
     ) -> Result<Vec<Review>, BridgeError> {
-        let list = lock(&self.device)?.reviews(&participant, note.as_deref())?;
-        Ok(list.into_iter().map(Review::from).collect())
+        Ok(lock(&self.device)?.reviews(&participant, note.as_deref())?)
     }
 
     /// Sets off with `participant` to an appointment: creates its log,
@@ -159,9 +157,7 @@ impl AlongsideDevice {
         accompaniment: String,
         step: AccompanimentStep,
     ) -> Result<Accompaniment, BridgeError> {
-        Ok(lock(&self.device)?
-            .stamp(&accompaniment, step.into())?
-            .into())
+        Ok(lock(&self.device)?.stamp(&accompaniment, step.into())?)
     }
 
     /// Sets what came of the appointment (only the difference is applied).
@@ -170,9 +166,7 @@ impl AlongsideDevice {
         accompaniment: String,
         text: String,
     ) -> Result<Accompaniment, BridgeError> {
-        Ok(lock(&self.device)?
-            .set_outcome(&accompaniment, &text)?
-            .into())
+        Ok(lock(&self.device)?.set_outcome(&accompaniment, &text)?)
     }
 
     /// Sets the barriers met (only the difference is applied).
@@ -181,9 +175,7 @@ impl AlongsideDevice {
         accompaniment: String,
         text: String,
     ) -> Result<Accompaniment, BridgeError> {
-        Ok(lock(&self.device)?
-            .set_barriers(&accompaniment, &text)?
-            .into())
+        Ok(lock(&self.device)?.set_barriers(&accompaniment, &text)?)
     }
 
     /// Links an accompaniment to the note that documents it.
@@ -207,14 +199,12 @@ impl AlongsideDevice {
         accompaniment: String,
         follow_up: String,
     ) -> Result<Accompaniment, BridgeError> {
-        Ok(lock(&self.device)?
-            .tick_follow_up(&accompaniment, &follow_up)?
-            .into())
+        Ok(lock(&self.device)?.tick_follow_up(&accompaniment, &follow_up)?)
     }
 
     /// One accompaniment log.
     pub fn accompaniment(&self, accompaniment: String) -> Result<Accompaniment, BridgeError> {
-        Ok(lock(&self.device)?.accompaniment(&accompaniment)?.into())
+        Ok(lock(&self.device)?.accompaniment(&accompaniment)?)
     }
 
     /// Every accompaniment log held (of one participant, if given).
@@ -222,7 +212,6 @@ impl AlongsideDevice {
         &self,
         participant: Option<String>,
     ) -> Result<Vec<Accompaniment>, BridgeError> {
-        let list = lock(&self.device)?.accompaniments(participant.as_deref())?;
-        Ok(list.into_iter().map(Accompaniment::from).collect())
+        Ok(lock(&self.device)?.accompaniments(participant.as_deref())?)
     }
 }

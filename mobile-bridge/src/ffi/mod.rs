@@ -53,7 +53,11 @@ pub use background::{SyncListener, SyncStopReason};
 pub use device::AlongsideDevice;
 pub use error::BridgeError;
 pub use inputs::{AccompanimentStep, NewAccompaniment, NewNote, NoteField, TextEdit};
-pub use records::{
-    Accompaniment, CaseloadEntry, FollowUp, Identity, Note, NoteSummary, Review, StoreStatus,
-    SyncIssue, SyncReport,
+pub use records::{Identity, StoreStatus, SyncIssue, SyncReport};
+
+// The typed API's views are the FFI's records, under the names Kotlin and
+// Swift give them.
+pub use crate::api::{
+    AccompanimentView as Accompaniment, CaseloadEntry, FollowUpView as FollowUp, NoteSummary,
+    NoteView as Note, ReviewView as Review,
 };

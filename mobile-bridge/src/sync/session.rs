@@ -16,12 +16,13 @@
 
 use std::collections::{BTreeSet, HashMap, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use alongside_shared::doc::read::read_caseload_index;
 use alongside_shared::sync::{
     AllowAll, ConnId, Effect, Event, Hub, HubConfig, Limits, LoadResult, Role,
 };
+use alongside_shared::time::now_ms;
 use alongside_shared::wire::{self, DocumentId, Message, PeerId, PeerMetadata, StorageId};
 use automerge::ChangeHash;
 use futures_util::{SinkExt, StreamExt};
@@ -54,12 +55,6 @@ pub(crate) fn lock<S>(store: &Mutex<S>) -> Result<MutexGuard<'_, S>, StorageErro
     store
         .lock()
         .map_err(|_| StorageError::Io("the store lock is poisoned".into()))
-}
-
-fn now_ms() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
 }
 
 fn sorted(mut heads: Vec<ChangeHash>) -> Vec<ChangeHash> {
@@ -207,7 +202,9 @@ impl<S: DeviceStore> Run<S> {
         self.conn = Connection::new(&self.peer_id);
         self.report.connections += 1;
         let (mut sink, mut stream) = socket.split();
-        self.step(Event::Tick { now_ms: now_ms() });
+        self.step(Event::Tick {
+            now_ms: now_ms().unsigned_abs(),
+        });
         let open: Vec<DocumentId> = self.remaining().copied().collect();
         for document in open {
             self.step(Event::Open { document });
@@ -251,7 +248,7 @@ impl<S: DeviceStore> Run<S> {
                         total: self.wanted.len(),
                     });
                 }
-                _ = ticks.tick() => self.step(Event::Tick { now_ms: now_ms() }),
+                _ = ticks.tick() => self.step(Event::Tick { now_ms: now_ms().unsigned_abs() }),
                 message = stream.next() => match message {
                     Some(Ok(WsMessage::Binary(bytes))) => self.frame(bytes.to_vec()),
                     Some(Ok(WsMessage::Close(_))) | None => {

@@ -91,11 +91,7 @@ pub enum IndexEdit {
 }
 
 fn now() -> Timestamp {
-    let ms = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
-        .unwrap_or(0);
-    Timestamp::from_millis(ms)
+    Timestamp::from_millis(alongside_shared::time::now_ms())
 }
 
 fn id_text(document: Uuid) -> String {

@@ -4,6 +4,7 @@
 
 use std::fmt::Write as _;
 
+use alongside_shared::time::rfc3339_micros;
 use clap::{Args, Subcommand};
 use uuid::Uuid;
 
@@ -154,47 +155,9 @@ fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// `YYYY-MM-DDTHH:MM:SS.ffffffZ` for microseconds since the epoch (UTC).
-pub fn rfc3339_micros(micros: i64) -> String {
-    let secs = micros.div_euclid(1_000_000);
-    let frac = micros.rem_euclid(1_000_000);
-    let days = secs.div_euclid(86_400);
-    let of_day = secs.rem_euclid(86_400);
-    // Civil date from days since 1970-01-01 (H. Hinnant's algorithm).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{frac:06}Z",
-        of_day / 3600,
-        of_day / 60 % 60,
-        of_day % 60
-    )
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn times_print_as_rfc3339_with_microseconds() {
-        assert_eq!(rfc3339_micros(0), "1970-01-01T00:00:00.000000Z");
-        assert_eq!(
-            rfc3339_micros(1_700_000_000_123_456),
-            "2023-11-14T22:13:20.123456Z"
-        );
-        assert_eq!(
-            rfc3339_micros(951_782_400_000_000),
-            "2000-02-29T00:00:00.000000Z"
-        );
-        assert_eq!(rfc3339_micros(-1), "1969-12-31T23:59:59.999999Z");
-    }
 
     #[test]
     fn text_cannot_break_the_columns() {

@@ -5,12 +5,13 @@
 //! by itself after that day (UTC); `--end` ends it now. Either way the
 //! colleague's devices lose access at once and are told to purge it.
 
+use alongside_shared::time::{DAY_MS, date, now_ms};
 use uuid::Uuid;
 
 use super::AdminError;
 use crate::access::caseload;
 use crate::auth::Role;
-use crate::console::time::{DAY_MS, date, now_ms, parse_date};
+use crate::console::time::parse_date;
 use crate::db::Db;
 
 /// What `admin cover` did.

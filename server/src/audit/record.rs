@@ -8,7 +8,6 @@
 
 use std::fmt;
 use std::net::{IpAddr, SocketAddr};
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use uuid::Uuid;
 
@@ -195,7 +194,7 @@ impl AuditRecord {
     /// A record of `action` with `outcome`, now, by nobody yet.
     pub fn new(action: AuditAction, outcome: AuditOutcome) -> Self {
         Self {
-            at_micros: now_micros(),
+            at_micros: alongside_shared::time::now_micros(),
             user_id: None,
             username: None,
             device_id: None,
@@ -296,14 +295,6 @@ pub struct AuditEvent {
     pub prev_hash: Vec<u8>,
     /// This row's hash ([`crate::audit::chain::chain_hash`]).
     pub hash: Vec<u8>,
-}
-
-/// Microseconds since the Unix epoch, now.
-pub fn now_micros() -> i64 {
-    match SystemTime::now().duration_since(UNIX_EPOCH) {
-        Ok(d) => i64::try_from(d.as_micros()).unwrap_or(i64::MAX),
-        Err(e) => -i64::try_from(e.duration().as_micros()).unwrap_or(i64::MAX),
-    }
 }
 
 /// `text` without NUL characters (Postgres `TEXT` refuses them) and cut to

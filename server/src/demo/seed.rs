@@ -28,6 +28,7 @@ use alongside_shared::doc::vocab::{
     AccompanimentStatus, AppointmentKind, GoalStatus, NoteStatus, ReviewState,
 };
 use alongside_shared::doc::{CalendarDate, DocError, DocKind, Timestamp};
+use alongside_shared::time::{DAY_MS, date};
 use alongside_shared::wire::DocumentId;
 use automerge::{ActorId, AutoCommit, ChangeHash};
 use autosurgeon::Text;
@@ -36,7 +37,7 @@ use uuid::Uuid;
 use crate::access::caseload::{self, CaseloadError, IndexEdit};
 use crate::admin::{self, AdminError, Lifetime, NewUser};
 use crate::auth::{Role, password};
-use crate::console::time::{DAY_MS, date, week_start};
+use crate::console::time::week_start;
 use crate::console::write::{self, NewReview, WriteError};
 use crate::db::access::DocumentAccessRow;
 use crate::db::{Db, DbError};

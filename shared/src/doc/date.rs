@@ -24,6 +24,17 @@ impl CalendarDate {
         Self::parse(&format!("{year:04}-{month:02}-{day:02}"))
     }
 
+    /// The UTC calendar date holding `ms` since the epoch; None outside
+    /// the years 1–9999.
+    pub fn of_utc_millis(ms: i64) -> Option<Self> {
+        let (y, m, d) = crate::time::civil_from_days(ms.div_euclid(crate::time::DAY_MS));
+        Self::from_ymd(
+            u16::try_from(y).ok()?,
+            u8::try_from(m).ok()?,
+            u8::try_from(d).ok()?,
+        )
+    }
+
     /// The `YYYY-MM-DD` text.
     pub fn as_str(&self) -> &str {
         &self.0
@@ -79,5 +90,18 @@ mod tests {
         );
         assert!(CalendarDate::from_ymd(2023, 2, 29).is_none());
         assert!(CalendarDate::parse("24-02-29").is_none());
+    }
+
+    #[test]
+    fn the_date_of_an_instant_is_its_utc_day() {
+        let of = |ms| CalendarDate::of_utc_millis(ms).map(|d| d.to_string());
+        assert_eq!(of(0).as_deref(), Some("1970-01-01"));
+        let ms = crate::time::millis_from_civil(2024, 2, 29, 23, 59, 59);
+        assert_eq!(of(ms).as_deref(), Some("2024-02-29"));
+        assert_eq!(of(ms + 1000).as_deref(), Some("2024-03-01"));
+        assert_eq!(of(-1).as_deref(), Some("1969-12-31"));
+        // Year 0 and year 10000 have no `YYYY-MM-DD`.
+        assert_eq!(of(crate::time::millis_from_civil(0, 6, 1, 0, 0, 0)), None);
+        assert_eq!(of(253_402_300_800_000), None);
     }
 }

@@ -17,11 +17,12 @@
 //! converged, when the deadline passes, or when either side closes.
 
 use std::collections::{HashMap, HashSet, VecDeque};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use alongside_shared::sync::{
     AllowAll, ConnId, Effect, Event, Hub, HubConfig, Limits, LoadResult, Role,
 };
+use alongside_shared::time::now_ms;
 use alongside_shared::wire::{self, DocumentId, Message, PeerId, PeerMetadata, StorageId};
 use automerge::{AutoCommit, ChangeHash};
 use futures_util::{SinkExt, StreamExt};
@@ -75,13 +76,6 @@ pub struct DeviceResult {
     pub frames_received: u64,
     /// Why the device did not converge.
     pub error: Option<String>,
-}
-
-/// Milliseconds since the Unix epoch, for [`Event::Tick`].
-fn now_ms() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
 }
 
 /// A device that has written its documents offline: its hub, its store,
@@ -352,7 +346,9 @@ async fn session(
         .map_err(|e| format!("connect: {e}"))?;
     let (mut sink, mut stream) = ws.split();
 
-    device.handle(Event::Tick { now_ms: now_ms() })?;
+    device.handle(Event::Tick {
+        now_ms: now_ms().unsigned_abs(),
+    })?;
     device.handle(Event::Connected {
         conn: CONN,
         peer: (),
@@ -384,7 +380,7 @@ async fn session(
                     device.converged.len()
                 ));
             }
-            _ = ticks.tick() => device.handle(Event::Tick { now_ms: now_ms() })?,
+            _ = ticks.tick() => device.handle(Event::Tick { now_ms: now_ms().unsigned_abs() })?,
             message = stream.next() => match message {
                 Some(Ok(WsMessage::Binary(bytes))) => {
                     result.bytes_received += bytes.len() as u64;

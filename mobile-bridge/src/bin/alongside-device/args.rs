@@ -1,7 +1,8 @@
 //! Parsing command-line values: times and UTF-16 splices.
 
 use alongside_mobile_bridge::api::TextEdit;
-use alongside_mobile_bridge::api::time::utc_millis;
+use alongside_shared::doc::CalendarDate;
+use alongside_shared::time::{self, millis_from_civil};
 use anyhow::{Context, bail};
 
 /// A time: milliseconds since the epoch, or `YYYY-MM-DDTHH:MM[:SS][Z]`
@@ -26,10 +27,17 @@ pub fn parse_time(s: &str) -> anyhow::Result<i64> {
     let y: i64 = d[0].parse().context("bad year")?;
     let (mo, da, h, mi) = (num(d[1])?, num(d[2])?, num(t[0])?, num(t[1])?);
     let sec = t.get(2).map(|x| num(x)).transpose()?.unwrap_or(0);
-    if alongside_shared::doc::CalendarDate::parse(date).is_none() || h > 23 || mi > 59 || sec > 59 {
+    if CalendarDate::parse(date).is_none() || h > 23 || mi > 59 || sec > 59 {
         bail!("{s:?} is not a valid time");
     }
-    Ok(utc_millis(y, mo, da, h, mi, sec))
+    Ok(millis_from_civil(
+        y,
+        mo.into(),
+        da.into(),
+        h.into(),
+        mi.into(),
+        sec.into(),
+    ))
 }
 
 /// `AT,DELETE,INSERT` in UTF-16 code units (INSERT may hold commas).
@@ -53,20 +61,31 @@ pub fn parse_splice(s: &str) -> anyhow::Result<TextEdit> {
 
 /// `YYYY-MM-DD HH:MM` (UTC) for people.
 pub fn fmt_time(ms: i64) -> String {
-    let date = alongside_mobile_bridge::api::time::utc_date(ms)
+    let date = CalendarDate::of_utc_millis(ms)
         .map(|d| d.to_string())
         .unwrap_or_else(|| ms.to_string());
-    let minutes = ms.rem_euclid(86_400_000) / 60_000;
-    format!("{date} {:02}:{:02}", minutes / 60, minutes % 60)
-}
-
-/// `HH:MM` (UTC) for people.
-pub fn fmt_clock(ms: i64) -> String {
-    let minutes = ms.rem_euclid(86_400_000) / 60_000;
-    format!("{:02}:{:02}", minutes / 60, minutes % 60)
+    format!("{date} {}", time::clock(ms))
 }
 
 /// An optional time for people.
 pub fn fmt_opt(ms: Option<i64>) -> String {
     ms.map(fmt_time).unwrap_or_else(|| "—".into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn times_parse_and_print_in_utc() {
+        let ms = parse_time("2024-02-29T23:59:59Z").unwrap_or_default();
+        assert_eq!(ms, 1_709_251_199_000);
+        assert_eq!(parse_time("2024-02-29T23:59").ok(), Some(ms - 59_000));
+        assert_eq!(fmt_time(ms), "2024-02-29 23:59");
+        assert_eq!(fmt_time(0), "1970-01-01 00:00");
+        assert!(parse_time("2023-02-29T10:00").is_err());
+        // Outside the years 1–9999 the date shows as the number.
+        assert_eq!(fmt_time(253_402_300_800_000), "253402300800000 00:00");
+        assert_eq!(fmt_opt(None), "—");
+    }
 }

@@ -3,11 +3,12 @@
 use std::fmt::Write;
 
 use alongside_mobile_bridge::api::{NewNote, NoteText, NoteView, TextEdit};
+use alongside_shared::time::clock;
 use anyhow::bail;
 use clap::Subcommand;
 use serde_json::json;
 
-use crate::args::{fmt_clock, fmt_opt, fmt_time, parse_splice, parse_time};
+use crate::args::{fmt_opt, fmt_time, parse_splice, parse_time};
 use crate::context::Ctx;
 
 /// `note ...`.
@@ -173,8 +174,8 @@ fn show(n: &NoteView) -> String {
         n.id,
         n.status,
         n.service_date,
-        fmt_clock(n.start),
-        fmt_clock(n.end),
+        clock(n.start),
+        clock(n.end),
         n.units,
         n.setting,
         n.service_code

@@ -7,9 +7,10 @@
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 use alongside_shared::sync::{ConnId, Effect, Event, Hub, HubConfig, LoadResult};
+use alongside_shared::time::now_ms;
 use alongside_shared::wire::{DocumentId, PeerId, PeerMetadata};
 use tokio::sync::{mpsc, oneshot, watch};
 use tracing::{debug, info, trace, warn};
@@ -219,13 +220,6 @@ pub(super) fn start(
     Ok(())
 }
 
-fn now_ms() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
-        .unwrap_or(0)
-}
-
 impl Driver {
     /// The shard's loop: waits for the access table, then handles its
     /// input until shut down.
@@ -241,7 +235,9 @@ impl Driver {
         });
         // Tasks this thread spawns run on the server's runtime.
         let _runtime = runtime.enter();
-        self.handle(Event::Tick { now_ms: now_ms() });
+        self.handle(Event::Tick {
+            now_ms: now_ms().unsigned_abs(),
+        });
         while let Some(message) = rx.blocking_recv() {
             self.input(message);
             if self.finished() {
@@ -465,7 +461,9 @@ impl Driver {
             }
             Internal::Release { conn } => self.release(conn),
             Internal::Tick => {
-                self.handle(Event::Tick { now_ms: now_ms() });
+                self.handle(Event::Tick {
+                    now_ms: now_ms().unsigned_abs(),
+                });
                 for document in self.cursors.take_retries() {
                     self.catch_up(document);
                 }

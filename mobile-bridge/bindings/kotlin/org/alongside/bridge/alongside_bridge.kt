@@ -1007,10 +1007,10 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_alongside_mobile_bridge_checksum_method_alongsidedevice_sync_soon() and 0xFFFF) != 62441) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_alongside_mobile_bridge_checksum_method_alongsidedevice_accompaniment() and 0xFFFF) != 52004) {
+    if ((lib.uniffi_alongside_mobile_bridge_checksum_method_alongsidedevice_accompaniment() and 0xFFFF) != 9679) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_alongside_mobile_bridge_checksum_method_alongsidedevice_accompaniments() and 0xFFFF) != 48750) {
+    if ((lib.uniffi_alongside_mobile_bridge_checksum_method_alongsidedevice_accompaniments() and 0xFFFF) != 55366) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_alongside_mobile_bridge_checksum_method_alongsidedevice_add_follow_up() and 0xFFFF) != 38823) {
@@ -1019,7 +1019,7 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_alongside_mobile_bridge_checksum_method_alongsidedevice_add_note() and 0xFFFF) != 37308) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_alongside_mobile_bridge_checksum_method_alongsidedevice_caseload() and 0xFFFF) != 44350) {
+    if ((lib.uniffi_alongside_mobile_bridge_checksum_method_alongsidedevice_caseload() and 0xFFFF) != 27173) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_alongside_mobile_bridge_checksum_method_alongsidedevice_create_participant() and 0xFFFF) != 63061) {
@@ -1034,31 +1034,31 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_alongside_mobile_bridge_checksum_method_alongsidedevice_link_note() and 0xFFFF) != 60273) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_alongside_mobile_bridge_checksum_method_alongsidedevice_note() and 0xFFFF) != 2130) {
+    if ((lib.uniffi_alongside_mobile_bridge_checksum_method_alongsidedevice_note() and 0xFFFF) != 18226) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_alongside_mobile_bridge_checksum_method_alongsidedevice_notes() and 0xFFFF) != 24633) {
+    if ((lib.uniffi_alongside_mobile_bridge_checksum_method_alongsidedevice_notes() and 0xFFFF) != 29974) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_alongside_mobile_bridge_checksum_method_alongsidedevice_reviews() and 0xFFFF) != 55191) {
+    if ((lib.uniffi_alongside_mobile_bridge_checksum_method_alongsidedevice_reviews() and 0xFFFF) != 47370) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_alongside_mobile_bridge_checksum_method_alongsidedevice_set_barriers() and 0xFFFF) != 19843) {
+    if ((lib.uniffi_alongside_mobile_bridge_checksum_method_alongsidedevice_set_barriers() and 0xFFFF) != 53137) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_alongside_mobile_bridge_checksum_method_alongsidedevice_set_outcome() and 0xFFFF) != 18517) {
+    if ((lib.uniffi_alongside_mobile_bridge_checksum_method_alongsidedevice_set_outcome() and 0xFFFF) != 6694) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_alongside_mobile_bridge_checksum_method_alongsidedevice_stamp() and 0xFFFF) != 63694) {
+    if ((lib.uniffi_alongside_mobile_bridge_checksum_method_alongsidedevice_stamp() and 0xFFFF) != 32015) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_alongside_mobile_bridge_checksum_method_alongsidedevice_start_accompaniment() and 0xFFFF) != 19465) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_alongside_mobile_bridge_checksum_method_alongsidedevice_submit_note() and 0xFFFF) != 580) {
+    if ((lib.uniffi_alongside_mobile_bridge_checksum_method_alongsidedevice_submit_note() and 0xFFFF) != 62705) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_alongside_mobile_bridge_checksum_method_alongsidedevice_tick_follow_up() and 0xFFFF) != 15696) {
+    if ((lib.uniffi_alongside_mobile_bridge_checksum_method_alongsidedevice_tick_follow_up() and 0xFFFF) != 15230) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_alongside_mobile_bridge_checksum_method_alongsidedevice_enrol() and 0xFFFF) != 62529) {
@@ -3033,24 +3033,24 @@ data class CaseloadEntry (
     var `displayName`: kotlin.String
     , 
     /**
-     * Whether the record is on this device (false: listed by the server,
-     * not downloaded yet).
+     * Whether the record is on this device (false: listed by the index
+     * but not downloaded yet).
      */
     var `held`: kotlin.Boolean
     , 
     /**
-     * Whether the server's caseload index lists it (false: created here,
-     * not synced yet).
+     * Whether the caseload index lists it (false: created here, not yet
+     * synced).
      */
     var `indexed`: kotlin.Boolean
     , 
     /**
-     * Whether it has local changes the server has not acknowledged.
+     * Whether it has local changes not yet acknowledged by the server.
      */
     var `pending`: kotlin.Boolean
     , 
     /**
-     * Notes held.
+     * Number of notes held.
      */
     var `notes`: kotlin.ULong
     
@@ -3467,7 +3467,7 @@ data class Note (
     var `end`: kotlin.Long
     , 
     /**
-     * Billing units of 15 minutes.
+     * Billing units of 15 minutes (rounded to the nearest unit).
      */
     var `units`: kotlin.Long
     , 
