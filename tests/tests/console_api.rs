@@ -57,7 +57,7 @@ async fn supervisors_devices_read_and_review_through_the_json_api() {
     assert!(spec["paths"]["/review-queue"]["get"].is_object());
     // Every documented path is routed: the API's fallback answers 404
     // before authentication, routed paths ask for it (or a body) first.
-    for path in alongside_server::console::openapi::PATHS {
+    for path in alongside_server::http::api::openapi::PATHS {
         let methods = spec["paths"][path].as_object().expect("documented");
         let concrete = path
             .replace(

@@ -4,7 +4,7 @@
 //! any other role gets 403. Errors are the API's usual
 //! `{"error", "message"}` ([`ApiError`]); every answer carrying
 //! participant data is audited like a page view. Described by the OpenAPI
-//! document at `/api/v1/openapi.json` ([`super::openapi`]).
+//! document at `/api/v1/openapi.json` ([`crate::http::api::openapi`]).
 //!
 //! - `GET /api/v1/review-queue?peer=&state=`
 //! - `GET /api/v1/participants/{document}`
@@ -96,7 +96,6 @@ impl From<ConsoleError> for ApiError {
 /// The routes, nested under `/api/v1` beside the device API.
 pub fn router() -> Router<ConsoleState> {
     Router::new()
-        .route("/openapi.json", get(super::openapi::document))
         .route("/review-queue", get(queue))
         .route("/participants/{document}", get(participant))
         .route(

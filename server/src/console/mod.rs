@@ -15,7 +15,8 @@
 //! - [`overview`] and [`accompaniments`]: the team overview and the
 //!   accompaniment logs (with CSV export);
 //! - [`api`]: the same data as JSON under `/api/v1` for supervisors'
-//!   devices, described by [`openapi`];
+//!   devices, described with the device API by
+//!   [`crate::http::api::openapi`];
 //! - [`page`]: the layout every page shares and the error pages;
 //! - [`ConsoleState`]: the part of the server's state the console takes;
 //!   its audit events are in [`crate::audit::console`];
@@ -37,7 +38,6 @@ pub mod accompaniments;
 pub mod api;
 pub mod assets;
 pub mod form;
-pub mod openapi;
 pub mod origin;
 pub mod overview;
 pub mod page;

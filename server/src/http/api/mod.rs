@@ -24,6 +24,7 @@ mod devices;
 mod error;
 pub(crate) mod json;
 mod me;
+pub mod openapi;
 mod purges;
 
 pub use error::ApiError;
@@ -122,6 +123,7 @@ impl axum::extract::FromRef<DeviceApi> for Gate {
 /// The `/api/v1` routes, to be nested under that prefix.
 pub(crate) fn router() -> Router<DeviceApi> {
     Router::new()
+        .route("/openapi.json", get(openapi::document))
         .route("/devices", post(devices::enrol))
         .route("/devices/rotate", post(devices::rotate))
         .route("/me", get(me::me))

@@ -1,7 +1,8 @@
 //! The OpenAPI 3.1 document of `/api/v1`, served at
-//! `/api/v1/openapi.json`: the device endpoints and the supervisor data
-//! endpoints of [`super::api`]. Written by hand next to the handlers it
-//! describes; a test checks that every path it lists is routed.
+//! `/api/v1/openapi.json`: the device endpoints routed beside it
+//! ([`super::router`]) and the supervisors' data endpoints that
+//! [`crate::console::api`] nests at the same prefix. Written by hand; a
+//! test checks that every path it lists is routed.
 
 use axum::Json;
 use serde_json::{Value, json};
