@@ -121,6 +121,20 @@ pub fn rfc3339_micros(micros: i64) -> String {
     )
 }
 
+/// Parses `YYYY-MM-DD` into ms at 00:00 UTC.
+pub fn parse_date(text: &str) -> Option<i64> {
+    let mut parts = text.trim().splitn(3, '-');
+    let y: i64 = parts.next()?.parse().ok()?;
+    let m: u32 = parts.next()?.parse().ok()?;
+    let d: u32 = parts.next()?.parse().ok()?;
+    if !(1..=12).contains(&m) || !(1..=31).contains(&d) || !(1900..=9999).contains(&y) {
+        return None;
+    }
+    let days = days_from_civil(y, m, d);
+    // Refuse 2026-02-31 and the like: it must come back as written.
+    (civil_from_days(days) == (y, m, d)).then_some(days * DAY_MS)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -11,8 +11,8 @@ use uuid::Uuid;
 use super::AdminError;
 use crate::access::caseload;
 use crate::auth::Role;
-use crate::console::time::parse_date;
 use crate::db::Db;
+use alongside_shared::time::parse_date;
 
 /// What `admin cover` did.
 #[derive(Debug, Clone, PartialEq, Eq)]

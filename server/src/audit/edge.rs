@@ -8,7 +8,6 @@ use std::net::SocketAddr;
 use uuid::Uuid;
 
 use super::{AuditAction, AuditOutcome, AuditRecord, Auditor};
-use crate::auth::device::AuthError;
 
 async fn queue(audit: &Auditor, record: AuditRecord) {
     // While the audit writer is behind, the request waits (back-pressure);
@@ -16,27 +15,27 @@ async fn queue(audit: &Auditor, record: AuditRecord) {
     let _ = audit.record(record).await;
 }
 
-/// A presented device token was refused.
-pub async fn token_rejected(audit: &Auditor, addr: SocketAddr, error: &AuthError) {
-    let device = match error {
-        AuthError::Unavailable(_) => return,
-        AuthError::Expired(d)
-        | AuthError::Revoked(d)
-        | AuthError::UserDisabled(d)
-        | AuthError::BadRole(d) => Some(*d),
-        AuthError::Missing | AuthError::Malformed | AuthError::Unknown => None,
-    };
+/// A presented device token was refused: `why` says how, `device` is the
+/// device it names when it names one, `told_to_purge` when the answer told
+/// a revoked device to purge.
+pub async fn token_rejected(
+    audit: &Auditor,
+    addr: SocketAddr,
+    device: Option<Uuid>,
+    why: &str,
+    told_to_purge: bool,
+) {
     let mut record = AuditRecord::new(AuditAction::TokenRejected, AuditOutcome::Denied)
         .address(addr)
-        .detail(error.to_string());
+        .detail(why);
     if let Some(device) = device {
         record = record.device(device);
     }
     queue(audit, record).await;
-    if let AuthError::Revoked(device) = error {
+    if let (true, Some(device)) = (told_to_purge, device) {
         let told = AuditRecord::new(AuditAction::PurgeInstructed, AuditOutcome::Allowed)
             .address(addr)
-            .device(*device)
+            .device(device)
             .detail("revoked device told to purge");
         queue(audit, told).await;
     }

@@ -3,9 +3,7 @@
 //! calendar arithmetic and the clock are [`alongside_shared::time`]'s; this
 //! adds what only the console needs (weeks, durations, the date filter).
 
-pub use alongside_shared::time::{DAY_MS, date, date_time, now_ms};
-
-use alongside_shared::time::{civil_from_days, days_from_civil};
+pub use alongside_shared::time::{DAY_MS, date, date_time, now_ms, parse_date};
 
 /// A duration as `1 h 05 min` or `40 min`.
 pub fn duration(ms: i64) -> String {
@@ -23,20 +21,6 @@ pub fn week_start(ms: i64) -> i64 {
     // 1970-01-01 was a Thursday: Monday is 3 days before.
     let since_monday = (days + 3).rem_euclid(7);
     (days - since_monday) * DAY_MS
-}
-
-/// Parses `YYYY-MM-DD` into ms at 00:00 UTC.
-pub fn parse_date(text: &str) -> Option<i64> {
-    let mut parts = text.trim().splitn(3, '-');
-    let y: i64 = parts.next()?.parse().ok()?;
-    let m: u32 = parts.next()?.parse().ok()?;
-    let d: u32 = parts.next()?.parse().ok()?;
-    if !(1..=12).contains(&m) || !(1..=31).contains(&d) || !(1900..=9999).contains(&y) {
-        return None;
-    }
-    let days = days_from_civil(y, m, d);
-    // Refuse 2026-02-31 and the like: it must come back as written.
-    (civil_from_days(days) == (y, m, d)).then_some(days * DAY_MS)
 }
 
 #[cfg(test)]

@@ -8,6 +8,10 @@ use uuid::Uuid;
 
 use super::{Db, DbError};
 
+/// Quarantined bytes kept per device unless configured: a day of a
+/// worker's notes is well under a megabyte.
+pub const DEFAULT_QUARANTINE_QUOTA_BYTES: u64 = 64 * 1024 * 1024;
+
 /// Why a write is refused whose changes use an actor bound to another
 /// device (the same words whether memory or the database notices).
 pub const SPOOFED_ACTOR: &str =

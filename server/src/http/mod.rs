@@ -61,3 +61,23 @@ pub(crate) async fn readyz(State(db): State<Db>) -> impl IntoResponse {
         }
     }
 }
+
+/// Records a refused device token in the audit trail (not when the
+/// database could not be asked: nothing was decided).
+pub(crate) async fn audit_refused_token(
+    audit: &Auditor,
+    addr: std::net::SocketAddr,
+    error: &crate::auth::device::AuthError,
+) {
+    use crate::auth::device::AuthError;
+    let device = match error {
+        AuthError::Unavailable(_) => return,
+        AuthError::Expired(d)
+        | AuthError::Revoked(d)
+        | AuthError::UserDisabled(d)
+        | AuthError::BadRole(d) => Some(*d),
+        AuthError::Missing | AuthError::Malformed | AuthError::Unknown => None,
+    };
+    let revoked = matches!(error, AuthError::Revoked(_));
+    crate::audit::edge::token_rejected(audit, addr, device, &error.to_string(), revoked).await;
+}

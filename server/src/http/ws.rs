@@ -46,7 +46,7 @@ pub(crate) async fn upgrade(
     let principal = match authenticate_request(&state.db, &headers, uri.query(), Some(addr)).await {
         Ok(principal) => principal,
         Err(refused) => {
-            crate::audit::edge::token_rejected(&state.audit, addr, &refused).await;
+            super::audit_refused_token(&state.audit, addr, &refused).await;
             return refused.into_response();
         }
     };

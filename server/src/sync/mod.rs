@@ -92,7 +92,7 @@ impl Default for SyncSettings {
             compact_after_chunks: 64,
             outbound_queue: 1024,
             cover_check: std::time::Duration::from_secs(60),
-            quarantine_quota_bytes: crate::http::api::DEFAULT_QUARANTINE_QUOTA_BYTES,
+            quarantine_quota_bytes: crate::db::access::DEFAULT_QUARANTINE_QUOTA_BYTES,
             max_inflight_bytes_per_connection: 32 * 1024 * 1024,
             max_connections_per_user: 16,
             max_connections_per_device: 4,

@@ -41,7 +41,7 @@ where
             Ok(principal) => principal,
             Err(refused) => {
                 if let Some(addr) = addr {
-                    crate::audit::edge::token_rejected(&state.audit, addr, &refused).await;
+                    crate::http::audit_refused_token(&state.audit, addr, &refused).await;
                 }
                 return Err(refused.into());
             }

@@ -46,9 +46,7 @@ use crate::db::Db;
 use crate::http::{Gate, SignInState};
 use crate::sync::SyncService;
 
-/// Quarantined bytes kept per device unless configured: a day of a
-/// worker's notes is well under a megabyte.
-pub const DEFAULT_QUARANTINE_QUOTA_BYTES: u64 = 64 * 1024 * 1024;
+pub use crate::db::access::DEFAULT_QUARANTINE_QUOTA_BYTES;
 
 /// Largest request body the API reads; larger ones get 413.
 pub const MAX_BODY_BYTES: usize = 16 * 1024;
