@@ -177,10 +177,13 @@ fn check(
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
-    use alongside_shared::doc::edit::participant::{add_note, create_participant};
-    use alongside_shared::doc::participant::Profile;
+    use alongside_shared::doc::Timestamp;
+    use alongside_shared::doc::edit::participant::{add_note, add_review, create_participant};
+    use alongside_shared::doc::participant::{Profile, Review};
+    use alongside_shared::doc::vocab::ReviewState;
     use automerge::ROOT;
     use automerge::transaction::Transactable;
+    use autosurgeon::Text;
 
     use super::*;
 
@@ -257,6 +260,28 @@ mod tests {
         doc.commit();
         let why = refusal(write(&mut doc, &before, DocKind::Participant, user)).await;
         assert!(why.contains("authorId"), "{why}");
+
+        // A review that would break the schema (its state not one of the
+        // vocabulary's) is refused, though it names its supervisor.
+        let mut doc = record();
+        let note = Uuid::new_v4();
+        add_note(&mut doc, note, &crate::console::record::tests::note()).unwrap();
+        doc.commit();
+        let before = doc.get_heads();
+        let review = Review {
+            note_id: note,
+            state: ReviewState::Approved,
+            comment: Text::with_value("Thank you."),
+            reviewer_id: supervisor.to_string(),
+            at: Timestamp::from_millis(0),
+            heads: before.iter().map(ToString::to_string).collect(),
+            reviewer_name: Some("Dana".into()),
+        };
+        let made = add_review(&mut doc, Uuid::new_v4(), &review).unwrap();
+        doc.put(&made, "state", "looks fine to me").unwrap();
+        doc.commit();
+        let why = refusal(write(&mut doc, &before, DocKind::Participant, user)).await;
+        assert!(why.contains("does not validate"), "{why}");
 
         // An edit that changed nothing commits nothing, and asks nothing
         // of the database.
