@@ -12,7 +12,8 @@
 //! is started as for the tests, or `DATABASE_URL` is used).
 //! `ALONGSIDE_BENCH_ATTACKERS` (8 connections), `ALONGSIDE_BENCH_FRAMES`
 //! (6 frames each), `ALONGSIDE_BENCH_RECORD_KB` (2000 KB of text per
-//! record) and `ALONGSIDE_BENCH_ROUNDS` (3 of each phase) tune it. During
+//! record), `ALONGSIDE_BENCH_SHARDS` (16 sync shards) and
+//! `ALONGSIDE_BENCH_ROUNDS` (3 of each phase) tune it. During
 //! the flood the bystander syncs until the flood is over.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -146,7 +147,8 @@ fn main() {
     let database = test_database();
     let runtime = tokio::runtime::Runtime::new().unwrap();
     runtime.block_on(async {
-        let server = TestServer::start(SERVER, &database.url, &[]);
+        let shards = setting("ALONGSIDE_BENCH_SHARDS", 16).to_string();
+        let server = TestServer::start(SERVER, &database.url, &["--sync-shards", &shards]);
         let bob = Account::peer(&database.url, "bob", "south").await;
         let mallory = Account::peer(&database.url, "mallory", "north").await;
         let url = server.sync_url();

@@ -97,7 +97,7 @@ impl Default for SyncSettings {
             max_connections_per_user: 16,
             max_connections_per_device: 4,
             max_frames_in_flight_per_user: 2,
-            shards: 16,
+            shards: 1,
             max_document_ops: policy::DEFAULT_MAX_DOCUMENT_OPS,
         }
     }
@@ -188,6 +188,9 @@ pub struct Connection {
     outbound: Option<mpsc::Receiver<Outbound>>,
     service: SyncService,
     in_flight: Arc<Semaphore>,
+    /// One frame of this connection at a time: the next is not routed
+    /// until the shard has handled (applied) the one before.
+    turn: Arc<Semaphore>,
     closing: Arc<Closing>,
     /// Whether its `join` has gone to the shards.
     joined: AtomicBool,
@@ -198,6 +201,7 @@ pub struct Connection {
 /// dropped.
 struct Queued {
     _bytes: OwnedSemaphorePermit,
+    _user: OwnedSemaphorePermit,
     _turn: OwnedSemaphorePermit,
     bytes: i64,
     metrics: Arc<Metrics>,
@@ -273,6 +277,7 @@ impl SyncService {
             outbound: Some(rx),
             service: self.clone(),
             in_flight: Arc::new(Semaphore::new(self.inflight_cap)),
+            turn: Arc::new(Semaphore::new(1)),
             closing,
             joined: AtomicBool::new(false),
             slot,
@@ -326,10 +331,11 @@ impl Connection {
         Arc::clone(&self.closing)
     }
 
-    /// A frame arrived on the socket. Waits while the connection's frames
-    /// already waiting for the shards and this one would pass the bound,
-    /// and while its user has as many frames being handled as allowed, so
-    /// that a flooding peer is read no faster than it is served.
+    /// A frame arrived on the socket. Waits until the connection's previous
+    /// frame is handled, while the connection's bytes waiting for the
+    /// shards and this one would pass the bound, and while its user has as
+    /// many frames being handled as allowed, so that a flooding peer is
+    /// read no faster than it is served.
     pub async fn frame(&self, bytes: Vec<u8>) {
         if self.closing.is_closed() {
             return;
@@ -341,7 +347,15 @@ impl Connection {
         else {
             return;
         };
-        let Ok(turn) = Arc::clone(self.slot.frames()).acquire_owned().await else {
+        // A connection's frames are handled in the order they came, one
+        // after the other, as one driver handled them: a device's new
+        // participant record is applied (and claimed) before the
+        // accompaniment log that names it, though the two may live in
+        // different shards.
+        let Ok(turn) = Arc::clone(&self.turn).acquire_owned().await else {
+            return;
+        };
+        let Ok(user) = Arc::clone(self.slot.frames()).acquire_owned().await else {
             return;
         };
         let joined = self.joined.load(Ordering::Relaxed);
@@ -361,6 +375,7 @@ impl Connection {
             .fetch_max(now, Ordering::Relaxed);
         let mut queued = Some(Queued {
             _bytes: permit,
+            _user: user,
             _turn: turn,
             bytes: counted,
             metrics,
