@@ -206,10 +206,8 @@ pub struct ServeArgs {
     pub max_frames_in_flight_per_user: u32,
     /// Sync shards per node: documents are split between this many sync
     /// drivers, each on a thread of its own, so that heavy work on one
-    /// document does not hold up the others. 1 until a new accompaniment
-    /// log can no longer race its participant record across shards (see
-    /// docs/security.md).
-    #[arg(long, env = "ALONGSIDE_SYNC_SHARDS", default_value_t = 1,
+    /// document does not hold up the others.
+    #[arg(long, env = "ALONGSIDE_SYNC_SHARDS", default_value_t = 8,
           value_parser = clap::value_parser!(u16).range(1..=256))]
     pub sync_shards: u16,
     /// A write that leaves a document with more operations than this is

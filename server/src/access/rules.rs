@@ -9,7 +9,8 @@
 //!   supervisor's behalf) or moves an accompaniment log to another
 //!   participant;
 //! - a new accompaniment log references a participant the writer may not
-//!   write;
+//!   write (one not known yet is refused "not yet": the hub holds the log
+//!   back until the record arrives or its wait ends);
 //! - it breaks the authorship rules every writer is held to
 //!   ([`alongside_shared::doc::authorship`]): a note, log, step or
 //!   follow-up claimed for someone else, or a signed or reviewed note
@@ -114,10 +115,17 @@ fn create(
         DocKind::Accompaniment => {
             let participant = participant_of(write.doc)
                 .ok_or_else(|| Refusal::new("participantId is not a document id"))?;
-            if !table.may_write(principal, participant) || table.class(participant).is_none() {
-                return Err(Refusal::new(
-                    "participantId names no participant record you may write",
-                ));
+            const NOT_YOURS: &str = "participantId names no participant record you may write";
+            if table.class(participant).is_none() {
+                // Perhaps not here yet: a device that made the record and
+                // its log offline may send the log first (their documents
+                // can live in different sync shards, or nodes). The hub
+                // holds the log back and asks again; unknown for good, it
+                // is refused as any other.
+                return Err(Refusal::not_yet(NOT_YOURS));
+            }
+            if !table.may_write(principal, participant) {
+                return Err(Refusal::new(NOT_YOURS));
             }
             Ok(DocClass::Accompaniment { participant })
         }
@@ -322,5 +330,59 @@ mod tests {
             replace_text(d, ParticipantText::DisplayName, "x").expect("edit");
         });
         assert!(index.is_err(), "an index is read-only");
+    }
+
+    fn log_of(participant: Uuid, by: &Principal) -> impl FnOnce(&mut AutoCommit) {
+        let log = alongside_shared::doc::accompaniment::Accompaniment::planned(
+            &alongside_shared::wire::DocumentId::from_uuid(participant).to_string(),
+            &by.user_id.to_string(),
+            alongside_shared::doc::accompaniment::Appointment {
+                kind: alongside_shared::doc::vocab::AppointmentKind::Housing,
+                place: "Housing office".into(),
+                provider: "Front desk".into(),
+                scheduled_at: None,
+            },
+            alongside_shared::doc::Timestamp::from_millis(1_790_000_000_000),
+        );
+        move |d| {
+            alongside_shared::doc::edit::accompaniment::create_accompaniment(d, &log).expect("log");
+        }
+    }
+
+    #[test]
+    fn a_new_log_waits_for_an_unknown_record_and_is_refused_for_someone_elses() {
+        let w = world();
+        let mine = run(
+            &w.table,
+            &w.peer_a,
+            Uuid::new_v4(),
+            &mut AutoCommit::new(),
+            log_of(w.doc_a, &w.peer_a),
+        );
+        assert_eq!(
+            mine,
+            Ok(Some(DocClass::Accompaniment {
+                participant: w.doc_a
+            }))
+        );
+        let unknown = run(
+            &w.table,
+            &w.peer_a,
+            Uuid::new_v4(),
+            &mut AutoCommit::new(),
+            log_of(Uuid::new_v4(), &w.peer_a),
+        )
+        .expect_err("not decidable yet");
+        assert!(unknown.not_yet, "a record not here yet may still come");
+        let theirs = run(
+            &w.table,
+            &w.peer_b,
+            Uuid::new_v4(),
+            &mut AutoCommit::new(),
+            log_of(w.doc_a, &w.peer_b),
+        )
+        .expect_err("refused");
+        assert!(!theirs.not_yet, "another's record is refused for good");
+        assert_eq!(unknown.reason, theirs.reason, "the two read the same");
     }
 }

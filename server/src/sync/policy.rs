@@ -55,6 +55,16 @@ impl ServerPolicy {
         }
     }
 
+    /// Whether `document` is a participant record this shard has just
+    /// accepted as new (its claim not yet committed): logs that name it
+    /// may be waiting in other shards.
+    pub fn claims_participant(&self, document: Uuid) -> bool {
+        matches!(
+            self.claims.get(&document),
+            Some(DocClass::Participant { .. })
+        )
+    }
+
     /// The claim the next persist of `document` must commit, if any.
     pub fn take_claim(&mut self, document: Uuid) -> Option<DocClass> {
         self.claims.remove(&document)

@@ -48,6 +48,11 @@ impl Router {
         usize::try_from(self.keys.hash_one(document) % n).unwrap_or(0)
     }
 
+    /// How many shards the node has.
+    pub(super) fn len(&self) -> usize {
+        self.shards.len()
+    }
+
     /// Shard `shard`'s input.
     pub(super) fn sender(&self, shard: usize) -> Option<mpsc::UnboundedSender<Input>> {
         self.shards.get(shard).cloned()

@@ -32,6 +32,24 @@ pub(crate) struct Session {
     /// The peer asked for the document while nobody had written it and was
     /// told `doc-unavailable`; it is synced as soon as the document exists.
     pub(crate) waiting: bool,
+    /// Messages held back, in the order they came: the first carried a
+    /// write the policy refused as not yet decidable, and the rest came
+    /// after it. Replayed in order on every tick and access change.
+    pub(crate) parked: Vec<Parked>,
+    /// Until when (hub clock) the held-back write may wait; past it, the
+    /// policy's refusal stands. Set while `parked` is not empty.
+    pub(crate) parked_until: Option<u64>,
+}
+
+/// A sync message held back behind a write that is waiting.
+#[derive(Debug)]
+pub(crate) struct Parked {
+    pub(crate) request: bool,
+    pub(crate) message: sync::Message,
+    /// Storage was read for this message (see the hub's `receive`).
+    pub(crate) loaded: bool,
+    /// Its changes' bytes, counted against the connection.
+    pub(crate) bytes: usize,
 }
 
 impl Session {
@@ -44,6 +62,8 @@ impl Session {
             state: sync::State::new(),
             access,
             waiting: false,
+            parked: Vec::new(),
+            parked_until: None,
         }
     }
 }
@@ -56,6 +76,8 @@ pub(crate) struct Connection<P> {
     pub(crate) sessions: HashMap<DocumentId, Session>,
     /// Storage ids whose heads the remote wants to hear of.
     pub(crate) subscriptions: BTreeSet<StorageId>,
+    /// Bytes of changes in its sessions' held-back messages.
+    pub(crate) parked_bytes: usize,
 }
 
 impl<P> Connection<P> {
@@ -65,6 +87,7 @@ impl<P> Connection<P> {
             phase,
             sessions: HashMap::new(),
             subscriptions: BTreeSet::new(),
+            parked_bytes: 0,
         }
     }
 

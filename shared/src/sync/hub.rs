@@ -14,6 +14,7 @@
 //! - `handshake`: a connection's life (`join`/`peer`, routing, refusal, close);
 //! - `sessions`: which documents each connection syncs, and access rechecks;
 //! - `messages`: a document's sync messages in, and answers out once durable;
+//! - `parking`: writes held back until what they depend on arrives;
 //! - `relay`: heads gossip and ephemeral messages between peers;
 //! - `durability`: persists and their confirmations, loads, the clock and
 //!   eviction;
@@ -28,6 +29,7 @@ mod config;
 mod durability;
 mod handshake;
 mod messages;
+mod parking;
 mod relay;
 mod sessions;
 mod stored;

@@ -38,6 +38,12 @@ pub struct Write<'a> {
 pub struct Refusal {
     /// What was wrong with the write.
     pub reason: String,
+    /// The write may stand once the hub learns of something it depends on
+    /// that the same peer is likely sending (a new accompaniment log names
+    /// a participant record not yet received): the hub holds it back and
+    /// asks again, and refuses it only if it is still refused after
+    /// [`Limits::park_ms`](super::Limits::park_ms).
+    pub not_yet: bool,
 }
 
 impl Refusal {
@@ -45,6 +51,15 @@ impl Refusal {
     pub fn new(reason: impl Into<String>) -> Self {
         Self {
             reason: reason.into(),
+            not_yet: false,
+        }
+    }
+
+    /// A refusal that may be lifted soon: see [`Refusal::not_yet`].
+    pub fn not_yet(reason: impl Into<String>) -> Self {
+        Self {
+            reason: reason.into(),
+            not_yet: true,
         }
     }
 }

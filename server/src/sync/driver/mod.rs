@@ -504,6 +504,17 @@ impl Driver {
                     let peer = from.and_then(|c| self.peers.get(&c).cloned());
                     let chunk = codec::chunk(document.to_uuid(), kind, data, &changes, peer);
                     let from = from.and_then(|c| Some((c, self.principals.get(&c)?.clone())));
+                    if self.hub.policy().claims_participant(document.to_uuid()) {
+                        // A log of this new record may wait in another
+                        // shard: the table knows the record now.
+                        let shard = self.shard;
+                        for other in (0..self.router.len()).filter(|s| *s != shard) {
+                            self.router.to_shard(
+                                other,
+                                Input::Internal(Internal::AccessChanged { document }),
+                            );
+                        }
+                    }
                     self.queued.entry(document).or_default().push_back(Pending {
                         seq,
                         chunk,

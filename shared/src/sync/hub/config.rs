@@ -26,6 +26,13 @@ pub struct Limits {
     pub max_sessions_per_connection: usize,
     /// What the changes of one sync message may decode to.
     pub decode: DecodeLimits,
+    /// How long a write the policy refused as [not yet](crate::sync::Refusal::not_yet)
+    /// is held back and asked about again (on every tick and every access
+    /// change) before it is refused for good.
+    pub park_ms: u64,
+    /// Most bytes of such held-back messages one connection may have; a
+    /// write past it is decided at once.
+    pub max_parked_bytes_per_connection: usize,
 }
 
 impl Default for Limits {
@@ -36,6 +43,8 @@ impl Default for Limits {
             idle_evict_ms: 60_000,
             max_sessions_per_connection: 10_000,
             decode: DecodeLimits::default(),
+            park_ms: 30_000,
+            max_parked_bytes_per_connection: 4 * 1024 * 1024,
         }
     }
 }

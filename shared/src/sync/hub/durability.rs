@@ -167,5 +167,6 @@ impl<P: Policy> Hub<P> {
             self.docs.remove(&id);
             self.out.push(Effect::Evicted { document: id });
         }
+        self.retry_parked();
     }
 }

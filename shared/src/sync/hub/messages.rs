@@ -12,10 +12,19 @@ use automerge::sync::{self, SyncDoc};
 
 use super::{Accepted, DocEntry, Held, Hub, Queued, Role, roll_back};
 use crate::sync::apply::apply_chunks;
+use crate::sync::connection::Parked;
 use crate::sync::decoded_size::check_sync_message;
 use crate::sync::event::{ChangeMeta, ConnId, Effect, ProtocolError};
 use crate::sync::policy::{Access, Policy, Write};
 use crate::wire::{self, DocMessage, DocumentId, Message};
+
+/// What became of a peer's write.
+pub(super) enum Written {
+    /// It stands: the changes it added (`None` if nothing was new).
+    Applied(Option<Accepted>),
+    /// Rolled back to wait for what the policy is missing.
+    Waits,
+}
 
 impl<P: Policy> Hub<P> {
     pub(super) fn doc_message(&mut self, conn: ConnId, m: DocMessage, request: bool) {
@@ -107,6 +116,17 @@ impl<P: Policy> Hub<P> {
         mut message: sync::Message,
         loaded: bool,
     ) {
+        if self.is_parked(conn, id) {
+            // In order: behind the write that waits.
+            let bytes = message.changes.iter().map(<[u8]>::len).sum();
+            let parked = Parked {
+                request,
+                message,
+                loaded,
+                bytes,
+            };
+            return self.park(conn, id, parked);
+        }
         let before = match self.docs.get_mut(&id) {
             Some(DocEntry::Resident(resident)) => {
                 resident.last_active_ms = self.now_ms;
@@ -118,8 +138,20 @@ impl<P: Policy> Hub<P> {
         let chunks = std::mem::replace(&mut message.changes, sync::ChunkList::empty());
         let mut changes = None;
         if !chunks.is_empty() {
-            match self.apply_write(conn, id, &before, &chunks) {
-                Ok(applied) => changes = applied,
+            let may_wait = self.may_wait(conn, id);
+            match self.apply_write(conn, id, &before, &chunks, may_wait) {
+                Ok(Written::Applied(applied)) => changes = applied,
+                Ok(Written::Waits) => {
+                    let bytes = chunks.iter().map(<[u8]>::len).sum();
+                    message.changes = chunks;
+                    let parked = Parked {
+                        request,
+                        message,
+                        loaded,
+                        bytes,
+                    };
+                    return self.park(conn, id, parked);
+                }
                 Err(error) => return self.reject(conn, Some(id), error),
             }
         }
@@ -139,6 +171,10 @@ impl<P: Policy> Hub<P> {
         // peer is owed an acknowledgement once it is. That is so when the
         // changes were stripped above (applied strictly), and when a peer
         // that sent them names our heads before the persist has finished.
+        if changes.is_some() {
+            // The write that waited (if any) stands.
+            session.parked_until = None;
+        }
         let owed = !chunks.is_empty() || !resident.durable();
         let last_sent = session.state.last_sent_heads.clone();
         let received = resident
@@ -159,8 +195,10 @@ impl<P: Policy> Hub<P> {
             self.persist_new(id, Some(conn), data, changes);
             if before.is_empty() {
                 // A new document: whoever was waiting for this id may or may
-                // not read it now that it has an owner.
+                // not read it now that it has an owner, and a write held
+                // back for want of it may stand.
                 self.access_changed_except(id, conn);
+                self.retry_parked();
             }
         }
         self.gossip_heads(conn, id, their_heads);
@@ -180,18 +218,21 @@ impl<P: Policy> Hub<P> {
 
     /// Applies a peer's chunks strictly and asks the policy whether the
     /// write may stand. Returns the new changes (`None` when the chunks held
-    /// nothing new). A refused write is rolled back and quarantined.
+    /// nothing new). A refused write is rolled back and quarantined — unless
+    /// the policy says "not yet" and `may_wait`: then it is only rolled
+    /// back, for the caller to hold.
     pub(super) fn apply_write(
         &mut self,
         conn: ConnId,
         id: DocumentId,
         before: &[ChangeHash],
         chunks: &sync::ChunkList,
-    ) -> Result<Option<Accepted>, ProtocolError> {
+        may_wait: bool,
+    ) -> Result<Written, ProtocolError> {
         let (Some(DocEntry::Resident(resident)), Some(connection)) =
             (self.docs.get_mut(&id), self.conns.get(&conn))
         else {
-            return Ok(None);
+            return Ok(Written::Applied(None));
         };
         let held_back = apply_chunks(&mut resident.doc, chunks.iter())
             .map_err(|e| ProtocolError::InvalidSyncMessage(e.to_string()))?;
@@ -200,7 +241,7 @@ impl<P: Policy> Hub<P> {
             resident.waiting.insert(hash, Held { conn, bytes });
         }
         if resident.doc.get_heads().as_slice() == before {
-            return Ok(None);
+            return Ok(Written::Applied(None));
         }
         let changes = ChangeMeta::since(&mut resident.doc, before);
         let joined = resident.take_joined(&changes);
@@ -210,7 +251,7 @@ impl<P: Policy> Hub<P> {
             changes: &changes,
         };
         let Err(refusal) = self.policy.check_write(&connection.peer, &id, write) else {
-            return Ok(Some(Accepted { changes, joined }));
+            return Ok(Written::Applied(Some(Accepted { changes, joined })));
         };
         // Rolling back also drops what automerge held back.
         resident.waiting.clear();
@@ -218,6 +259,9 @@ impl<P: Policy> Hub<P> {
             // Cannot happen (the old heads are in the document), but if it
             // did, forgetting the document is the safe way back.
             self.persist_failed(id);
+        }
+        if refusal.not_yet && may_wait {
+            return Ok(Written::Waits);
         }
         let mut data: Vec<u8> = chunks.iter().flatten().copied().collect();
         data.extend(joined);

@@ -53,8 +53,11 @@ impl<P: Policy> Hub<P> {
     }
 
     pub(super) fn drop_session(&mut self, conn: ConnId, id: DocumentId) {
-        if let Some(connection) = self.conns.get_mut(&conn) {
-            connection.sessions.remove(&id);
+        if let Some(connection) = self.conns.get_mut(&conn)
+            && let Some(session) = connection.sessions.remove(&id)
+        {
+            let held: usize = session.parked.iter().map(|p| p.bytes).sum();
+            connection.parked_bytes = connection.parked_bytes.saturating_sub(held);
         }
         if let Some(set) = self.subscribers.get_mut(&id) {
             set.remove(&conn);
@@ -131,6 +134,8 @@ impl<P: Policy> Hub<P> {
     pub(super) fn access_changed(&mut self, id: DocumentId) {
         self.recheck_access(id, None);
         self.flush(id);
+        // A write waiting on another document may stand now.
+        self.retry_parked();
     }
 
     /// Re-checks the access of every connection syncing `id` but `except`

@@ -16,6 +16,7 @@ use std::collections::BTreeMap;
 use automerge::ChangeHash;
 use automerge::sync;
 
+use super::messages::Written;
 use super::{Accepted, DocEntry, Hub, Queued, roll_back};
 use crate::sync::event::{ConnId, Effect};
 use crate::sync::policy::Policy;
@@ -90,8 +91,10 @@ impl<P: Policy> Hub<P> {
         let before = resident.doc.get_heads();
         let (hashes, bytes): (Vec<ChangeHash>, Vec<Vec<u8>>) = changes.into_iter().unzip();
         let chunks = sync::ChunkList::from(bytes);
-        match self.apply_write(conn, id, &before, &chunks) {
-            Ok(Some(Accepted { changes, joined })) => {
+        // Decided now: these changes are not the peer's latest message, so
+        // there is nothing to hold in order behind.
+        match self.apply_write(conn, id, &before, &chunks, false) {
+            Ok(Written::Applied(Some(Accepted { changes, joined }))) => {
                 let Some(DocEntry::Resident(resident)) = self.docs.get_mut(&id) else {
                     return;
                 };
@@ -105,7 +108,7 @@ impl<P: Policy> Hub<P> {
                 self.persist_new(id, Some(conn), data, changes);
             }
             // Still waiting for what they depend on (held again).
-            Ok(None) => {}
+            Ok(Written::Applied(None) | Written::Waits) => {}
             Err(error) => self.reject(conn, Some(id), error),
         }
     }
