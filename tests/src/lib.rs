@@ -30,6 +30,7 @@ pub mod client;
 pub mod console;
 pub mod cut_proxy;
 pub mod device_cli;
+pub mod field;
 pub mod install;
 pub mod interop;
 pub mod kotlin;

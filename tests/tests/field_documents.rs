@@ -1,0 +1,93 @@
+//! The field app's documents and the Rust validator cannot drift apart
+//! (issue 15): the app's TypeScript types are generated from
+//! `docs/schema` and current, the app type-checks, and documents written
+//! by its domain module — a record with signed and draft notes, a log
+//! through every step, a note body edited on two devices and merged — pass
+//! `alongside_shared::doc::validate` and read back through the typed
+//! readers with every word.
+
+#![allow(clippy::unwrap_used)]
+
+use std::collections::BTreeMap;
+
+use alongside_shared::doc::read::{read_accompaniment, read_participant};
+use alongside_shared::doc::vocab::NoteStatus;
+use alongside_shared::doc::{DocKind, validate};
+use alongside_tests::field;
+use automerge::AutoCommit;
+use serde_json::Value;
+use uuid::Uuid;
+
+#[test]
+fn the_apps_types_are_generated_from_the_current_schemas() {
+    let out = field::node(&["scripts/gen-types.mjs", "--check"]);
+    assert!(out.contains("current"), "{out}");
+}
+
+#[test]
+fn the_app_type_checks() {
+    field::tool("tsc", &["-p", "."]);
+    field::tool("tsc", &["-p", "tests"]);
+}
+
+fn load(dir: &std::path::Path, name: &str) -> AutoCommit {
+    let bytes = std::fs::read(dir.join(format!("{name}.automerge"))).unwrap();
+    AutoCommit::load(&bytes).unwrap()
+}
+
+#[test]
+fn documents_written_by_the_app_pass_the_rust_validator() {
+    let scratch = tempfile::tempdir().unwrap();
+    let dir = scratch.path();
+    field::node(&["scripts/conformance.mjs", dir.to_str().unwrap()]);
+    let expected: BTreeMap<String, Value> =
+        serde_json::from_slice(&std::fs::read(dir.join("expected.json")).unwrap()).unwrap();
+    assert_eq!(expected.len(), 3, "{expected:?}");
+
+    let record = load(dir, "record");
+    assert_eq!(validate(&record), Ok(DocKind::Participant));
+    let read = read_participant(&record).unwrap();
+    let want = &expected["record"];
+    assert_eq!(read.profile.display_name.as_str(), want["displayName"]);
+    assert_eq!(read.goals.len(), 1);
+    for (id, status) in want["notes"].as_object().unwrap() {
+        let note = &read.notes[&Uuid::parse_str(id).unwrap()];
+        let wanted = if status == "submitted" {
+            NoteStatus::Submitted
+        } else {
+            NoteStatus::Draft
+        };
+        assert_eq!(note.status, wanted, "note {id}");
+        assert_eq!(note.setting, "community");
+        assert_eq!(note.part2, Some(true));
+        assert_eq!(note.goal_ids.len(), 1);
+        if wanted == NoteStatus::Submitted {
+            let signature = note.signature.as_ref().expect("signed");
+            assert_eq!(signature.by, want["signedBy"]);
+            assert!(!signature.heads.is_empty());
+        }
+    }
+
+    let merged = load(dir, "merged");
+    assert_eq!(validate(&merged), Ok(DocKind::Participant));
+    let read = read_participant(&merged).unwrap();
+    for (id, words) in expected["merged"]["words"].as_object().unwrap() {
+        let body = read.notes[&Uuid::parse_str(id).unwrap()]
+            .narrative
+            .intervention
+            .as_str()
+            .to_owned();
+        for word in words.as_array().unwrap() {
+            assert!(body.contains(word.as_str().unwrap()), "{word} in {body:?}");
+        }
+    }
+
+    let log = load(dir, "log");
+    assert_eq!(validate(&log), Ok(DocKind::Accompaniment));
+    let read = read_accompaniment(&log).unwrap();
+    assert!(read.departed_at.is_some() && read.returned_at.is_some());
+    assert_eq!(read.returned_by.as_deref(), read.departed_by.as_deref());
+    let done = read.follow_ups.values().filter(|f| f.done).count();
+    assert_eq!(done, 1);
+    assert_eq!(expected["log"]["outOfOrderRefused"], true);
+}
