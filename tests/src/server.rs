@@ -42,6 +42,19 @@ pub fn http_get(addr: SocketAddr, path: &str) -> Option<(u16, String)> {
 /// `GET path` with extra request headers (`Name: value` lines); as
 /// [`http_get`].
 pub fn http_get_with(addr: SocketAddr, path: &str, headers: &[&str]) -> Option<(u16, String)> {
+    let response = http_response(addr, path, headers)?;
+    let status = response.split_whitespace().nth(1)?.parse().ok()?;
+    let body = response
+        .split("\r\n\r\n")
+        .nth(1)
+        .unwrap_or_default()
+        .to_owned();
+    Some((status, body))
+}
+
+/// The whole answer to `GET path` (status line, headers, body), lossily
+/// as text; `None` if the server could not be reached.
+pub fn http_response(addr: SocketAddr, path: &str, headers: &[&str]) -> Option<String> {
     let mut stream = TcpStream::connect_timeout(&addr, Duration::from_secs(2)).ok()?;
     stream
         .set_read_timeout(Some(Duration::from_secs(10)))
@@ -52,15 +65,9 @@ pub fn http_get_with(addr: SocketAddr, path: &str, headers: &[&str]) -> Option<(
         "GET {path} HTTP/1.1\r\nHost: {addr}\r\n{extra}Connection: close\r\n\r\n"
     )
     .ok()?;
-    let mut response = String::new();
-    stream.read_to_string(&mut response).ok()?;
-    let status = response.split_whitespace().nth(1)?.parse().ok()?;
-    let body = response
-        .split("\r\n\r\n")
-        .nth(1)
-        .unwrap_or_default()
-        .to_owned();
-    Some((status, body))
+    let mut response = Vec::new();
+    stream.read_to_end(&mut response).ok()?;
+    Some(String::from_utf8_lossy(&response).into_owned())
 }
 
 /// Runs `binary admin ARGS…` to completion (a one-shot administration

@@ -1,7 +1,7 @@
 //! The server's router, composed in one place: `/sync`, `/healthz`,
 //! `/readyz`, the JSON API under `/api/v1` (the device API and the
-//! console's data API, with its OpenAPI document) and the supervisor
-//! console at `/`, behind the client-address rewrite and, under TLS, HSTS.
+//! console's data API, with its OpenAPI document), the field app at
+//! `/field/` and the supervisor console at `/`, behind the client-address rewrite and, under TLS, HSTS.
 
 use axum::Router;
 use axum::extract::FromRef;
@@ -25,6 +25,7 @@ pub fn router(state: AppState) -> Router {
                 .with_state(console.clone())
                 .merge(http::api::router().with_state(DeviceApi::from_ref(&state))),
         )
+        .merge(http::field::router())
         .merge(crate::console::router(state.tls).with_state(console))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

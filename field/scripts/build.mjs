@@ -1,0 +1,75 @@
+// Builds the field app into dist/, which the server compiles in and serves
+// at /field/ (no Node at run time): the bundled app (esbuild, from the
+// pinned packages of package-lock.json), Automerge's wasm, and the static
+// files. `--check` builds into a scratch folder and exits 1 when the
+// committed dist/ differs from a rebuild.
+
+import { build } from "esbuild";
+import { createHash } from "node:crypto";
+import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = fileURLToPath(new URL("..", import.meta.url));
+const require = createRequire(import.meta.url);
+const check = process.argv.includes("--check");
+const out = check ? await mkdtemp(join(tmpdir(), "field-dist-")) : join(root, "dist");
+
+// Only the slim builds: the wasm is loaded from its own file, not inlined
+// as base64 (the network adapter imports the full entry points).
+const slim = {
+  name: "automerge-slim",
+  setup(b) {
+    b.onResolve({ filter: /^@automerge\/automerge(-repo)?$/ }, (args) => ({
+      path: require.resolve(`${args.path}/slim`, { paths: [root] }),
+    }));
+  },
+};
+
+await rm(out, { recursive: true, force: true });
+await mkdir(out, { recursive: true });
+await build({
+  entryPoints: [join(root, "src/main.ts")],
+  bundle: true,
+  format: "esm",
+  platform: "browser",
+  target: "es2022",
+  minify: true,
+  legalComments: "none",
+  outfile: join(out, "app.js"),
+  plugins: [slim],
+  define: { "process.env.NODE_ENV": '"production"', global: "globalThis" },
+  logLevel: "warning",
+});
+await copyFile(require.resolve("@automerge/automerge/automerge.wasm"), join(out, "automerge.wasm"));
+for (const file of await readdir(join(root, "static"))) {
+  await copyFile(join(root, "static", file), join(out, file));
+}
+// The app's version: a digest of everything built, shown in the app and
+// sent when it enrols, so the console can tell which version a device runs.
+const digest = createHash("sha256");
+for (const file of (await readdir(out)).sort()) digest.update(file).update(await readFile(join(out, file)));
+await writeFile(join(out, "version.txt"), `${digest.digest("hex").slice(0, 12)}\n`);
+
+if (check) {
+  const committed = join(root, "dist");
+  const stale = [];
+  const built = (await readdir(out)).sort();
+  const have = (await readdir(committed).catch(() => [])).sort();
+  if (built.join() !== have.join()) stale.push(`files: ${have} vs ${built}`);
+  for (const file of built) {
+    const a = await readFile(join(out, file));
+    const b = await readFile(join(committed, file)).catch(() => Buffer.alloc(0));
+    if (!a.equals(b)) stale.push(file);
+  }
+  await rm(out, { recursive: true, force: true });
+  if (stale.length) {
+    console.error(`field/dist is stale (${stale.join(", ")}): run \`npm run build\` in field/`);
+    process.exit(1);
+  }
+  console.log("committed bundle matches a rebuild");
+} else {
+  console.log(`built ${out}`);
+}
