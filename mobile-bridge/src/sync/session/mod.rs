@@ -14,14 +14,14 @@
 //! device's heads the document is in sync, and they are recorded with
 //! [`DeviceStore::set_server_heads`].
 
-use std::collections::{BTreeSet, HashMap, VecDeque};
+mod effects;
+mod settle;
+
+use std::collections::{BTreeSet, HashMap};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
-use alongside_shared::doc::read::read_caseload_index;
-use alongside_shared::sync::{
-    AllowAll, ConnId, Effect, Event, Hub, HubConfig, Limits, LoadResult, Role,
-};
+use alongside_shared::sync::{AllowAll, ConnId, Event, Hub, HubConfig, Limits, Role};
 use alongside_shared::time::now_ms;
 use alongside_shared::wire::{self, DocumentId, Message, PeerId, PeerMetadata, StorageId};
 use automerge::ChangeHash;
@@ -29,17 +29,13 @@ use futures_util::{SinkExt, StreamExt};
 use tokio::time::{Instant, MissedTickBehavior, sleep_until};
 use tokio_tungstenite::tungstenite::Message as WsMessage;
 
-use super::caseload::instructions;
 use super::error::SyncError;
-use super::report::{SyncIssue, SyncReport};
+use super::report::SyncReport;
 use super::transport::Socket;
 use crate::storage::{DeviceStore, StorageError};
 
 /// The only connection of a session's hub.
 const CONN: ConnId = ConnId(1);
-
-/// Bound on the persist → confirm → send chain of one input.
-const MAX_EFFECTS_PER_INPUT: usize = 1_000_000;
 
 /// How one connection ended.
 #[derive(Debug)]
@@ -312,208 +308,5 @@ impl<S: DeviceStore> Run<S> {
         let effects = self.conn.hub.handle(event);
         self.carry_out(effects);
         self.settle();
-    }
-
-    fn carry_out(&mut self, effects: Vec<Effect>) {
-        let mut work: VecDeque<Effect> = effects.into();
-        let mut done = 0usize;
-        while let Some(effect) = work.pop_front() {
-            done += 1;
-            if done > MAX_EFFECTS_PER_INPUT {
-                self.conn.fatal = Some(SyncError::Protocol(
-                    "the sync core produced too many effects".into(),
-                ));
-                return;
-            }
-            let follow = match effect {
-                Effect::Send { frame, .. } => {
-                    self.conn.outbox.push(frame);
-                    continue;
-                }
-                Effect::Close { .. } => {
-                    self.conn.closed = true;
-                    continue;
-                }
-                Effect::Load { document } => {
-                    let result = self.load(document);
-                    self.conn.hub.handle(Event::Loaded { document, result })
-                }
-                Effect::Persist {
-                    document,
-                    seq,
-                    data,
-                    heads,
-                    from,
-                    ..
-                } => match self.persist(document, &data) {
-                    // A purged document is not stored again; leaving the
-                    // persist unconfirmed stops the hub from syncing it.
-                    None => continue,
-                    Some(Ok(())) => {
-                        self.local_heads.insert(document, sorted(heads));
-                        if from.is_some() {
-                            self.received.insert(document);
-                        }
-                        self.conn.hub.handle(Event::Persisted { document, seq })
-                    }
-                    Some(Err(e)) => {
-                        self.failed.insert(document);
-                        self.conn.fatal = Some(SyncError::Storage(e));
-                        self.conn.hub.handle(Event::PersistFailed { document, seq })
-                    }
-                },
-                Effect::Unavailable { document, .. } => {
-                    self.unavailable.insert(document);
-                    continue;
-                }
-                Effect::Disclosed { document, .. } => {
-                    self.sent.insert(document);
-                    continue;
-                }
-                Effect::Rejected {
-                    document, error, ..
-                } => {
-                    self.report.errors.push(SyncIssue::new(
-                        document,
-                        format!("the device refused the server's input: {error}"),
-                    ));
-                    self.conn.refused_input = Some(error.to_string());
-                    continue;
-                }
-                Effect::PeerReady { .. }
-                | Effect::Ephemeral { .. }
-                | Effect::Quarantine { .. }
-                | Effect::Denied { .. }
-                | Effect::UnavailableFromMemory { .. }
-                | Effect::Evicted { .. } => continue,
-            };
-            work.extend(follow);
-        }
-    }
-
-    fn load(&mut self, id: DocumentId) -> LoadResult {
-        let loaded = lock(&self.store).and_then(|s| s.load(&id));
-        match loaded {
-            Ok(Some(mut doc)) => {
-                self.local_heads.insert(id, sorted(doc.get_heads()));
-                LoadResult::Found(Box::new(doc))
-            }
-            Ok(None) => {
-                self.local_heads.insert(id, Vec::new());
-                LoadResult::NotFound
-            }
-            Err(e) => {
-                self.failed.insert(id);
-                self.report
-                    .errors
-                    .push(SyncIssue::new(Some(id), format!("could not load: {e}")));
-                LoadResult::Failed(e.to_string())
-            }
-        }
-    }
-
-    /// Stores what the hub asks to persist; `None` for a purged document.
-    fn persist(&mut self, id: DocumentId, data: &[u8]) -> Option<Result<(), StorageError>> {
-        if self.purged.contains(&id) {
-            return None;
-        }
-        Some(lock(&self.store).and_then(|mut s| s.append(&id, data)))
-    }
-
-    /// Marks documents whose heads the server announced as in sync, and
-    /// acts on a new version of the caseload index.
-    fn settle(&mut self) {
-        let newly: Vec<(DocumentId, Vec<ChangeHash>)> = self
-            .remaining()
-            .filter_map(|id| {
-                let server = sorted(self.conn.hub.peer_heads(CONN, id)?.to_vec());
-                let local = self.local_heads.get(id)?;
-                (!server.is_empty() && server == *local && self.conn.hub.is_durable(id))
-                    .then_some((*id, server))
-            })
-            .collect();
-        for (id, heads) in newly {
-            let recorded = lock(&self.store).and_then(|mut s| s.set_server_heads(&id, &heads));
-            match recorded {
-                Ok(()) => {
-                    self.in_sync.insert(id);
-                }
-                Err(e) => {
-                    self.failed.insert(id);
-                    self.conn.fatal = Some(SyncError::Storage(e));
-                }
-            }
-        }
-        self.follow_index();
-    }
-
-    /// Once the index is in sync at heads not yet acted upon: purge what it
-    /// says to purge, open what the device should hold and does not.
-    fn follow_index(&mut self) {
-        let Some(index) = self.index else {
-            return;
-        };
-        if !self.in_sync.contains(&index) {
-            return;
-        }
-        let heads = self.local_heads.get(&index).cloned();
-        if heads.is_none() || self.index_done == heads {
-            return;
-        }
-        self.index_done = heads;
-        let Some(doc) = self.conn.hub.document(&index) else {
-            return;
-        };
-        let read = match read_caseload_index(doc) {
-            Ok(read) => read,
-            Err(e) => {
-                self.report.errors.push(SyncIssue::new(
-                    Some(index),
-                    format!("the caseload index does not read: {e}"),
-                ));
-                return;
-            }
-        };
-        let told = instructions(&read);
-        for key in told.bad_keys {
-            self.report.errors.push(SyncIssue::new(
-                Some(index),
-                format!("the caseload index names {key:?}, not a document id"),
-            ));
-        }
-        let held: BTreeSet<DocumentId> = match lock(&self.store).and_then(|s| s.document_ids()) {
-            Ok(ids) => ids.into_iter().collect(),
-            Err(e) => {
-                self.conn.fatal = Some(SyncError::Storage(e));
-                return;
-            }
-        };
-        for id in told.purge {
-            if self.purged.contains(&id) || id == index {
-                continue;
-            }
-            if !held.contains(&id) {
-                // Not stored: make sure nothing of it is stored later.
-                self.purged.insert(id);
-                continue;
-            }
-            // Deleted after the connection, once the purge is recorded.
-            self.purged.insert(id);
-            self.to_purge.insert(id);
-        }
-        // Documents already held are synced when they changed (the plan
-        // says which); only the ones not held are new.
-        let new: Vec<DocumentId> = told
-            .hold
-            .into_iter()
-            .filter(|id| {
-                !held.contains(id) && !self.wanted.contains(id) && !self.purged.contains(id)
-            })
-            .collect();
-        for document in new {
-            self.wanted.insert(document);
-            let effects = self.conn.hub.handle(Event::Open { document });
-            self.carry_out(effects);
-        }
     }
 }
