@@ -11,7 +11,8 @@ use alongside_shared::wire::DocumentId;
 use tracing::warn;
 use uuid::Uuid;
 
-use super::{Driver, Internal, fetch};
+use super::fetch::fetch;
+use super::{Driver, Internal};
 use crate::access::DocClass;
 use crate::access::caseload::IndexEdit;
 use crate::audit::{AuditAction, AuditOutcome, AuditRecord};

@@ -7,9 +7,9 @@
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use alongside_shared::sync::{ConnId, Effect, Event, Hub, HubConfig, LoadResult};
+use alongside_shared::sync::{ConnId, Event, Hub, HubConfig, LoadResult};
 use alongside_shared::time::now_ms;
 use alongside_shared::wire::{DocumentId, PeerId, PeerMetadata};
 use tokio::sync::{mpsc, oneshot, watch};
@@ -19,13 +19,15 @@ use uuid::Uuid;
 mod access;
 mod budget;
 mod catch_up;
+mod effects;
 mod fetch;
 mod node;
+mod persist;
 
-use access::{Batch, Held, claim_row};
+use access::{Batch, Held};
 use budget::{NodeCache, Sizes};
 use catch_up::Cursors;
-use fetch::fetch;
+use persist::Pending;
 
 use super::node_access::NodeAccess;
 use super::policy::{ConnPeer, ServerPolicy};
@@ -34,14 +36,12 @@ use super::{Closing, Inbound, Input, Outbound, SyncSettings};
 use crate::access::DocClass;
 use crate::access::index_writer::IndexWriter;
 use crate::audit::{AuditAction, AuditOutcome, Auditor};
-use crate::db::access::{AccessSnapshot, DocumentAccessRow, WriteGuard};
-use crate::db::documents::{Committed, NewChunk, Projected};
+use crate::db::access::{AccessSnapshot, DocumentAccessRow};
+use crate::db::documents::Committed;
 use crate::db::notify::Announcement;
 use crate::db::stored_since::StoredSince;
 use crate::db::{Db, DbError};
 use crate::metrics::Metrics;
-use crate::projection::{self, Projection};
-use crate::store::codec;
 
 /// Results of spawned work, fed back to the driver.
 pub(super) enum Internal {
@@ -93,17 +93,6 @@ pub(super) enum Internal {
     /// The `LISTEN` connection is (re-)established.
     Relistened,
     Tick,
-}
-
-struct Pending {
-    seq: u64,
-    chunk: NewChunk,
-    /// The document's projection right after this merge.
-    projection: Projection,
-    /// The document's heads right after this merge.
-    heads: Vec<[u8; 32]>,
-    /// The connection the changes came from, and who it is.
-    from: Option<(ConnId, ConnPeer)>,
 }
 
 /// A connection's writer, as a shard sees it.
@@ -482,244 +471,6 @@ impl Driver {
     fn handle(&mut self, event: Event<super::ConnPeer>) {
         let effects = self.hub.handle(event);
         self.apply(effects);
-    }
-
-    fn apply(&mut self, effects: Vec<Effect>) {
-        for effect in effects {
-            match effect {
-                Effect::Send { conn, frame } => self.send(conn, Outbound::Frame(frame)),
-                Effect::Close { conn } => self.send(conn, Outbound::Close),
-                Effect::Load { document } => self.load(document),
-                Effect::Persist {
-                    document,
-                    seq,
-                    data,
-                    changes,
-                    heads,
-                    from,
-                } => {
-                    let doc = self.hub.document(&document);
-                    let kind = doc.and_then(projection::document_kind);
-                    let projection = doc.map_or(Projection::Nothing, projection::project);
-                    let peer = from.and_then(|c| self.peers.get(&c).cloned());
-                    let chunk = codec::chunk(document.to_uuid(), kind, data, &changes, peer);
-                    let from = from.and_then(|c| Some((c, self.principals.get(&c)?.clone())));
-                    if self.hub.policy().claims_participant(document.to_uuid()) {
-                        // A log of this new record may wait in another
-                        // shard: the table knows the record now.
-                        let shard = self.shard;
-                        for other in (0..self.router.len()).filter(|s| *s != shard) {
-                            self.router.to_shard(
-                                other,
-                                Input::Internal(Internal::AccessChanged { document }),
-                            );
-                        }
-                    }
-                    self.queued.entry(document).or_default().push_back(Pending {
-                        seq,
-                        chunk,
-                        projection,
-                        heads: codec::head_bytes(&heads),
-                        from,
-                    });
-                    self.start_persist(document);
-                }
-                Effect::PeerReady { conn, peer_id, .. } => {
-                    self.peers.insert(conn, peer_id.to_string());
-                }
-                Effect::Rejected {
-                    conn,
-                    document,
-                    error,
-                } => {
-                    Metrics::inc(&self.metrics.rejected);
-                    info!(conn = conn.0, ?document, %error, "refused input");
-                }
-                Effect::Evicted { document } => {
-                    self.sizes.remove(&document);
-                    self.cursors.forget(document);
-                }
-                Effect::Quarantine {
-                    conn,
-                    document,
-                    reason,
-                    data,
-                } => self.quarantine(document, self.principals.get(&conn).cloned(), reason, data),
-                Effect::Denied { conn, document } => {
-                    debug!(conn = conn.0, %document, "access denied");
-                    self.audit_conn(
-                        conn,
-                        document,
-                        AuditAction::AccessDenied,
-                        AuditOutcome::Denied,
-                        "",
-                    );
-                    self.deny(conn);
-                }
-                Effect::UnavailableFromMemory { conn, document } => {
-                    debug!(conn = conn.0, %document, "unavailable, known from memory");
-                    self.deny(conn);
-                }
-                Effect::Disclosed { conn, document } => {
-                    if self.disclosed.insert((conn, document)) {
-                        self.audit_conn(
-                            conn,
-                            document,
-                            AuditAction::DocumentRead,
-                            AuditOutcome::Allowed,
-                            "sent over sync",
-                        );
-                    }
-                }
-                Effect::Unavailable { .. } | Effect::Ephemeral { .. } => {}
-            }
-        }
-    }
-
-    fn send(&mut self, conn: ConnId, message: Outbound) {
-        match self.held.get_mut(&conn) {
-            Some(queue) => queue.push_back(Held::Out(message)),
-            None => self.deliver(conn, message),
-        }
-    }
-
-    fn deliver(&mut self, conn: ConnId, message: Outbound) {
-        let Some(socket) = self.sockets.get(&conn) else {
-            return;
-        };
-        match &message {
-            Outbound::Frame(frame) => {
-                trace!(conn = conn.0, len = frame.len(), "frame out");
-                Metrics::inc(&self.metrics.frames_out);
-                self.metrics
-                    .bytes_out
-                    .fetch_add(frame.len() as u64, Ordering::Relaxed);
-            }
-            Outbound::Close => socket.closing.close(),
-        }
-        if socket.outbound.try_send(message).is_err() {
-            // A peer that does not read its frames is cut off rather than
-            // allowed to hold the server's memory.
-            warn!(conn = conn.0, "connection too slow; closing");
-            socket.closing.cut();
-            self.sockets.remove(&conn);
-            self.handle(Event::Disconnected { conn });
-        }
-    }
-
-    fn load(&mut self, document: DocumentId) {
-        Metrics::inc(&self.metrics.loads);
-        self.cursors.loading(document);
-        let db = self.db.clone();
-        let input = self.input.clone();
-        tokio::spawn(async move {
-            let fetched = fetch(&db, document).await;
-            let _ = input.send(Input::Internal(Internal::Loaded {
-                document,
-                result: fetched.result,
-                bytes: fetched.bytes,
-                through: fetched.through,
-                access: fetched.access,
-                bindings: fetched.bindings,
-            }));
-        });
-    }
-
-    /// Commits everything queued for `document` in one transaction, unless a
-    /// persist of it is already running.
-    fn start_persist(&mut self, document: DocumentId) {
-        if self.in_flight.contains(&document) {
-            return;
-        }
-        let Some(queue) = self.queued.remove(&document) else {
-            return;
-        };
-        let Some(last) = queue.back() else {
-            return;
-        };
-        let seq = last.seq;
-        // The latest projection covers every merge in the batch.
-        let projection = last.projection.clone();
-        let heads = last.heads.clone();
-        let display_name = match &projection {
-            Projection::Participant(rows) => Some(rows.display_name.clone()),
-            _ => None,
-        };
-        let claim = self.hub.policy_mut().take_claim(document.to_uuid());
-        let mut batch = Batch {
-            guard: WriteGuard {
-                claim: claim.and_then(|c| claim_row(document, c)),
-                bindings: Vec::new(),
-                audit: Vec::new(),
-            },
-            claim,
-            writers: Vec::new(),
-            display_name,
-        };
-        let mut chunks: Vec<NewChunk> = Vec::with_capacity(queue.len());
-        for pending in queue {
-            let device = pending
-                .from
-                .as_ref()
-                .and_then(|(_, p)| p.principal.device_id);
-            batch.guard.bindings.extend(
-                pending
-                    .chunk
-                    .changes
-                    .iter()
-                    .map(|c| (c.actor.clone(), device)),
-            );
-            if let Some((conn, peer)) = pending.from {
-                let detail = format!("{} change(s)", pending.chunk.changes.len());
-                batch.guard.audit.push(
-                    access::record(&peer, AuditAction::WriteAccepted, AuditOutcome::Allowed)
-                        .document(document.to_uuid())
-                        .detail(detail),
-                );
-                batch.writers.push((conn, peer, pending.chunk.data.clone()));
-            }
-            chunks.push(pending.chunk);
-        }
-        let bytes = chunks.iter().map(|c| c.data.len()).sum();
-        self.in_flight.insert(document);
-        let db = self.db.clone();
-        let node = self.settings.node.clone();
-        let input = self.input.clone();
-        tokio::spawn(async move {
-            let started = Instant::now();
-            let result = db
-                .persist(
-                    &node,
-                    &chunks,
-                    Some(Projected {
-                        rows: &projection,
-                        heads: &heads,
-                        from_stored: codec::project_stored,
-                    }),
-                    &batch.guard,
-                )
-                .await;
-            let _ = input.send(Input::Internal(Internal::Persisted {
-                document,
-                seq,
-                result,
-                bytes,
-                took: started.elapsed(),
-                batch,
-            }));
-        });
-    }
-
-    fn compact(&self, document: DocumentId) {
-        let db = self.db.clone();
-        let metrics = self.metrics.clone();
-        tokio::spawn(async move {
-            match db.compact(document.to_uuid(), codec::fold).await {
-                Ok(n) if n > 0 => Metrics::inc(&metrics.compactions),
-                Ok(_) => {}
-                Err(e) => warn!(%document, error = %e, "compaction failed"),
-            }
-        });
     }
 
     /// How many operations `document` holds in memory, for the cache
