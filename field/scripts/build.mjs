@@ -49,9 +49,25 @@ for (const file of await readdir(join(root, "static"))) {
 }
 // The app's version: a digest of everything built, shown in the app and
 // sent when it enrols, so the console can tell which version a device runs.
+// The service worker caches exactly these files under that version.
+const built = (await readdir(out)).sort();
 const digest = createHash("sha256");
-for (const file of (await readdir(out)).sort()) digest.update(file).update(await readFile(join(out, file)));
-await writeFile(join(out, "version.txt"), `${digest.digest("hex").slice(0, 12)}\n`);
+for (const file of built) digest.update(file).update(await readFile(join(out, file)));
+const version = digest.digest("hex").slice(0, 12);
+await writeFile(join(out, "version.txt"), `${version}\n`);
+const files = [...built, "version.txt"];
+await build({
+  entryPoints: [join(root, "src/sw.ts")],
+  bundle: true,
+  format: "iife",
+  platform: "browser",
+  target: "es2022",
+  minify: true,
+  legalComments: "none",
+  outfile: join(out, "sw.js"),
+  define: { __VERSION__: JSON.stringify(version), __FILES__: JSON.stringify(files) },
+  logLevel: "warning",
+});
 
 if (check) {
   const committed = join(root, "dist");

@@ -11,7 +11,7 @@ const main = document.querySelector("main");
 if (!main) throw new Error("index.html has no <main>");
 try {
   await initializeWasm(new URL("automerge.wasm", import.meta.url).href);
-  start(main);
+  await start(main);
 } catch (e) {
   main.textContent = `The app could not start: ${(e as Error).message}`;
 }

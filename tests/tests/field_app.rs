@@ -1,9 +1,14 @@
 //! The field app as the server serves it (issue 15): the committed bundle
 //! is what the pinned packages build; `/field/` answers with the app under
 //! a strict Content-Security-Policy; and in real Chromium on a 360 × 640
-//! window a worker is told a wrong password under the form, signs in with
-//! the right one (enrolling the browser as a device) and sees their
-//! caseload over `/sync`, online. The browser script is
+//! window with a profile on disk, a worker is told a wrong password under
+//! the form, signs in with the right one (enrolling the browser as a
+//! device), chooses a PIN and sees their caseload over `/sync`. The browser
+//! then starts again on the same profile with no network: the service
+//! worker serves the app, a wrong PIN is refused and slows the next try,
+//! and the right one opens the caseload from the encrypted store. Last, the
+//! profile's files on disk are read: none holds the participant's name, the
+//! note or the device token in the clear. The browser script is
 //! `tests/browser/field.mjs`.
 
 #![allow(clippy::unwrap_used)]
@@ -82,20 +87,64 @@ async fn a_worker_signs_in_on_a_phone_and_sees_their_caseload() {
     })
     .await;
 
+    let profile = tempfile::tempdir().unwrap();
     let screenshots = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("field-screenshots");
-    let env = [
+    let env = vec![
         ("FIELD_URL", format!("http://{}/field/", server.addr)),
         ("USERNAME", amir.username.clone()),
         ("PASSWORD", amir.password.clone()),
+        ("PIN", "482913".to_owned()),
         ("PARTICIPANT", name.to_owned()),
+        ("PROFILE", profile.path().display().to_string()),
     ];
-    let output = tokio::task::spawn_blocking(move || {
-        let pairs: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
-        browser::run_script("field.mjs", "caseload", &pairs, &screenshots)
-    })
-    .await
-    .unwrap();
-    assert!(output.contains(r#""step":"caseload""#), "{output}");
+    let mut token = String::new();
+    for step in ["enrol", "offline"] {
+        let env = env.clone();
+        let screenshots = screenshots.clone();
+        let output = tokio::task::spawn_blocking(move || {
+            let pairs: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            browser::run_script("field.mjs", step, &pairs, &screenshots)
+        })
+        .await
+        .unwrap();
+        let report: serde_json::Value = serde_json::from_str(output.trim()).unwrap();
+        assert_eq!(report["step"], step, "{output}");
+        if let Some(t) = report["token"].as_str() {
+            token = t.to_owned();
+        }
+    }
+    assert!(
+        token.starts_with("als_"),
+        "the enrolment's token: {token:?}"
+    );
+
+    // Read from disk, the profile holds neither the participant's name nor
+    // the note nor the device token in the clear.
+    let mut files = 0;
+    let mut stack = vec![profile.path().to_path_buf()];
+    let needles: [&[u8]; 3] = [name.as_bytes(), b"Walked to the clinic", token.as_bytes()];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                stack.push(path);
+                continue;
+            }
+            let Ok(bytes) = std::fs::read(&path) else {
+                continue;
+            };
+            files += 1;
+            for needle in needles {
+                assert!(
+                    !bytes.windows(needle.len()).any(|w| w == needle),
+                    "{} holds {:?} in the clear",
+                    path.display(),
+                    String::from_utf8_lossy(needle)
+                );
+            }
+        }
+    }
+    assert!(files > 10, "the profile was read ({files} files)");
 
     // The browser enrolled as a device of his.
     let deadline = Instant::now() + Duration::from_secs(10);

@@ -6,7 +6,7 @@
  * last error.
  */
 
-import { Repo } from "@automerge/automerge-repo/slim";
+import { Repo, type StorageAdapterInterface } from "@automerge/automerge-repo/slim";
 import { WebSocketClientAdapter } from "@automerge/automerge-repo-network-websocket";
 
 /** What the status bar shows. */
@@ -29,11 +29,13 @@ export function syncUrl(token: string): string {
   return `${scheme}://${location.host}/sync?token=${encodeURIComponent(token)}`;
 }
 
-/** Connects a repo for the device holding `token`. */
-export function connect(token: string, deviceId: string): Connection {
+/** Connects a repo for the device holding `token`, keeping its documents
+ * in `storage`. */
+export function connect(token: string, deviceId: string, storage: StorageAdapterInterface): Connection {
   const adapter = new WebSocketClientAdapter(syncUrl(token));
   const repo = new Repo({
     network: [adapter],
+    storage,
     peerId: `field-${deviceId}-${crypto.randomUUID().slice(0, 8)}` as never,
   });
   const state: SyncStatus = { online: false, lastSyncedAt: null, lastError: null };

@@ -1,25 +1,63 @@
 /**
- * The app's screens: sign in, then the caseload under the sync status
- * bar. The session lives in memory only for now: the encrypted store
- * (device token and documents under a PIN-derived key) is what comes next,
- * and until it lands nothing is written to the browser's storage.
+ * The app's screens: sign in and choose a PIN once; afterwards unlock
+ * with the PIN, online or not; then the caseload under the sync status
+ * bar. Documents and the session are kept encrypted in IndexedDB under a
+ * key only the PIN unwraps. The app locks (reloads, dropping every key
+ * from memory) after a spell without input.
  */
 
+import type { Enrolment } from "../api.js";
+import { EncryptedStorage } from "../store/storage.js";
+import { create, exists } from "../store/vault.js";
 import { connect } from "../sync/connection.js";
 import { caseload } from "./caseload.js";
 import { h, show } from "./dom.js";
+import { choosePin, unlockScreen } from "./pin.js";
 import { signIn } from "./signin.js";
 import { statusBar } from "./status.js";
 
-export function start(main: Element): void {
+/** Locks after this long without a touch or a key (minutes). */
+const IDLE_LOCK_MINUTES = 15;
+
+export async function start(main: Element): Promise<void> {
+  if ("serviceWorker" in navigator) {
+    // Offline start; a failure here only costs that.
+    navigator.serviceWorker.register("sw.js", { scope: "./" }).catch(() => undefined);
+  }
+  if (await exists()) {
+    unlockScreen(main, (dataKey, session) => open(main, dataKey, session));
+    return;
+  }
   signIn(main, (enrolment) => {
-    const connection = connect(enrolment.token, enrolment.deviceId);
-    const bar = statusBar();
-    connection.onStatus(bar.update);
-    const screen = h("section", { class: "screen" });
-    show(main, bar.element, screen);
-    caseload(screen, connection.repo, enrolment.caseloadIndex).catch((e: Error) => {
-      show(screen, h("p", { class: "error", role: "alert" }, `Your caseload could not be opened: ${e.message}`));
+    choosePin(main, async (pin) => {
+      const dataKey = await create(pin, enrolment);
+      open(main, dataKey, enrolment);
     });
   });
+}
+
+function open(main: Element, dataKey: CryptoKey, session: Enrolment): void {
+  const connection = connect(session.token, session.deviceId, new EncryptedStorage(dataKey));
+  const bar = statusBar();
+  connection.onStatus(bar.update);
+  const screen = h("section", { class: "screen" });
+  show(main, bar.element, screen);
+  caseload(screen, connection.repo, session.caseloadIndex).catch((e: Error) => {
+    show(screen, h("p", { class: "error", role: "alert" }, `Your caseload could not be opened: ${e.message}`));
+  });
+  lockWhenIdle(IDLE_LOCK_MINUTES * 60_000);
+}
+
+function lockWhenIdle(ms: number): void {
+  let timer = setTimeout(lock, ms);
+  for (const kind of ["pointerdown", "keydown", "touchstart"]) {
+    addEventListener(kind, () => {
+      clearTimeout(timer);
+      timer = setTimeout(lock, ms);
+    });
+  }
+}
+
+function lock(): void {
+  location.reload();
 }

@@ -4,7 +4,8 @@
 //! Content-Security-Policy: scripts, styles, connections and the manifest
 //! from this origin only, no inline script, and `wasm-unsafe-eval` so that
 //! Automerge's wasm may be compiled. The app's version (a digest of the
-//! build) is `/field/version.txt`.
+//! build) is `/field/version.txt`; `/field/sw.js` is the service worker
+//! that keeps these files for offline starts (scope `/field/`).
 
 use axum::Router;
 use axum::extract::Path;
@@ -43,6 +44,11 @@ const FILES: &[(&str, &str, &[u8])] = &[
         "icon.svg",
         "image/svg+xml",
         include_bytes!("../../../field/dist/icon.svg"),
+    ),
+    (
+        "sw.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../../../field/dist/sw.js"),
     ),
     (
         "version.txt",

@@ -188,9 +188,6 @@ pub struct Connection {
     outbound: Option<mpsc::Receiver<Outbound>>,
     service: SyncService,
     in_flight: Arc<Semaphore>,
-    /// One frame of this connection at a time: the next is not routed
-    /// until the shard has handled (applied) the one before.
-    turn: Arc<Semaphore>,
     closing: Arc<Closing>,
     /// Whether its `join` has gone to the shards.
     joined: AtomicBool,
@@ -202,7 +199,6 @@ pub struct Connection {
 struct Queued {
     _bytes: OwnedSemaphorePermit,
     _user: OwnedSemaphorePermit,
-    _turn: OwnedSemaphorePermit,
     bytes: i64,
     metrics: Arc<Metrics>,
 }
@@ -277,7 +273,6 @@ impl SyncService {
             outbound: Some(rx),
             service: self.clone(),
             in_flight: Arc::new(Semaphore::new(self.inflight_cap)),
-            turn: Arc::new(Semaphore::new(1)),
             closing,
             joined: AtomicBool::new(false),
             slot,
@@ -331,11 +326,13 @@ impl Connection {
         Arc::clone(&self.closing)
     }
 
-    /// A frame arrived on the socket. Waits until the connection's previous
-    /// frame is handled, while the connection's bytes waiting for the
-    /// shards and this one would pass the bound, and while its user has as
-    /// many frames being handled as allowed, so that a flooding peer is
-    /// read no faster than it is served.
+    /// A frame arrived on the socket. Waits while the connection's bytes
+    /// waiting for the shards and this one would pass the bound, and while
+    /// its user has as many frames being handled as allowed, so that a
+    /// flooding peer is read no faster than it is served. Frames of one
+    /// document keep their order (one shard, one queue); frames of
+    /// different documents may be handled in either order, and a new log
+    /// that arrives before its record waits for it in the hub.
     pub async fn frame(&self, bytes: Vec<u8>) {
         if self.closing.is_closed() {
             return;
@@ -345,14 +342,6 @@ impl Connection {
             .acquire_many_owned(u32::try_from(share).unwrap_or(u32::MAX))
             .await
         else {
-            return;
-        };
-        // A connection's frames are handled in the order they came, one
-        // after the other, as one driver handled them: a device's new
-        // participant record is applied (and claimed) before the
-        // accompaniment log that names it, though the two may live in
-        // different shards.
-        let Ok(turn) = Arc::clone(&self.turn).acquire_owned().await else {
             return;
         };
         let Ok(user) = Arc::clone(self.slot.frames()).acquire_owned().await else {
@@ -376,7 +365,6 @@ impl Connection {
         let mut queued = Some(Queued {
             _bytes: permit,
             _user: user,
-            _turn: turn,
             bytes: counted,
             metrics,
         });
