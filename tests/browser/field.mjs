@@ -12,8 +12,18 @@
 //                            with no network: the app opens from the
 //                            service worker, refuses a wrong PIN, unlocks
 //                            with the right one and shows the caseload from
-//                            the encrypted store
+//                            the encrypted store; then the day's work,
+//                            offline: a note with every field (a wrong end
+//                            time refused under its field first), submitted
+//                            and signed; an accompanied appointment through
+//                            every step with outcome, barriers and a
+//                            follow-up ticked off; its note, saved as a
+//                            draft. The bar counts the changes waiting.
+//   node field.mjs online  — started again with the network: unlocks, and
+//                            the bar says every change was sent
 //
+// The browser runs in America/Chicago: times are typed and shown in local
+// time and the test checks the UTC instants the server stored.
 // Settings come from the environment (FIELD_URL, USERNAME, PASSWORD, PIN,
 // PARTICIPANT, PROFILE, SCREENSHOTS, CHROMIUM). Screenshots go to
 // SCREENSHOTS. Exits non-zero with a message on the first thing that is not
@@ -41,6 +51,7 @@ const context = await chromium.launchPersistentContext(env('PROFILE'), {
   executablePath: env('CHROMIUM'),
   headless: true,
   viewport: { width: 360, height: 640 },
+  timezoneId: 'America/Chicago',
   args: [
     '--no-sandbox',
     '--disable-gpu',
@@ -70,6 +81,105 @@ try {
     await page.getByRole('status').filter({ hasText: status }).waitFor({ timeout });
   };
   let report = { step };
+
+  // Fills the note editor: every field of a billable note.
+  const fillNote = async ({ date, start, end, purpose, intervention, response, plan, words }) => {
+    await page.getByLabel('Service date').fill(date);
+    await page.getByLabel('Start').fill(start);
+    await page.getByLabel('End').fill(end);
+    await page.getByLabel('Setting').selectOption('community');
+    await page.getByLabel('Service code').fill('H0038');
+    await page.getByLabel(env('GOAL')).check();
+    await page.getByLabel('Purpose').fill(purpose);
+    await page.getByLabel('What you did').fill(intervention);
+    await page.getByLabel('Their response').fill(response);
+    await page.getByLabel('Plan').fill(plan);
+    await page.getByLabel('In their own words').fill(words);
+    await page.getByLabel('Substance use treatment information (42 CFR Part 2)').check();
+  };
+
+  // The day's work, offline; returns what the bar counted.
+  const day = async () => {
+    await page.getByRole('button', { name: new RegExp(env('PARTICIPANT')) }).click();
+    await page.getByRole('heading', { name: env('PARTICIPANT') }).waitFor({ timeout });
+    await shot('record');
+
+    // A note with every field; a wrong end first.
+    await page.getByRole('button', { name: 'New note' }).click();
+    await page.getByRole('heading', { name: 'New note' }).waitFor({ timeout });
+    await fillNote({
+      date: '2026-12-03', start: '09:00', end: '08:30',
+      purpose: 'Practise the bus route to the housing office.',
+      intervention: 'Rode the 12 together and role-played the intake questions.',
+      response: 'Asked for the forms in Spanish; calmer by the second stop.',
+      plan: 'Meet Thursday at the library to fill in the forms.',
+      words: 'Next time I want to make the call myself.',
+    });
+    await page.getByRole('button', { name: 'Submit and sign' }).click();
+    await page.getByRole('alert').filter({ hasText: 'end is not after the start' }).waitFor({ timeout });
+    const invalid = await page.getByLabel('End').getAttribute('aria-invalid');
+    check(invalid === 'true', `the end field is marked invalid (${invalid})`);
+    await shot('note-refused');
+    await page.getByLabel('End').fill('09:50');
+    const units = await page.locator('#note-units').textContent();
+    check(units?.includes('Units: 3'), `units as typed: ${units}`);
+    await page.getByRole('button', { name: 'Submit and sign' }).click();
+    await page.getByRole('status').filter({ hasText: 'Saved, submitted and signed.' }).waitFor({ timeout });
+    await shot('note-signed');
+    await page.getByRole('button', { name: '‹ Back' }).click();
+    await page
+      .locator('.notes li', { hasText: 'Dec 3, 2026, 9:00' })
+      .locator('.standing', { hasText: 'Awaiting review' })
+      .waitFor({ timeout });
+
+    // An accompanied appointment, one tap per step.
+    await page.getByRole('button', { name: 'Log an appointment' }).click();
+    await page.getByLabel('Kind of appointment').selectOption('medical');
+    await page.getByLabel('With (provider)').fill('Dr. Osei');
+    await page.getByLabel('Where').fill('Eastside Clinic');
+    await page.getByRole('button', { name: 'Start the log' }).click();
+    await page.getByRole('heading', { name: 'Medical with Dr. Osei' }).waitFor({ timeout });
+    for (const label of ['Set off', 'Arrived', 'Seen', 'Appointment over', 'Back']) {
+      await page.locator('button.step', { hasText: label }).click();
+      await page.getByRole('status').filter({ hasText: `${label} at` }).waitFor({ timeout });
+    }
+    await page.getByText('Every step is in.').waitFor({ timeout });
+    await page.getByLabel('Outcome').fill('Prescription renewed; blood test booked.');
+    await page.getByLabel('Barriers').fill('The bus was 25 minutes late.');
+    await page.getByRole('button', { name: 'Save outcome and barriers' }).click();
+    await page.getByRole('status').filter({ hasText: 'Outcome and barriers saved.' }).waitFor({ timeout });
+    await page.getByLabel('New follow-up').fill('Book the blood test');
+    await page.getByRole('button', { name: 'Add follow-up' }).click();
+    await page.getByLabel('Book the blood test').check();
+    await page.getByRole('status').filter({ hasText: 'Ticked off.' }).waitFor({ timeout });
+    await shot('accompaniment');
+
+    // Its note, as a draft.
+    await page.getByRole('button', { name: 'Write the note' }).click();
+    await page.getByRole('heading', { name: 'New note' }).waitFor({ timeout });
+    await fillNote({
+      date: '2026-12-03', start: '13:15', end: '14:05',
+      purpose: 'Support at the medication review.',
+      intervention: 'Helped write down questions for the doctor beforehand.',
+      response: 'Asked both questions without prompting.',
+      plan: 'Follow up on the blood test booking.',
+      words: 'I felt listened to today.',
+    });
+    await page.getByRole('button', { name: 'Save draft' }).click();
+    await page.getByRole('status').filter({ hasText: 'Saved as a draft.' }).waitFor({ timeout });
+    await page.getByRole('button', { name: '‹ Back' }).click();
+    await page.getByRole('button', { name: 'Open the note' }).waitFor({ timeout });
+    await page.getByRole('button', { name: '‹ Back' }).click();
+    await page
+      .locator('.notes li', { hasText: 'Dec 3, 2026, 1:15' })
+      .locator('.standing', { hasText: 'Draft' })
+      .waitFor({ timeout });
+    await shot('record-after');
+
+    const waiting = await page.locator('.status .waiting').textContent();
+    check(/\d+ changes? waiting/.test(waiting ?? ''), `the bar counts what waits: ${waiting}`);
+    return { waiting };
+  };
 
   if (step === 'enrol') {
     // The token the server hands out, for the test to look for on disk.
@@ -116,23 +226,28 @@ try {
     check(ready, 'the service worker never became ready');
     const deadline = Date.now() + timeout;
     for (;;) {
+      // Documents with chunks on disk (the index and the record).
       const stored = await page.evaluate(
         () =>
           new Promise((resolve) => {
             const open = indexedDB.open('alongside-field');
             open.onsuccess = () => {
-              const count = open.result.transaction('chunks').objectStore('chunks').count();
-              count.onsuccess = () => resolve(count.result);
+              const keys = open.result.transaction('chunks').objectStore('chunks').getAllKeys();
+              keys.onsuccess = () => {
+                const parts = keys.result.map((k) => String(k).split('/'));
+                const held = parts.filter(([, kind]) => kind === 'snapshot' || kind === 'incremental');
+                resolve(new Set(held.map(([id]) => id)).size);
+              };
             };
           }),
       );
       const cached = await page.evaluate(async () => (await caches.keys()).length);
       if (stored >= 2 && cached === 1) {
         check(token, 'the enrolment answer was seen');
-        report = { ...report, chunks: stored, caches: cached, token };
+        report = { ...report, documents: stored, caches: cached, token };
         break;
       }
-      check(Date.now() < deadline, `stored ${stored} chunk(s), ${cached} cache(s)`);
+      check(Date.now() < deadline, `stored ${stored} document(s), ${cached} cache(s)`);
       await page.waitForTimeout(200);
     }
   } else if (step === 'offline') {
@@ -150,6 +265,15 @@ try {
     await page.keyboard.press('Enter');
     await caseload('Offline');
     await shot('caseload');
+    report = { ...report, ...(await day()) };
+  } else if (step === 'online') {
+    await page.goto(url);
+    await page.getByRole('heading', { name: 'Alongside is locked' }).waitFor({ timeout });
+    await page.getByLabel('PIN').fill(env('PIN'));
+    await page.keyboard.press('Enter');
+    await caseload('Online');
+    await page.locator('.status .waiting', { hasText: 'All changes sent' }).waitFor({ timeout: 30000 });
+    await shot('synced');
   } else {
     throw new Error(`unknown step ${step}`);
   }
@@ -164,6 +288,11 @@ try {
   );
   check(unexpected.length === 0, `errors in the page: ${JSON.stringify(unexpected)}`);
   console.log(JSON.stringify(report));
+} catch (e) {
+  // What the page said, to tell a slow step from a broken one.
+  const page = context.pages()[0];
+  const text = page ? await page.evaluate(() => document.body.innerText).catch(() => '(no page)') : '(no page)';
+  throw new Error(`${e.message}\n--- the page said:\n${text}\n--- errors: ${JSON.stringify(problems)}`);
 } finally {
   await context.close();
 }

@@ -6,9 +6,14 @@
 //! device), chooses a PIN and sees their caseload over `/sync`. The browser
 //! then starts again on the same profile with no network: the service
 //! worker serves the app, a wrong PIN is refused and slows the next try,
-//! and the right one opens the caseload from the encrypted store. Last, the
-//! profile's files on disk are read: none holds the participant's name, the
-//! note or the device token in the clear. The browser script is
+//! and the right one opens the caseload from the encrypted store. Still
+//! offline, the worker writes a note with every field (a wrong end is
+//! refused under its field first) and signs it, logs an accompanied
+//! appointment through every step with a follow-up ticked, and writes its
+//! note as a draft. Started again online, the app sends it all, and the
+//! Postgres projection holds every field, with times typed in Chicago
+//! stored as UTC. The profile's files on disk are read: none holds the
+//! participant's name, the note or the device token in the clear. The browser script is
 //! `tests/browser/field.mjs`.
 
 #![allow(clippy::unwrap_used)]
@@ -17,7 +22,11 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use alongside_server::db::Db;
+use alongside_shared::doc::edit::participant::add_goal;
+use alongside_shared::doc::participant::Goal;
 use alongside_shared::doc::read::read_caseload_index;
+use alongside_shared::doc::timestamp::Timestamp;
+use alongside_shared::doc::vocab::GoalStatus;
 use alongside_shared::wire::DocumentId;
 use alongside_tests::accounts::Account;
 use alongside_tests::client::RawClient;
@@ -37,7 +46,7 @@ fn the_committed_bundle_is_what_the_pinned_packages_build() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn a_worker_signs_in_on_a_phone_and_sees_their_caseload() {
+async fn a_worker_enrols_then_works_a_day_offline_and_it_all_reaches_postgres() {
     browser::ready();
     let database = test_database();
     let amir = Account::peer(&database.url, "amir", "north").await;
@@ -77,6 +86,19 @@ async fn a_worker_signs_in_on_a_phone_and_sees_their_caseload() {
     let mut phone = RawClient::joined(&server.sync_url(), &amir.token, "amir-phone").await;
     let id = DocumentId::from_uuid(Uuid::new_v4());
     let (mut doc, _) = record(name, &amir, &["Walked to the clinic together."]);
+    let goal = "Find a flat near my sister";
+    add_goal(
+        &mut doc,
+        Uuid::new_v4(),
+        &Goal {
+            text: goal.into(),
+            status: GoalStatus::Active,
+            created_at: Timestamp::from_millis(1_795_000_000_000),
+            created_by: Some(amir.user_id.to_string()),
+        },
+    )
+    .unwrap();
+    doc.commit();
     assert_eq!(push(&mut phone, id, &mut doc).await.name(), "synced");
     let key = id.to_string();
     stored::until_index(&db, amir.user_id, "lists the record", |d| {
@@ -95,10 +117,11 @@ async fn a_worker_signs_in_on_a_phone_and_sees_their_caseload() {
         ("PASSWORD", amir.password.clone()),
         ("PIN", "482913".to_owned()),
         ("PARTICIPANT", name.to_owned()),
+        ("GOAL", goal.to_owned()),
         ("PROFILE", profile.path().display().to_string()),
     ];
     let mut token = String::new();
-    for step in ["enrol", "offline"] {
+    for step in ["enrol", "offline", "online"] {
         let env = env.clone();
         let screenshots = screenshots.clone();
         let output = tokio::task::spawn_blocking(move || {
@@ -159,4 +182,81 @@ async fn a_worker_signs_in_on_a_phone_and_sees_their_caseload() {
         );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
+
+    // The day's work, written offline, is in the projection: both notes
+    // with every field (times typed in Chicago, stored as UTC), the log
+    // through every step, its follow-up ticked.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let (notes, logs, follow_ups) = loop {
+        let dump: Vec<serde_json::Value> = db
+            .projection_dump()
+            .await
+            .unwrap()
+            .iter()
+            .filter_map(|line| line.split_once(' '))
+            .map(|(table, row)| serde_json::json!({"table": table, "row": serde_json::from_str::<serde_json::Value>(row).unwrap()}))
+            .collect();
+        let of = |table: &str| -> Vec<serde_json::Value> {
+            dump.iter()
+                .filter(|r| r["table"] == table)
+                .map(|r| r["row"].clone())
+                .collect()
+        };
+        let notes: Vec<_> = of("notes")
+            .into_iter()
+            .filter(|n| n["intervention"] != "Walked to the clinic together.")
+            .collect();
+        let logs = of("accompaniments");
+        if notes.len() == 2 && logs.len() == 1 && logs[0]["note_id"].is_string() {
+            break (notes, logs, of("follow_ups"));
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the day's work did not reach the projection: {notes:?} {logs:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    let signed = notes.iter().find(|n| n["status"] == "submitted").unwrap();
+    assert_eq!(signed["service_date"], "2026-12-03");
+    assert_eq!(signed["encounter_at"], "2026-12-03T15:00:00+00:00");
+    assert_eq!(signed["encounter_end_at"], "2026-12-03T15:50:00+00:00");
+    assert_eq!(signed["billing_units"], 3);
+    assert_eq!(signed["setting"], "community");
+    assert_eq!(signed["service_code"], "H0038");
+    assert_eq!(signed["part2"], true);
+    assert_eq!(
+        signed["intervention"],
+        "Rode the 12 together and role-played the intake questions."
+    );
+    assert_eq!(
+        signed["participant_comment"],
+        "Next time I want to make the call myself."
+    );
+    assert_eq!(signed["author_id"], amir.user_id.to_string());
+    let draft = notes.iter().find(|n| n["status"] == "draft").unwrap();
+    assert_eq!(draft["encounter_at"], "2026-12-03T19:15:00+00:00");
+    assert_eq!(draft["plan"], "Follow up on the blood test booking.");
+    let log = &logs[0];
+    let linked: DocumentId = draft["accompaniment_id"].as_str().unwrap().parse().unwrap();
+    assert_eq!(
+        log["document_id"],
+        linked.to_uuid().to_string(),
+        "the note names its log"
+    );
+    for step in [
+        "departed_at",
+        "arrived_at",
+        "started_at",
+        "ended_at",
+        "returned_at",
+    ] {
+        assert!(log[step].is_string(), "{step} stamped: {log}");
+    }
+    assert_eq!(log["provider"], "Dr. Osei");
+    assert_eq!(log["outcome"], "Prescription renewed; blood test booked.");
+    assert_eq!(log["barriers"], "The bus was 25 minutes late.");
+    assert_eq!(log["status"], "completed");
+    assert_eq!(follow_ups.len(), 1, "{follow_ups:?}");
+    assert_eq!(follow_ups[0]["text"], "Book the blood test");
+    assert_eq!(follow_ups[0]["done"], true);
 }

@@ -15,6 +15,9 @@ import { h, show } from "./dom.js";
 import { choosePin, unlockScreen } from "./pin.js";
 import { signIn } from "./signin.js";
 import { statusBar } from "./status.js";
+import { load, save } from "../store/sealed.js";
+import type { App } from "./context.js";
+import { navigation } from "./nav.js";
 
 /** Locks after this long without a touch or a key (minutes). */
 const IDLE_LOCK_MINUTES = 15;
@@ -25,27 +28,47 @@ export async function start(main: Element): Promise<void> {
     navigator.serviceWorker.register("sw.js", { scope: "./" }).catch(() => undefined);
   }
   if (await exists()) {
-    unlockScreen(main, (dataKey, session) => open(main, dataKey, session));
+    unlockScreen(main, (dataKey, session) => opened(main, dataKey, session));
     return;
   }
   signIn(main, (enrolment) => {
     choosePin(main, async (pin) => {
       const dataKey = await create(pin, enrolment);
-      open(main, dataKey, enrolment);
+      opened(main, dataKey, enrolment);
     });
   });
 }
 
-function open(main: Element, dataKey: CryptoKey, session: Enrolment): void {
-  const connection = connect(session.token, session.deviceId, new EncryptedStorage(dataKey));
-  const bar = statusBar();
+async function open(main: Element, dataKey: CryptoKey, session: Enrolment): Promise<void> {
+  const connection = await connect(session.token, session.deviceId, new EncryptedStorage(dataKey), dataKey);
+  const bar = statusBar(() => connection.syncNow());
   connection.onStatus(bar.update);
   const screen = h("section", { class: "screen" });
   show(main, bar.element, screen);
-  caseload(screen, connection.repo, session.caseloadIndex).catch((e: Error) => {
-    show(screen, h("p", { class: "error", role: "alert" }, `Your caseload could not be opened: ${e.message}`));
-  });
+  const localLogs = await load<Record<string, string>>(dataKey, "local-logs", {});
+  const app: App = {
+    connection,
+    writer: { userId: session.userId, deviceId: session.deviceId },
+    nav: null as never,
+    indexId: session.caseloadIndex.replace(/^automerge:/, ""),
+    localLogs,
+    async rememberLog(logId, participantId) {
+      localLogs[logId] = participantId;
+      await save(dataKey, "local-logs", localLogs);
+    },
+  };
+  app.nav = navigation(screen, (root) =>
+    caseload(app, root).catch((e: Error) => {
+      show(root, h("p", { class: "error", role: "alert" }, `Your caseload could not be opened: ${e.message}`));
+    }),
+  );
   lockWhenIdle(IDLE_LOCK_MINUTES * 60_000);
+}
+
+function opened(main: Element, dataKey: CryptoKey, session: Enrolment): void {
+  open(main, dataKey, session).catch((e: Error) => {
+    show(main, h("p", { class: "error", role: "alert" }, `The app could not open your records: ${e.message}`));
+  });
 }
 
 function lockWhenIdle(ms: number): void {

@@ -20,7 +20,7 @@ export function h<K extends keyof HTMLElementTagNameMap>(
   return el;
 }
 
-/** Replaces everything in `parent` with `children`. */
-export function show(parent: Element, ...children: Node[]): void {
-  parent.replaceChildren(...children);
+/** Replaces everything in `parent` with `children` (empty ones left out). */
+export function show(parent: Element, ...children: (Node | null | undefined | false)[]): void {
+  parent.replaceChildren(...children.filter((c): c is Node => !!c));
 }
