@@ -21,6 +21,12 @@
 //                            draft. The bar counts the changes waiting.
 //   node field.mjs online  — started again with the network: unlocks, and
 //                            the bar says every change was sent
+//   node field.mjs review  — online, after the supervisor asked for changes
+//                            on the signed note and approved the earlier
+//                            one: the record shows both decisions and the
+//                            comment; the worker adds to the plan of each
+//                            and signs again; the standings become
+//                            "Revised…" and "Amended after approval"
 //
 // The browser runs in America/Chicago: times are typed and shown in local
 // time and the test checks the UTC instants the server stored.
@@ -274,6 +280,34 @@ try {
     await caseload('Online');
     await page.locator('.status .waiting', { hasText: 'All changes sent' }).waitFor({ timeout: 30000 });
     await shot('synced');
+  } else if (step === 'review') {
+    await page.goto(url);
+    await page.getByRole('heading', { name: 'Alongside is locked' }).waitFor({ timeout });
+    await page.getByLabel('PIN').fill(env('PIN'));
+    await page.keyboard.press('Enter');
+    await caseload('Online');
+    await page.getByRole('button', { name: new RegExp(env('PARTICIPANT')) }).click();
+    const signed = page.locator('.notes li', { hasText: 'Dec 3, 2026, 9:00' });
+    await signed.locator('.standing', { hasText: 'Changes requested' }).waitFor({ timeout: 30000 });
+    await signed.locator('.comment', { hasText: 'Please add the bus number to the plan.' }).waitFor({ timeout });
+    const earlier = page.locator('.notes li', { hasText: 'Nov' });
+    await earlier.locator('.standing', { hasText: 'Approved' }).waitFor({ timeout });
+    await shot('reviewed');
+    for (const [note, standing] of [
+      [signed, 'Revised after changes requested'],
+      [earlier, 'Amended after approval'],
+    ]) {
+      await note.getByRole('button').click();
+      await page.getByRole('heading', { name: 'Edit note' }).waitFor({ timeout });
+      const plan = page.getByLabel('Plan');
+      await plan.fill(note === signed ? 'Meet Thursday at the library to fill in the forms. Take the 12 bus.' : 'Walk there again next week.');
+      await page.getByRole('button', { name: 'Submit and sign' }).click();
+      await page.getByRole('status').filter({ hasText: 'Saved, submitted and signed.' }).waitFor({ timeout });
+      await page.getByRole('button', { name: '‹ Back' }).click();
+      await note.locator('.standing', { hasText: standing }).waitFor({ timeout });
+    }
+    await page.locator('.status .waiting', { hasText: 'All changes sent' }).waitFor({ timeout: 30000 });
+    await shot('revised');
   } else {
     throw new Error(`unknown step ${step}`);
   }

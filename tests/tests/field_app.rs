@@ -30,7 +30,7 @@ use alongside_shared::doc::vocab::GoalStatus;
 use alongside_shared::wire::DocumentId;
 use alongside_tests::accounts::Account;
 use alongside_tests::client::RawClient;
-use alongside_tests::console::record;
+use alongside_tests::console::{Browser, Page, record};
 use alongside_tests::pg::test_database;
 use alongside_tests::server::{TestServer, http_get, http_response};
 use alongside_tests::syncer::push;
@@ -50,6 +50,7 @@ async fn a_worker_enrols_then_works_a_day_offline_and_it_all_reaches_postgres() 
     browser::ready();
     let database = test_database();
     let amir = Account::peer(&database.url, "amir", "north").await;
+    let sam = Account::supervisor(&database.url, "sam", "north").await;
     let server = TestServer::start(SERVER, &database.url, &[]);
     let db = Db::connect_lazy(&database.url, 2).unwrap();
 
@@ -85,7 +86,7 @@ async fn a_worker_enrols_then_works_a_day_offline_and_it_all_reaches_postgres() 
     let name = "Jordan Reyes";
     let mut phone = RawClient::joined(&server.sync_url(), &amir.token, "amir-phone").await;
     let id = DocumentId::from_uuid(Uuid::new_v4());
-    let (mut doc, _) = record(name, &amir, &["Walked to the clinic together."]);
+    let (mut doc, seeded) = record(name, &amir, &["Walked to the clinic together."]);
     let goal = "Find a flat near my sister";
     add_goal(
         &mut doc,
@@ -120,18 +121,24 @@ async fn a_worker_enrols_then_works_a_day_offline_and_it_all_reaches_postgres() 
         ("GOAL", goal.to_owned()),
         ("PROFILE", profile.path().display().to_string()),
     ];
-    let mut token = String::new();
-    for step in ["enrol", "offline", "online"] {
+    let run = |step: &'static str| {
         let env = env.clone();
         let screenshots = screenshots.clone();
-        let output = tokio::task::spawn_blocking(move || {
-            let pairs: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
-            browser::run_script("field.mjs", step, &pairs, &screenshots)
-        })
-        .await
-        .unwrap();
-        let report: serde_json::Value = serde_json::from_str(output.trim()).unwrap();
-        assert_eq!(report["step"], step, "{output}");
+        async move {
+            let output = tokio::task::spawn_blocking(move || {
+                let pairs: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+                browser::run_script("field.mjs", step, &pairs, &screenshots)
+            })
+            .await
+            .unwrap();
+            let report: serde_json::Value = serde_json::from_str(output.trim()).unwrap();
+            assert_eq!(report["step"], step, "{output}");
+            report
+        }
+    };
+    let mut token = String::new();
+    for step in ["enrol", "offline", "online"] {
+        let report = run(step).await;
         if let Some(t) = report["token"].as_str() {
             token = t.to_owned();
         }
@@ -259,4 +266,70 @@ async fn a_worker_enrols_then_works_a_day_offline_and_it_all_reaches_postgres() 
     assert_eq!(follow_ups.len(), 1, "{follow_ups:?}");
     assert_eq!(follow_ups[0]["text"], "Book the blood test");
     assert_eq!(follow_ups[0]["done"], true);
+
+    // The review loop: the supervisor asks for changes on the signed note
+    // and approves the earlier one; the app shows the comment; the worker
+    // revises the one and amends the other, and the console shows both,
+    // with what changed.
+    let signed_id: Uuid = signed["note_id"].as_str().unwrap().parse().unwrap();
+    let mut console = Browser::new(server.addr);
+    assert_eq!(console.sign_in(&sam.username, &sam.password).status, 303);
+    let path = format!("/participants/{id}");
+    let page = console.get(&path);
+    assert_eq!(page.status, 200, "{}", page.body);
+    let (csrf, heads) = (page.input("csrf").unwrap(), page.input("heads").unwrap());
+    for (note, decision, comment) in [
+        (
+            signed_id,
+            "request-changes",
+            "Please add the bus number to the plan.",
+        ),
+        (seeded[0], "approve", "Clear and complete."),
+    ] {
+        let answer = console.post(
+            &format!("/participants/{id}/notes/{note}/review"),
+            &[
+                ("csrf", &csrf),
+                ("heads", &heads),
+                ("decision", decision),
+                ("comment", comment),
+            ],
+        );
+        assert_eq!(answer.status, 303, "{}", answer.body);
+    }
+    run("review").await;
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let queue = console.get("/queue?state=all");
+        let (revised, amended) = (row_state(&queue, signed_id), row_state(&queue, seeded[0]));
+        if revised.as_deref() == Some("revised") && amended.as_deref() == Some("amended") {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the console shows {revised:?} and {amended:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let page = console.get(&path);
+    assert!(
+        page.body.contains("Changed since the last review"),
+        "{}",
+        page.body
+    );
+    assert!(
+        page.body.contains(
+            "<ins>Meet Thursday at the library to fill in the forms. Take the 12 bus.</ins>"
+        ),
+        "{}",
+        page.body
+    );
+}
+
+/// The review standing the console's queue gives note `note`.
+fn row_state(page: &Page, note: Uuid) -> Option<String> {
+    let marker = format!("data-note=\"{note}\" data-state=\"");
+    let at = page.body.find(&marker)? + marker.len();
+    let end = page.body[at..].find('"')?;
+    Some(page.body[at..at + end].to_owned())
 }
