@@ -35,6 +35,7 @@
 // SCREENSHOTS. Exits non-zero with a message on the first thing that is not
 // as expected; prints one JSON line on success.
 import { chromium } from 'playwright-core';
+import { spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -53,20 +54,51 @@ function check(ok, message) {
   if (!ok) throw new Error(message);
 }
 
-const context = await chromium.launchPersistentContext(env('PROFILE'), {
-  executablePath: env('CHROMIUM'),
-  headless: true,
-  viewport: { width: 360, height: 640 },
-  timezoneId: 'America/Chicago',
-  args: [
-    '--no-sandbox',
-    '--disable-gpu',
-    '--disable-background-networking',
-    '--disable-component-update',
-    '--disable-sync',
-    '--no-first-run',
-  ],
-});
+const flags = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+];
+
+// The `kill` step starts Chromium itself, to SIGKILL it; the others let
+// Playwright start it.
+async function killable() {
+  const child = spawn(
+    env('CHROMIUM'),
+    ['--headless', ...flags, `--user-data-dir=${env('PROFILE')}`, '--remote-debugging-port=0', 'about:blank'],
+    { env: { ...process.env, TZ: 'America/Chicago' }, stdio: ['ignore', 'ignore', 'pipe'] },
+  );
+  const endpoint = await new Promise((resolve, reject) => {
+    let seen = '';
+    child.stderr.on('data', (data) => {
+      seen += data;
+      const found = /DevTools listening on (ws:\/\/\S+)/.exec(seen);
+      if (found) resolve(found[1]);
+    });
+    child.on('exit', (code) => reject(new Error(`chromium exited (${code}): ${seen}`)));
+  });
+  const browser = await chromium.connectOverCDP(endpoint);
+  const context = browser.contexts()[0];
+  await context.pages()[0]?.setViewportSize({ width: 360, height: 640 });
+  return { context, child };
+}
+
+const { context, child } =
+  step === 'kill'
+    ? await killable()
+    : {
+        context: await chromium.launchPersistentContext(env('PROFILE'), {
+          executablePath: env('CHROMIUM'),
+          headless: true,
+          viewport: { width: 360, height: 640 },
+          timezoneId: 'America/Chicago',
+          args: flags,
+        }),
+        child: null,
+      };
 const problems = [];
 try {
   const page = context.pages()[0] ?? (await context.newPage());
@@ -308,6 +340,44 @@ try {
     }
     await page.locator('.status .waiting', { hasText: 'All changes sent' }).waitFor({ timeout: 30000 });
     await shot('revised');
+  } else if (step === 'kill') {
+    // A draft is saved, and Chromium is killed the moment "saved" shows.
+    await context.setOffline(true);
+    await page.goto(url);
+    await page.getByRole('heading', { name: 'Alongside is locked' }).waitFor({ timeout });
+    await page.getByLabel('PIN').fill(env('PIN'));
+    await page.keyboard.press('Enter');
+    await caseload('Offline');
+    await page.getByRole('button', { name: new RegExp(env('PARTICIPANT')) }).click();
+    await page.getByRole('button', { name: 'New note' }).click();
+    await fillNote({
+      date: '2026-12-04', start: '15:30', end: '16:00',
+      purpose: 'Check in after the housing appointment.',
+      intervention: 'Went over the letter from the housing office together.',
+      response: 'Relieved; wants to tell her sister.',
+      plan: 'Written just before the phone died.',
+      words: 'Thank you for coming.',
+    });
+    await page.getByRole('button', { name: 'Save draft' }).click();
+    await page.getByRole('status').filter({ hasText: 'Saved as a draft.' }).waitFor({ timeout });
+    child.kill('SIGKILL');
+    await new Promise((resolve) => child.once('exit', resolve));
+    console.log(JSON.stringify({ step, killed: child.signalCode }));
+    process.exit(0);
+  } else if (step === 'after-kill') {
+    // Started again, offline: the draft is there; then online, it is sent.
+    await context.setOffline(true);
+    await page.goto(url);
+    await page.getByRole('heading', { name: 'Alongside is locked' }).waitFor({ timeout });
+    await page.getByLabel('PIN').fill(env('PIN'));
+    await page.keyboard.press('Enter');
+    await caseload('Offline');
+    await page.getByRole('button', { name: new RegExp(env('PARTICIPANT')) }).click();
+    await page.locator('.notes li', { hasText: 'Dec 4, 2026, 3:30' }).waitFor({ timeout });
+    await shot('after-kill');
+    await context.setOffline(false);
+    await page.getByRole('button', { name: 'Sync now' }).click();
+    await page.locator('.status .waiting', { hasText: 'All changes sent' }).waitFor({ timeout: 30000 });
   } else {
     throw new Error(`unknown step ${step}`);
   }
@@ -318,7 +388,7 @@ try {
   const probes = problems.filter((p) => p === 'CSP violation: script-src eval');
   check(probes.length <= 1, `eval was tried ${probes.length} times`);
   const unexpected = problems.filter(
-    (p) => !p.includes('401') && !probes.includes(p) && !(step === 'offline' && /ERR_INTERNET_DISCONNECTED|WebSocket/.test(p)),
+    (p) => !p.includes('401') && !probes.includes(p) && !(['offline', 'after-kill'].includes(step) && /ERR_INTERNET_DISCONNECTED|WebSocket/.test(p)),
   );
   check(unexpected.length === 0, `errors in the page: ${JSON.stringify(unexpected)}`);
   console.log(JSON.stringify(report));

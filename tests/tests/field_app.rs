@@ -13,7 +13,10 @@
 //! note as a draft. Started again online, the app sends it all, and the
 //! Postgres projection holds every field, with times typed in Chicago
 //! stored as UTC. The profile's files on disk are read: none holds the
-//! participant's name, the note or the device token in the clear. The browser script is
+//! participant's name, the note or the device token in the clear. Then the
+//! review loop runs through the console, and Chromium is SIGKILLed the moment
+//! a draft says "saved": started again, the draft is there, and it syncs.
+//! The browser script is
 //! `tests/browser/field.mjs`.
 
 #![allow(clippy::unwrap_used)]
@@ -324,6 +327,25 @@ async fn a_worker_enrols_then_works_a_day_offline_and_it_all_reaches_postgres() 
         "{}",
         page.body
     );
+
+    // Killed right after "saved": nothing is lost, and it syncs.
+    let killed = run("kill").await;
+    assert_eq!(killed["killed"], "SIGKILL", "{killed}");
+    run("after-kill").await;
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !db
+        .projection_dump()
+        .await
+        .unwrap()
+        .iter()
+        .any(|row| row.starts_with("notes ") && row.contains("Written just before the phone died."))
+    {
+        assert!(
+            Instant::now() < deadline,
+            "the note saved before the kill reached the projection"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
 }
 
 /// The review standing the console's queue gives note `note`.
