@@ -120,6 +120,14 @@ try {
   };
   let report = { step };
 
+  // Opens the app on the lock screen and unlocks it with the PIN.
+  const unlock = async () => {
+    await page.goto(url);
+    await page.getByRole('heading', { name: 'Alongside is locked' }).waitFor({ timeout });
+    await page.getByLabel('PIN').fill(env('PIN'));
+    await page.keyboard.press('Enter');
+  };
+
   // Fills the note editor: every field of a billable note.
   const fillNote = async ({ date, start, end, purpose, intervention, response, plan, words }) => {
     await page.getByLabel('Service date').fill(date);
@@ -305,18 +313,12 @@ try {
     await shot('caseload');
     report = { ...report, ...(await day()) };
   } else if (step === 'online') {
-    await page.goto(url);
-    await page.getByRole('heading', { name: 'Alongside is locked' }).waitFor({ timeout });
-    await page.getByLabel('PIN').fill(env('PIN'));
-    await page.keyboard.press('Enter');
+    await unlock();
     await caseload('Online');
     await page.locator('.status .waiting', { hasText: 'All changes sent' }).waitFor({ timeout: 30000 });
     await shot('synced');
   } else if (step === 'review') {
-    await page.goto(url);
-    await page.getByRole('heading', { name: 'Alongside is locked' }).waitFor({ timeout });
-    await page.getByLabel('PIN').fill(env('PIN'));
-    await page.keyboard.press('Enter');
+    await unlock();
     await caseload('Online');
     await page.getByRole('button', { name: new RegExp(env('PARTICIPANT')) }).click();
     const signed = page.locator('.notes li', { hasText: 'Dec 3, 2026, 9:00' });
@@ -343,10 +345,7 @@ try {
   } else if (step === 'kill') {
     // A draft is saved, and Chromium is killed the moment "saved" shows.
     await context.setOffline(true);
-    await page.goto(url);
-    await page.getByRole('heading', { name: 'Alongside is locked' }).waitFor({ timeout });
-    await page.getByLabel('PIN').fill(env('PIN'));
-    await page.keyboard.press('Enter');
+    await unlock();
     await caseload('Offline');
     await page.getByRole('button', { name: new RegExp(env('PARTICIPANT')) }).click();
     await page.getByRole('button', { name: 'New note' }).click();
@@ -367,10 +366,7 @@ try {
   } else if (step === 'after-kill') {
     // Started again, offline: the draft is there; then online, it is sent.
     await context.setOffline(true);
-    await page.goto(url);
-    await page.getByRole('heading', { name: 'Alongside is locked' }).waitFor({ timeout });
-    await page.getByLabel('PIN').fill(env('PIN'));
-    await page.keyboard.press('Enter');
+    await unlock();
     await caseload('Offline');
     await page.getByRole('button', { name: new RegExp(env('PARTICIPANT')) }).click();
     await page.locator('.notes li', { hasText: 'Dec 4, 2026, 3:30' }).waitFor({ timeout });
