@@ -23,8 +23,9 @@ export interface SyncStatus {
 export interface Connection {
   repo: Repo;
   status(): SyncStatus;
-  /** Calls `listener` whenever the status changes. */
-  onStatus(listener: (status: SyncStatus) => void): void;
+  /** Calls `listener` now and whenever the status changes; the result
+   * stops that. */
+  onStatus(listener: (status: SyncStatus) => void): () => void;
   /** Applies `edit` to `handle`'s document and resolves once it is on
    * disk (IndexedDB committed). */
   write<T>(handle: DocHandle<T>, edit: (d: T) => void): Promise<void>;
@@ -109,6 +110,10 @@ export async function connect(
     onStatus: (listener) => {
       listeners.push(listener);
       listener({ ...state });
+      return () => {
+        const at = listeners.indexOf(listener);
+        if (at >= 0) listeners.splice(at, 1);
+      };
     },
     async write(handle, edit) {
       handle.change(edit);

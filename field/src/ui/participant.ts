@@ -106,11 +106,28 @@ export async function participantScreen(app: App, root: HTMLElement, id: string)
         : h("p", { class: "quiet" }, "No notes yet."),
     );
   };
+  // Redrawn when the record or the index changes, and when the server's
+  // refusal of this record comes or goes; nothing is kept once the
+  // screen is gone.
+  let shownRefusal: string | null = null;
+  let stop = () => undefined as void;
   const redraw = () => {
-    if (root.isConnected) void draw();
+    if (!root.isConnected) {
+      handle.off("change", redraw);
+      index.off("change", redraw);
+      stop();
+      return;
+    }
+    void draw();
   };
   handle.on("change", redraw);
   index.on("change", redraw);
-  app.connection.onStatus(redraw);
   await draw();
+  stop = app.connection.onStatus(() => {
+    const refusal = app.connection.refusal(id);
+    if (refusal !== shownRefusal || !root.isConnected) {
+      shownRefusal = refusal;
+      redraw();
+    }
+  });
 }
