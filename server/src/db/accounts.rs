@@ -342,6 +342,19 @@ impl Db {
         Ok(())
     }
 
+    /// Records the app version `device` reports (at enrolment or on a
+    /// `/sync` connection) and when. The caller has checked its shape.
+    pub async fn record_app_version(&self, device: Uuid, version: &str) -> Result<(), DbError> {
+        sqlx::query(
+            "UPDATE devices SET app_version = $2, app_version_seen_at = now() WHERE id = $1",
+        )
+        .bind(device)
+        .bind(version)
+        .execute(self.pool())
+        .await?;
+        Ok(())
+    }
+
     /// Records that revoked `device` presented its token and was told to
     /// purge (the latest such time is kept).
     pub async fn mark_purge_instructed(&self, device: Uuid) -> Result<(), DbError> {
