@@ -1,13 +1,14 @@
 /**
  * The app's sync engine: one automerge-repo `Repo` speaking the server's
- * `/sync` protocol over a WebSocket with the device token (in the query:
- * a browser cannot set headers on a WebSocket), and what the status bar
- * shows of it: online or not, when the server last sent something, the
- * last error.
+ * `/sync` protocol over a WebSocket with the device token and the app's
+ * version (in the query: a browser cannot set headers on a WebSocket),
+ * and what the status bar shows of it: online or not, when the server
+ * last sent something, the last error.
  */
 
 import { Repo, type StorageAdapterInterface } from "@automerge/automerge-repo/slim";
 import { WebSocketClientAdapter } from "@automerge/automerge-repo-network-websocket";
+import { APP_VERSION } from "../api.js";
 
 /** What the status bar shows. */
 export interface SyncStatus {
@@ -23,10 +24,11 @@ export interface Connection {
   onStatus(listener: (status: SyncStatus) => void): void;
 }
 
-/** The `/sync` URL of this origin, with `token`. */
+/** The `/sync` URL of this origin, with `token` and this build's version. */
 export function syncUrl(token: string): string {
   const scheme = location.protocol === "https:" ? "wss" : "ws";
-  return `${scheme}://${location.host}/sync?token=${encodeURIComponent(token)}`;
+  const query = `token=${encodeURIComponent(token)}&appVersion=${encodeURIComponent(APP_VERSION)}`;
+  return `${scheme}://${location.host}/sync?${query}`;
 }
 
 /** Connects a repo for the device holding `token`, keeping its documents
