@@ -102,6 +102,10 @@ pub struct DeviceRow {
     pub last_seen_addr: Option<String>,
     /// Whether it has expired.
     pub expired: bool,
+    /// The app version it last reported, if any.
+    pub app_version: Option<String>,
+    /// When it last reported it (RFC 3339, UTC).
+    pub app_version_seen_at: Option<String>,
 }
 
 type DeviceTuple = (
@@ -115,6 +119,8 @@ type DeviceTuple = (
     Option<String>,
     Option<String>,
     bool,
+    Option<String>,
+    Option<String>,
 );
 
 fn device_row(t: DeviceTuple) -> DeviceRow {
@@ -129,6 +135,8 @@ fn device_row(t: DeviceTuple) -> DeviceRow {
         last_seen_at: t.7,
         last_seen_addr: t.8,
         expired: t.9,
+        app_version: t.10,
+        app_version_seen_at: t.11,
     }
 }
 
@@ -387,7 +395,8 @@ impl Db {
                to_char(d.revoked_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), \
                to_char(d.rotated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), \
                to_char(d.last_seen_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), \
-               d.last_seen_addr, d.expires_at <= now() \
+               d.last_seen_addr, d.expires_at <= now(), d.app_version, \
+               to_char(d.app_version_seen_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') \
              FROM devices d JOIN users u ON u.id = d.user_id \
              WHERE $1::text IS NULL OR u.username = $1 \
              ORDER BY d.created_at, d.id",
