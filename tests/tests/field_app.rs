@@ -8,7 +8,8 @@
 //! worker serves the app, a wrong PIN is refused and slows the next try,
 //! and the right one opens the caseload from the encrypted store. Last, the
 //! profile's files on disk are read: none holds the participant's name, the
-//! note or the device token in the clear. The browser script is
+//! note or the device token in the clear, and the device reported the
+//! build's version (`/field/version.txt`). The browser script is
 //! `tests/browser/field.mjs`.
 
 #![allow(clippy::unwrap_used)]
@@ -148,15 +149,22 @@ async fn a_worker_signs_in_on_a_phone_and_sees_their_caseload() {
 
     // The browser enrolled as a device of his.
     let deadline = Instant::now() + Duration::from_secs(10);
-    loop {
+    let device = loop {
         let devices = db.list_devices(Some("amir")).await.unwrap();
-        if devices.iter().any(|d| d.name.starts_with("Field app")) {
-            break;
+        if let Some(d) = devices
+            .into_iter()
+            .find(|d| d.name.starts_with("Field app"))
+        {
+            break d;
         }
-        assert!(
-            Instant::now() < deadline,
-            "no field app device: {devices:?}"
-        );
+        assert!(Instant::now() < deadline, "no field app device");
         tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    };
+    // It reported the build's version (when it enrolled and synced).
+    let (_, version) = http_get(server.addr, "/field/version.txt").unwrap();
+    assert_eq!(
+        device.app_version.as_deref(),
+        Some(version.trim()),
+        "{device:?}"
+    );
 }
