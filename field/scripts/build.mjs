@@ -28,32 +28,44 @@ const slim = {
   },
 };
 
+// The app, with its own version (`__APP_VERSION__`, reported when it
+// enrols and syncs) built in.
+const buildApp = (version) =>
+  build({
+    entryPoints: [join(root, "src/main.ts")],
+    bundle: true,
+    format: "esm",
+    platform: "browser",
+    target: "es2022",
+    minify: true,
+    legalComments: "none",
+    outfile: join(out, "app.js"),
+    plugins: [slim],
+    define: {
+      "process.env.NODE_ENV": '"production"',
+      global: "globalThis",
+      __APP_VERSION__: JSON.stringify(version),
+    },
+    logLevel: "warning",
+  });
+
 await rm(out, { recursive: true, force: true });
 await mkdir(out, { recursive: true });
-await build({
-  entryPoints: [join(root, "src/main.ts")],
-  bundle: true,
-  format: "esm",
-  platform: "browser",
-  target: "es2022",
-  minify: true,
-  legalComments: "none",
-  outfile: join(out, "app.js"),
-  plugins: [slim],
-  define: { "process.env.NODE_ENV": '"production"', global: "globalThis" },
-  logLevel: "warning",
-});
+// First without a version: the digest below is taken of this build.
+await buildApp("unversioned");
 await copyFile(require.resolve("@automerge/automerge/automerge.wasm"), join(out, "automerge.wasm"));
 for (const file of await readdir(join(root, "static"))) {
   await copyFile(join(root, "static", file), join(out, file));
 }
-// The app's version: a digest of everything built, shown in the app and
-// sent when it enrols, so the console can tell which version a device runs.
-// The service worker caches exactly these files under that version.
+// The app's version: a digest of everything built (the app as built
+// without its version), sent when it enrols and syncs, so the console can
+// tell which version a device runs. The app is then rebuilt with it; the
+// service worker caches exactly these files under that version.
 const built = (await readdir(out)).sort();
 const digest = createHash("sha256");
 for (const file of built) digest.update(file).update(await readFile(join(out, file)));
 const version = digest.digest("hex").slice(0, 12);
+await buildApp(version);
 await writeFile(join(out, "version.txt"), `${version}\n`);
 const files = [...built, "version.txt"];
 await build({

@@ -1,7 +1,13 @@
 /**
- * The device API the app calls (`/api/v1`, same origin): enrolment.
+ * The device API the app calls (`/api/v1`, same origin): enrolment, and
+ * the app's version it reports there and on `/sync`.
  * Failures become errors in plain words for the screen that asked.
  */
+
+declare const __APP_VERSION__: string;
+
+/** This build's version (`version.txt`, built in by scripts/build.mjs). */
+export const APP_VERSION: string = __APP_VERSION__;
 
 /** A new device's credentials (`201` of `POST /api/v1/devices`). */
 export interface Enrolment {
@@ -10,6 +16,10 @@ export interface Enrolment {
   token: string;
   expiresAt: string;
   caseloadIndex: string;
+  /** Lock after this many minutes without input (the server's setting,
+   * 1 to 60; `GET /api/v1/me` gives the current one). Absent from
+   * sessions sealed before the server sent it. */
+  idleLockMinutes?: number;
 }
 
 /** What went wrong, in words a worker can act on. */
@@ -22,7 +32,7 @@ export async function enrol(username: string, password: string, deviceName: stri
     response = await fetch("/api/v1/devices", {
       method: "POST",
       headers: { "content-type": "application/json" },
-      body: JSON.stringify({ username, password, deviceName }),
+      body: JSON.stringify({ username, password, deviceName, appVersion: APP_VERSION }),
       credentials: "omit",
     });
   } catch {

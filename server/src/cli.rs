@@ -241,6 +241,7 @@ fn api_state(args: &LoginArgs) -> ApiState {
         Lifetime::days(args.device_token_days),
     );
     api.trusted_proxies = TrustedProxies(args.trusted_proxies.clone());
+    api.idle_lock_minutes = args.device_idle_lock_mins;
     api
 }
 

@@ -119,6 +119,16 @@ pub struct LoginArgs {
     /// Days a device token issued or rotated through the API lives.
     #[arg(long, env = "ALONGSIDE_DEVICE_TOKEN_DAYS", default_value_t = 90)]
     pub device_token_days: i64,
+    /// Minutes without input after which the field app locks (automatic
+    /// logoff), from 1 to 60; told to devices when they enrol and by `GET
+    /// /api/v1/me`.
+    #[arg(
+        long,
+        env = "ALONGSIDE_DEVICE_IDLE_LOCK_MINS",
+        default_value_t = crate::http::api::DEFAULT_IDLE_LOCK_MINUTES,
+        value_parser = idle_lock_minutes
+    )]
+    pub device_idle_lock_mins: u32,
     /// A reverse proxy (address or network, e.g. 10.0.0.0/8; repeatable,
     /// comma-separated in the environment) whose `X-Forwarded-For` names
     /// the client, for sign-in throttling and the audit trail.
@@ -252,6 +262,19 @@ fn positive_minutes(text: &str) -> Result<f64, String> {
     }
 }
 
+/// Whole minutes within [`crate::http::api::IDLE_LOCK_MINUTES`].
+fn idle_lock_minutes(text: &str) -> Result<u32, String> {
+    let range = crate::http::api::IDLE_LOCK_MINUTES;
+    match text.trim().parse::<u32>() {
+        Ok(minutes) if range.contains(&minutes) => Ok(minutes),
+        _ => Err(format!(
+            "the idle lock is a whole number of minutes from {} to {}",
+            range.start(),
+            range.end()
+        )),
+    }
+}
+
 /// `dev-cert` flags.
 #[derive(Debug, Clone, Args)]
 pub struct DevCertArgs {
@@ -265,4 +288,35 @@ pub struct DevCertArgs {
     /// Replace existing files.
     #[arg(long)]
     pub force: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn idle_lock(extra: &[&str]) -> Result<u32, clap::Error> {
+        let args = [&["alongside-server", "serve"], extra].concat();
+        match Cli::try_parse_from(args)?.command {
+            Command::Serve(serve) => Ok(serve.login.device_idle_lock_mins),
+            other => panic!("parsed as {other:?}"),
+        }
+    }
+
+    #[test]
+    fn the_idle_lock_defaults_to_15_minutes_and_stays_within_an_hour() {
+        assert_eq!(idle_lock(&[]).ok(), Some(15));
+        assert_eq!(idle_lock(&["--device-idle-lock-mins", "1"]).ok(), Some(1));
+        assert_eq!(idle_lock(&["--device-idle-lock-mins", "60"]).ok(), Some(60));
+        for bad in ["0", "61", "-5", "2.5", "ten", ""] {
+            let flag = format!("--device-idle-lock-mins={bad}");
+            let refused = idle_lock(&[&flag]);
+            let Err(error) = refused else {
+                panic!("{bad:?} was accepted: {refused:?}");
+            };
+            assert!(
+                error.to_string().contains("from 1 to 60"),
+                "{bad:?}: {error}"
+            );
+        }
+    }
 }

@@ -3,7 +3,8 @@
 //! what the seed holds: caseloads, every review state including an
 //! amended and a revised note, a Part 2 note, concurrent values, the
 //! stale device standing out, accompaniment durations and open
-//! follow-ups. A second run keeps the data and prints a new password.
+//! follow-ups. The banner offers the field app's URL with the peer's
+//! credentials. A second run keeps the data and prints a new password.
 
 #![allow(clippy::unwrap_used)]
 
@@ -112,6 +113,19 @@ fn the_demo_seeds_a_team_the_console_shows() {
         "{}",
         demo.banner
     );
+    // Beside those lines, the field app's URL with amir's credentials; it
+    // serves the app.
+    let field_url = format!("http://{}/field/", demo.addr);
+    let browser_line = demo
+        .banner
+        .lines()
+        .position(|l| l.starts_with("A peer's phone in a browser (peer amir, password "))
+        .unwrap_or_else(|| panic!("no field app line: {}", demo.banner));
+    let lines: Vec<&str> = demo.banner.lines().collect();
+    assert_eq!(lines[browser_line + 1].trim(), field_url, "{}", demo.banner);
+    let (status, body) = http_get(demo.addr, "/field/").unwrap();
+    assert_eq!(status, 200);
+    assert!(body.contains("app.js"), "{body}");
 
     // The peer the banner names enrols a device in a terminal and gets
     // their seeded caseload.

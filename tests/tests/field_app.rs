@@ -16,6 +16,7 @@
 //! participant's name, the note or the device token in the clear. Then the
 //! review loop runs through the console, and Chromium is SIGKILLed the moment
 //! a draft says "saved": started again, the draft is there, and it syncs.
+//! The device reported the build's version (`/field/version.txt`).
 //! The browser script is
 //! `tests/browser/field.mjs`.
 
@@ -181,17 +182,24 @@ async fn a_worker_enrols_then_works_a_day_offline_and_it_all_reaches_postgres() 
 
     // The browser enrolled as a device of his.
     let deadline = Instant::now() + Duration::from_secs(10);
-    loop {
+    let device = loop {
         let devices = db.list_devices(Some("amir")).await.unwrap();
-        if devices.iter().any(|d| d.name.starts_with("Field app")) {
-            break;
+        if let Some(d) = devices
+            .into_iter()
+            .find(|d| d.name.starts_with("Field app"))
+        {
+            break d;
         }
-        assert!(
-            Instant::now() < deadline,
-            "no field app device: {devices:?}"
-        );
+        assert!(Instant::now() < deadline, "no field app device");
         tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    };
+    // It reported the build's version (when it enrolled and synced).
+    let (_, version) = http_get(server.addr, "/field/version.txt").unwrap();
+    assert_eq!(
+        device.app_version.as_deref(),
+        Some(version.trim()),
+        "{device:?}"
+    );
 
     // The day's work, written offline, is in the projection: both notes
     // with every field (times typed in Chicago, stored as UTC), the log

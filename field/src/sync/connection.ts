@@ -1,15 +1,17 @@
 /**
  * The app's sync engine: one automerge-repo `Repo` speaking the server's
- * `/sync` protocol over a WebSocket with the device token (in the query:
- * a browser cannot set headers on a WebSocket), and what the status bar
- * shows of it: online or not, how many changes wait for the server, when
- * the server last sent something, the last error. Every local write goes
- * through `write`, which resolves only once the change is on disk.
+ * `/sync` protocol over a WebSocket with the device token and the app's
+ * version (in the query: a browser cannot set headers on a WebSocket),
+ * and what the status bar shows of it: online or not, how many changes
+ * wait for the server, when the server last sent something, the last
+ * error. Every local write goes through `write`, which resolves only once
+ * the change is on disk.
  */
 
 import * as A from "@automerge/automerge/slim";
 import { type AutomergeUrl, type DocHandle, Repo, type StorageAdapterInterface } from "@automerge/automerge-repo/slim";
 import { WebSocketClientAdapter } from "@automerge/automerge-repo-network-websocket";
+import { APP_VERSION } from "../api.js";
 import { Pending } from "./pending.js";
 
 /** What the status bar shows. */
@@ -35,10 +37,11 @@ export interface Connection {
   syncNow(): void;
 }
 
-/** The `/sync` URL of this origin, with `token`. */
+/** The `/sync` URL of this origin, with `token` and this build's version. */
 export function syncUrl(token: string): string {
   const scheme = location.protocol === "https:" ? "wss" : "ws";
-  return `${scheme}://${location.host}/sync?token=${encodeURIComponent(token)}`;
+  const query = `token=${encodeURIComponent(token)}&appVersion=${encodeURIComponent(APP_VERSION)}`;
+  return `${scheme}://${location.host}/sync?${query}`;
 }
 
 /** Connects a repo for the device holding `token`, keeping its documents

@@ -6,6 +6,7 @@ use alongside_shared::wire::DocumentId;
 use serde::{Deserialize, Serialize};
 
 use super::api_client::ApiClient;
+use super::config::BRIDGE_VERSION;
 use super::error::SyncError;
 use super::server_url::ServerUrl;
 
@@ -23,6 +24,10 @@ pub struct Enrolled {
     pub expires_at: String,
     /// The user's caseload index document (bs58check).
     pub caseload_index: String,
+    /// Minutes without input after which the app should lock, as the
+    /// server sets it (absent from servers older than this field).
+    #[serde(default)]
+    pub idle_lock_minutes: Option<u32>,
 }
 
 /// Who a token belongs to, from `GET /api/v1/me`.
@@ -41,6 +46,10 @@ pub struct Me {
     pub device_id: String,
     /// The user's caseload index document (bs58check).
     pub caseload_index: String,
+    /// Minutes without input after which the app should lock, as the
+    /// server sets it now (absent from servers older than this field).
+    #[serde(default)]
+    pub idle_lock_minutes: Option<u32>,
 }
 
 impl Enrolled {
@@ -68,10 +77,12 @@ struct EnrolRequest<'a> {
     username: &'a str,
     password: &'a str,
     device_name: &'a str,
+    app_version: &'a str,
 }
 
-/// Enrols this device: `POST /api/v1/devices`. A wrong username or
-/// password is [`SyncError::InvalidCredentials`]; a locked account
+/// Enrols this device: `POST /api/v1/devices`, reporting
+/// [`BRIDGE_VERSION`] as the app's version. A wrong username or password
+/// is [`SyncError::InvalidCredentials`]; a locked account
 /// [`SyncError::Locked`].
 pub async fn enrol(
     server: &ServerUrl,
@@ -79,6 +90,27 @@ pub async fn enrol(
     username: &str,
     password: &str,
     device_name: &str,
+) -> Result<Enrolled, SyncError> {
+    enrol_as(
+        server,
+        extra_ca_pem,
+        username,
+        password,
+        device_name,
+        BRIDGE_VERSION,
+    )
+    .await
+}
+
+/// [`enrol`], reporting `app_version` as the enrolling app's version (an
+/// app on the bridge, or the CLI, saying what it is).
+pub async fn enrol_as(
+    server: &ServerUrl,
+    extra_ca_pem: Option<&[u8]>,
+    username: &str,
+    password: &str,
+    device_name: &str,
+    app_version: &str,
 ) -> Result<Enrolled, SyncError> {
     let client = ApiClient {
         server,
@@ -89,6 +121,7 @@ pub async fn enrol(
         username,
         password,
         device_name,
+        app_version,
     };
     client.post("/api/v1/devices", &request).await
 }

@@ -4,6 +4,11 @@ use std::time::Duration;
 
 use alongside_shared::wire::DocumentId;
 
+/// What the bridge reports as its app's version when nothing else is
+/// set: `alongside-mobile-bridge/<crate version>` (the server shows it per
+/// device in the console).
+pub const BRIDGE_VERSION: &str = concat!("alongside-mobile-bridge/", env!("CARGO_PKG_VERSION"));
+
 /// How a [`super::SyncClient`] reaches its server.
 #[derive(Clone, Debug)]
 pub struct SyncConfig {
@@ -12,6 +17,11 @@ pub struct SyncConfig {
     pub url: String,
     /// The device token, sent as `Authorization: Bearer`.
     pub token: String,
+    /// The app version reported on every connection
+    /// (`Alongside-App-Version`): [`BRIDGE_VERSION`] unless an app sets
+    /// its own; `None` reports nothing. The server refuses (400) anything
+    /// but 1 to 64 characters of letters, digits and `. _ - + /`.
+    pub app_version: Option<String>,
     /// The user's caseload index document, when known (from enrolment): it
     /// lists what the device should hold and what it must delete.
     pub caseload_index: Option<DocumentId>,
@@ -38,6 +48,7 @@ impl SyncConfig {
         Self {
             url: url.into(),
             token: token.into(),
+            app_version: Some(BRIDGE_VERSION.to_owned()),
             caseload_index: None,
             extra_ca_pem: None,
             peer_id: peer_id.into(),

@@ -32,13 +32,13 @@ mod server_url;
 mod session;
 mod transport;
 
-pub use account::{Enrolled, Me, enrol, who_am_i};
+pub use account::{Enrolled, Me, enrol, enrol_as, who_am_i};
 pub use background::{BackgroundSync, Schedule, StopReason, SyncEvent, SyncStatus};
 pub use backoff::Backoff;
 pub use client::SyncClient;
-pub use config::SyncConfig;
+pub use config::{BRIDGE_VERSION, SyncConfig};
 pub use error::SyncError;
 pub use memory::MemoryStore;
 pub use report::{SyncIssue, SyncReport};
 pub use server_url::ServerUrl;
-pub use transport::{PURGE_HEADER, PURGE_REVOKED, check_extra_ca};
+pub use transport::{APP_VERSION_HEADER, PURGE_HEADER, PURGE_REVOKED, check_extra_ca};

@@ -1,6 +1,7 @@
 //! Opening the `/sync` WebSocket: TCP, TLS for `wss://` (platform roots
 //! from webpki-roots plus an optional extra CA), the device token as
-//! `Authorization: Bearer`, and the server's refusals mapped to
+//! `Authorization: Bearer`, the app's version as `Alongside-App-Version`,
+//! and the server's refusals mapped to
 //! [`SyncError`] (a 401 carrying `Alongside-Purge: revoked` is
 //! [`SyncError::Revoked`] before anything is purged; the caller purges).
 
@@ -24,6 +25,9 @@ use super::error::SyncError;
 pub const PURGE_HEADER: &str = "alongside-purge";
 /// Its value for a revoked device.
 pub const PURGE_REVOKED: &str = "revoked";
+
+/// The request header reporting the app's version on the upgrade.
+pub const APP_VERSION_HEADER: &str = "alongside-app-version";
 
 /// A byte stream, plain or TLS.
 pub trait Io: AsyncRead + AsyncWrite + Unpin + Send {}
@@ -58,6 +62,14 @@ pub(crate) async fn connect(config: &SyncConfig) -> Result<Socket, Result<Refusa
         ))
     })?;
     request.headers_mut().insert("Authorization", bearer);
+    if let Some(version) = &config.app_version {
+        let version = HeaderValue::from_str(version).map_err(|_| {
+            Err(SyncError::Config(
+                "the app version is not a valid header value".into(),
+            ))
+        })?;
+        request.headers_mut().insert(APP_VERSION_HEADER, version);
+    }
 
     let stream = open_stream(request.uri(), config.extra_ca_pem.as_deref())
         .await
@@ -230,6 +242,30 @@ mod tests {
             connect(&config(url)).await,
             Err(Err(SyncError::Http(503)))
         ));
+    }
+
+    #[tokio::test]
+    async fn the_upgrade_reports_the_app_version() {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("ws://{}/sync", listener.local_addr().unwrap());
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        tokio::spawn(async move {
+            let (mut s, _) = listener.accept().await.unwrap();
+            let mut buf = vec![0u8; 8192];
+            let n = s.read(&mut buf).await.unwrap();
+            let _ = tx.send(String::from_utf8_lossy(&buf[..n]).into_owned());
+            let reply = "HTTP/1.1 503 Unavailable\r\ncontent-length: 0\r\n\r\n";
+            let _ = s.write_all(reply.as_bytes()).await;
+        });
+        let _ = connect(&config(url)).await;
+        let request = rx.await.unwrap().to_ascii_lowercase();
+        let version = super::super::config::BRIDGE_VERSION;
+        assert!(
+            version.starts_with("alongside-mobile-bridge/0."),
+            "{version}"
+        );
+        let expected = format!("{APP_VERSION_HEADER}: {version}");
+        assert!(request.contains(&expected), "{request}");
     }
 
     #[test]

@@ -394,7 +394,7 @@ async fn device(db: &Db, action: DeviceAction) -> Result<(), AdminError> {
         }
         DeviceAction::List { username } => {
             let devices = super::list_devices(db, username.as_deref()).await?;
-            println!("device\tuser\tname\tstatus\texpires\tlast seen");
+            println!("device\tuser\tname\tstatus\texpires\tlast seen\tapp version");
             for d in devices {
                 let status = if d.revoked_at.is_some() {
                     "revoked"
@@ -408,8 +408,9 @@ async fn device(db: &Db, action: DeviceAction) -> Result<(), AdminError> {
                     (Some(at), None) => at.clone(),
                     _ => "never".to_owned(),
                 };
+                let version = d.app_version.as_deref().unwrap_or("not reported");
                 println!(
-                    "{}\t{}\t{}\t{status}\t{}\t{seen}",
+                    "{}\t{}\t{}\t{status}\t{}\t{seen}\t{version}",
                     d.id, d.username, d.name, d.expires_at
                 );
             }

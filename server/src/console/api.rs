@@ -353,6 +353,7 @@ async fn team(
         "devices": devices.iter().map(|d| json!({
             "deviceId": d.device_id, "userId": d.peer_id, "name": d.name,
             "lastSeenAt": d.last_seen_at, "stale": d.stale,
+            "appVersion": d.app_version, "appVersionSeenAt": d.app_version_seen_at,
         })).collect::<Vec<_>>(),
     })))
 }

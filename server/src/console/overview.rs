@@ -1,8 +1,9 @@
 //! The team overview (`GET /overview`): for each peer of the supervisor's
 //! teams, caseload size, notes awaiting review, notes amended after
-//! review and accompaniments this week; and each device's last sync, with
-//! devices silent for longer than the threshold (48 hours) standing out —
-//! a phone that stopped syncing holds notes nobody sees.
+//! review and accompaniments this week; and each device's last sync and
+//! the app version it last reported, with devices silent for longer than
+//! the threshold (48 hours) standing out — a phone that stopped syncing
+//! holds notes nobody sees.
 
 use std::net::SocketAddr;
 
@@ -114,6 +115,7 @@ pub async fn page(
                     th scope="col" { "Device" }
                     th scope="col" { "Peer" }
                     th scope="col" { "Last sync" }
+                    th scope="col" { "App version" }
                 } }
                 tbody {
                     @for d in &devices {
@@ -121,6 +123,12 @@ pub async fn page(
                             td { (d.name) @if d.stale { " " span.badge.amended { "silent > " (hours) " h" } } }
                             td { (name_of(d.peer_id)) }
                             td { @match d.last_seen_at { Some(ms) => { (time::date_time(ms)) " UTC" }, None => "never" } }
+                            td.app-version data-app-version=[d.app_version.as_deref()] {
+                                @match &d.app_version {
+                                    Some(v) => { code { (v) } }
+                                    None => "not reported",
+                                }
+                            }
                         }
                     }
                 }

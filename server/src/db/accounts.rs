@@ -102,6 +102,10 @@ pub struct DeviceRow {
     pub last_seen_addr: Option<String>,
     /// Whether it has expired.
     pub expired: bool,
+    /// The app version it last reported, if any.
+    pub app_version: Option<String>,
+    /// When it last reported it (RFC 3339, UTC).
+    pub app_version_seen_at: Option<String>,
 }
 
 type DeviceTuple = (
@@ -115,6 +119,8 @@ type DeviceTuple = (
     Option<String>,
     Option<String>,
     bool,
+    Option<String>,
+    Option<String>,
 );
 
 fn device_row(t: DeviceTuple) -> DeviceRow {
@@ -129,6 +135,8 @@ fn device_row(t: DeviceTuple) -> DeviceRow {
         last_seen_at: t.7,
         last_seen_addr: t.8,
         expired: t.9,
+        app_version: t.10,
+        app_version_seen_at: t.11,
     }
 }
 
@@ -342,6 +350,19 @@ impl Db {
         Ok(())
     }
 
+    /// Records the app version `device` reports (at enrolment or on a
+    /// `/sync` connection) and when. The caller has checked its shape.
+    pub async fn record_app_version(&self, device: Uuid, version: &str) -> Result<(), DbError> {
+        sqlx::query(
+            "UPDATE devices SET app_version = $2, app_version_seen_at = now() WHERE id = $1",
+        )
+        .bind(device)
+        .bind(version)
+        .execute(self.pool())
+        .await?;
+        Ok(())
+    }
+
     /// Records that revoked `device` presented its token and was told to
     /// purge (the latest such time is kept).
     pub async fn mark_purge_instructed(&self, device: Uuid) -> Result<(), DbError> {
@@ -374,7 +395,8 @@ impl Db {
                to_char(d.revoked_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), \
                to_char(d.rotated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), \
                to_char(d.last_seen_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), \
-               d.last_seen_addr, d.expires_at <= now() \
+               d.last_seen_addr, d.expires_at <= now(), d.app_version, \
+               to_char(d.app_version_seen_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') \
              FROM devices d JOIN users u ON u.id = d.user_id \
              WHERE $1::text IS NULL OR u.username = $1 \
              ORDER BY d.created_at, d.id",

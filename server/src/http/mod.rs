@@ -1,13 +1,15 @@
 //! The HTTP edge: the `/sync` WebSocket handler (it only moves frames
 //! between the socket and the sync shards), the device API under `/api/v1`
-//! ([`api`]) with its extractors and error mapping, the client address
-//! behind a proxy ([`client_addr`]), the field app's files ([`field`]),
+//! ([`api`]) with its extractors and error mapping, the app version a
+//! device reports ([`app_version`]), the client address behind a proxy
+//! ([`client_addr`]), the field app's files ([`field`]),
 //! sign-in, HSTS, health, and `/metrics`
 //! served apart ([`metrics_endpoint`]). The router is built in
 //! [`crate::app`], which holds the state; handlers take the part of it
 //! they need ([`Gate`], [`SignInState`], or the state's fields).
 
 pub mod api;
+pub mod app_version;
 pub mod client_addr;
 pub mod field;
 pub(crate) mod hsts;

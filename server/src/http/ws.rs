@@ -1,5 +1,7 @@
-//! The `/sync` WebSocket: authenticates the device before the upgrade (401
-//! or 503 and no upgrade otherwise) and takes one of the user's and the
+//! The `/sync` WebSocket: refuses a malformed app version (400), then
+//! authenticates the device before the upgrade (401 or 503 and no upgrade
+//! otherwise), records the app version it reports
+//! ([`super::app_version`]), and takes one of the user's and the
 //! device's connection slots (429 when they have none left), then runs one
 //! reader loop feeding frames to the sync shards — waiting, and so not
 //! reading the socket, while the connection's bytes in flight are at their
@@ -16,6 +18,7 @@ use futures_util::{SinkExt, StreamExt};
 
 use axum::http::{StatusCode, header};
 
+use super::app_version::AppVersion;
 use crate::audit::Auditor;
 use crate::auth::device::authenticate_request;
 use crate::db::Db;
@@ -43,6 +46,14 @@ pub(crate) async fn upgrade(
     uri: Uri,
     ws: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
 ) -> Response {
+    // Parsed before the database is asked anything.
+    let app_version = match AppVersion::from_upgrade(&headers, &uri) {
+        Ok(version) => version,
+        Err(bad) => {
+            tracing::info!(%addr, "sync upgrade refused: malformed app version");
+            return (StatusCode::BAD_REQUEST, format!("{bad}\n")).into_response();
+        }
+    };
     let principal = match authenticate_request(&state.db, &headers, uri.query(), Some(addr)).await {
         Ok(principal) => principal,
         Err(refused) => {
@@ -50,6 +61,12 @@ pub(crate) async fn upgrade(
             return refused.into_response();
         }
     };
+    if let (Some(version), Some(device)) = (&app_version, principal.device_id) {
+        // Best effort: a version not recorded is no reason to refuse a sync.
+        if let Err(error) = state.db.record_app_version(device, version.as_str()).await {
+            tracing::warn!(%device, %error, "could not record the app version");
+        }
+    }
     let ws = match ws {
         Ok(ws) => ws,
         Err(rejection) => return rejection.into_response(),

@@ -55,6 +55,7 @@ async fn a_peer_enrols_a_device_whose_token_syncs_and_knows_its_user() {
             "displayName": "alice",
             "deviceId": device_id,
             "caseloadIndex": index,
+            "idleLockMinutes": 15,
         })
     );
 

@@ -6,10 +6,13 @@
 //! an address (429 with `Retry-After`, even for the right password) until
 //! `admin unlock`; a token rotates; malformed and oversized bodies are 400
 //! and 413; a revoked device's token gets 401 with `Alongside-Purge:
-//! revoked`, and other refused tokens do not.
+//! revoked`, and other refused tokens do not. Devices report their app
+//! version, shown in the console, and learn the server's idle lock
+//! ([`app_version`]).
 
 #![allow(clippy::unwrap_used)]
 
+mod app_version;
 mod bodies;
 mod enrolment;
 mod http;

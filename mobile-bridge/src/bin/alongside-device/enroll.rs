@@ -96,12 +96,13 @@ pub fn run(args: Args, mut ctx: Ctx) -> anyhow::Result<()> {
             }
             let password = read_secret("password")?;
             let new = rt
-                .block_on(sync::enrol(
+                .block_on(sync::enrol_as(
                     &server,
                     ca,
                     &username,
                     &password,
                     &args.device_name,
+                    crate::online::CLI_VERSION,
                 ))
                 .map_err(fail)?;
             // The display name and role come from `me`; without them the

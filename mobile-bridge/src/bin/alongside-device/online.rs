@@ -1,6 +1,7 @@
 //! The commands that talk to the server (`enroll`, `sync`) and what they
 //! share: the enrolment the store remembers ([`Account`]), the extra CA
-//! certificate of `--ca-file`, and a runtime to run the async client on.
+//! certificate of `--ca-file`, the version the CLI reports
+//! ([`CLI_VERSION`]), and a runtime to run the async client on.
 
 use std::path::Path;
 
@@ -14,6 +15,10 @@ use clap::Subcommand;
 use crate::context::Ctx;
 use crate::failure::{Failure, REVOKED};
 use crate::{enroll, sync_cmd};
+
+/// The app version the CLI reports when it enrols and syncs (the console
+/// shows it per device).
+pub const CLI_VERSION: &str = concat!("alongside-device/", env!("CARGO_PKG_VERSION"));
 
 /// Largest `--ca-file` accepted.
 const MAX_CA_BYTES: u64 = 1024 * 1024;

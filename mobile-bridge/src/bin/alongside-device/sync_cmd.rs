@@ -41,6 +41,7 @@ pub fn run(args: Args, mut ctx: Ctx) -> anyhow::Result<()> {
         format!("alongside-device-{}", account.device_id),
     );
     config.caseload_index = account.caseload_index;
+    config.app_version = Some(crate::online::CLI_VERSION.to_owned());
     config.extra_ca_pem = ca;
     config.timeout = Duration::from_secs(args.timeout_secs.max(1));
 

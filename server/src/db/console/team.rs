@@ -1,6 +1,6 @@
 //! The supervisor's teams: their peers, whether a participant record is
 //! one of theirs, and the team overview's caseloads, accompaniments this
-//! week and devices.
+//! week and devices (with the app version each last reported).
 
 use uuid::Uuid;
 
@@ -43,6 +43,10 @@ pub struct DeviceSeen {
     pub last_seen_at: Option<i64>,
     /// Silent for more than the threshold (or never seen).
     pub stale: bool,
+    /// The app version it last reported, if any.
+    pub app_version: Option<String>,
+    /// When it last reported it.
+    pub app_version_seen_at: Option<i64>,
 }
 
 impl Db {
@@ -121,14 +125,25 @@ impl Db {
         supervisor: Uuid,
         stale_hours: i64,
     ) -> Result<Vec<DeviceSeen>, DbError> {
-        let rows: Vec<(Uuid, Uuid, String, Option<i64>, bool)> = sqlx::query_as(safe(format!(
+        type Row = (
+            Uuid,
+            Uuid,
+            String,
+            Option<i64>,
+            bool,
+            Option<String>,
+            Option<i64>,
+        );
+        let rows: Vec<Row> = sqlx::query_as(safe(format!(
             "WITH {PEERS_CTE}
              SELECT d.id, d.user_id, d.name, {seen},
-                    (d.last_seen_at IS NULL OR d.last_seen_at < now() - make_interval(hours => $2))
+                    (d.last_seen_at IS NULL OR d.last_seen_at < now() - make_interval(hours => $2)),
+                    d.app_version, {version_seen}
              FROM devices d JOIN peers p ON p.id = d.user_id
              WHERE d.revoked_at IS NULL
              ORDER BY d.last_seen_at ASC NULLS FIRST, d.name",
-            seen = ms("d.last_seen_at")
+            seen = ms("d.last_seen_at"),
+            version_seen = ms("d.app_version_seen_at"),
         )))
         .bind(supervisor)
         .bind(i32::try_from(stale_hours).unwrap_or(i32::MAX))
@@ -137,12 +152,16 @@ impl Db {
         Ok(rows
             .into_iter()
             .map(
-                |(device_id, peer_id, name, last_seen_at, stale)| DeviceSeen {
-                    device_id,
-                    peer_id,
-                    name,
-                    last_seen_at,
-                    stale,
+                |(device_id, peer_id, name, last_seen_at, stale, app_version, version_seen)| {
+                    DeviceSeen {
+                        device_id,
+                        peer_id,
+                        name,
+                        last_seen_at,
+                        stale,
+                        app_version,
+                        app_version_seen_at: version_seen,
+                    }
                 },
             )
             .collect())

@@ -1,10 +1,14 @@
 //! Device enrolment and token rotation.
 //!
-//! `POST /api/v1/devices` `{username, password, deviceName}`: a peer or
-//! supervisor signs in once from a device and gets `201 {deviceId, userId,
-//! token, expiresAt, caseloadIndex}`. The order of the checks matters:
+//! `POST /api/v1/devices` `{username, password, deviceName, appVersion?}`:
+//! a peer or supervisor signs in once from a device and gets `201
+//! {deviceId, userId, token, expiresAt, caseloadIndex, idleLockMinutes}`.
+//! `appVersion` is the version of the app enrolling, recorded on the
+//! device ([`crate::http::app_version`]); `idleLockMinutes` how long the
+//! app may stay open without input. The order of the checks matters:
 //!
-//! 1. the body is validated (400) before anything is counted;
+//! 1. the body is validated (400, a malformed `appVersion` too) before
+//!    anything is counted;
 //! 2. a locked account or address is refused (429 with `Retry-After`)
 //!    before the password is looked at, so even the right one is refused;
 //! 3. the password is checked with Argon2id off the async threads; an
@@ -37,6 +41,7 @@ use super::json::ApiJson;
 use crate::admin::{self, AdminError};
 use crate::audit::AuditAction;
 use crate::audit::edge as audited;
+use crate::http::app_version::AppVersion;
 use crate::http::sign_in::{self, SignInRefused};
 
 /// Longest username accepted (as `admin user add`).
@@ -49,6 +54,8 @@ pub(super) struct EnrolRequest {
     username: String,
     password: String,
     device_name: String,
+    #[serde(default)]
+    app_version: Option<String>,
 }
 
 /// A new device's credentials.
@@ -60,6 +67,7 @@ pub(super) struct Enrolment {
     token: String,
     expires_at: String,
     caseload_index: String,
+    idle_lock_minutes: u32,
 }
 
 /// A rotated token.
@@ -80,6 +88,7 @@ pub(super) async fn enrol(
         username,
         password,
         device_name,
+        app_version,
     } = request;
     if username.is_empty() || password.is_empty() {
         return Err(ApiError::BadRequest(
@@ -92,6 +101,10 @@ pub(super) async fn enrol(
         )));
     }
     admin::check_name("device name", &device_name, 100)?;
+    let app_version = app_version
+        .map(|v| AppVersion::parse("appVersion", &v))
+        .transpose()
+        .map_err(|e| ApiError::BadRequest(e.to_string()))?;
 
     let db = &state.db;
     let door = sign_in::DEVICE_ENROLMENT;
@@ -108,6 +121,16 @@ pub(super) async fn enrol(
     let enrolled =
         admin::enroll_device(db, &username, &device_name, state.api.token_lifetime).await?;
     tracing::info!(%username, %addr, device = %enrolled.device_id, "device enrolled");
+    if let Some(version) = &app_version {
+        // Best effort: the device is enrolled and its token must reach it;
+        // the version is recorded again on its next sync.
+        if let Err(error) = db
+            .record_app_version(enrolled.device_id, version.as_str())
+            .await
+        {
+            tracing::warn!(device = %enrolled.device_id, %error, "could not record the app version");
+        }
+    }
     audited::device_changed(
         &state.audit,
         addr,
@@ -124,6 +147,7 @@ pub(super) async fn enrol(
             token: enrolled.token,
             expires_at: enrolled.expires_at,
             caseload_index: DocumentId::from_uuid(login.caseload_index).url(),
+            idle_lock_minutes: state.api.idle_lock_minutes,
         }),
     ))
 }

@@ -1,6 +1,9 @@
 //! `GET /api/v1/me` (Bearer): who the token belongs to — `{userId,
-//! username, role, displayName, deviceId, caseloadIndex}`, the caseload
-//! index as its `automerge:` URL.
+//! username, role, displayName, deviceId, caseloadIndex, idleLockMinutes}`,
+//! the caseload index as its `automerge:` URL. It is cheap (one lookup
+//! besides the token's), so an app calls it whenever it is online to learn
+//! the server's current idle lock: the minutes without input after which
+//! it locks.
 
 use alongside_shared::wire::DocumentId;
 use axum::Json;
@@ -21,6 +24,7 @@ pub(super) struct Me {
     display_name: String,
     device_id: String,
     caseload_index: String,
+    idle_lock_minutes: u32,
 }
 
 /// `GET /api/v1/me`.
@@ -40,5 +44,6 @@ pub(super) async fn me(
         display_name: user.display_name,
         device_id: device.device_id.to_string(),
         caseload_index: DocumentId::from_uuid(user.caseload_index).url(),
+        idle_lock_minutes: state.api.idle_lock_minutes,
     }))
 }

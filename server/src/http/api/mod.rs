@@ -1,12 +1,13 @@
 //! The JSON API under `/api/v1`, for devices (`docs/security.md`):
 //!
 //! - `POST /api/v1/devices` — a peer or supervisor signs in once from a
-//!   device (`{username, password, deviceName}`) and receives a device
-//!   token ([`devices`]); sign-ins are throttled per account and per address
-//!   ([`crate::auth::throttle`]);
+//!   device (`{username, password, deviceName, appVersion?}`) and receives
+//!   a device token and the idle lock ([`devices`]); sign-ins are throttled
+//!   per account and per address ([`crate::auth::throttle`]);
 //! - `POST /api/v1/devices/rotate` — the device swaps its token for a new
 //!   one (Bearer);
-//! - `GET /api/v1/me` — who the device's token belongs to (Bearer) ([`me`]);
+//! - `GET /api/v1/me` — who the device's token belongs to, and the idle
+//!   lock (Bearer) ([`me`]);
 //! - `GET /api/v1/changes?since=CURSOR` — which documents the device's user
 //!   may read changed since its last sync (Bearer) ([`changes`]);
 //! - `POST /api/v1/purges` — a device records that it deletes a document it
@@ -48,6 +49,14 @@ use crate::sync::SyncService;
 
 pub use crate::db::access::DEFAULT_QUARANTINE_QUOTA_BYTES;
 
+/// Minutes without input after which a device's app locks, unless the
+/// server is told otherwise (`--device-idle-lock-mins`).
+pub const DEFAULT_IDLE_LOCK_MINUTES: u32 = 15;
+
+/// The bounds of `--device-idle-lock-mins`: a minute at least, an hour at
+/// most (an unattended phone must not stay open longer).
+pub const IDLE_LOCK_MINUTES: std::ops::RangeInclusive<u32> = 1..=60;
+
 /// Largest request body the API reads; larger ones get 413.
 pub const MAX_BODY_BYTES: usize = 16 * 1024;
 
@@ -71,6 +80,10 @@ pub struct ApiState {
     pub decode: alongside_shared::sync::DecodeLimits,
     /// Most bytes of quarantined writes kept per device.
     pub quarantine_quota_bytes: u64,
+    /// Minutes without input after which a device's app locks, told to
+    /// devices at enrolment and by `GET /api/v1/me` (within
+    /// [`IDLE_LOCK_MINUTES`]).
+    pub idle_lock_minutes: u32,
     pub(crate) password_checks: Arc<Semaphore>,
 }
 
@@ -83,6 +96,7 @@ impl ApiState {
             trusted_proxies: Default::default(),
             decode: Default::default(),
             quarantine_quota_bytes: DEFAULT_QUARANTINE_QUOTA_BYTES,
+            idle_lock_minutes: DEFAULT_IDLE_LOCK_MINUTES,
             password_checks: Arc::new(Semaphore::new(CONCURRENT_PASSWORD_CHECKS)),
         }
     }

@@ -76,10 +76,12 @@ pub fn spec() -> Value {
                 "summary": "Sign in once from a device (peer or supervisor) and receive a device token",
                 "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object",
                     "required": ["username", "password", "deviceName"],
-                    "properties": {"username": {"type": "string"}, "password": {"type": "string"}, "deviceName": {"type": "string"}}}}}},
+                    "properties": {"username": {"type": "string"}, "password": {"type": "string"}, "deviceName": {"type": "string"},
+                        "appVersion": {"type": "string", "pattern": "^[A-Za-z0-9._+/-]{1,64}$", "description": "the enrolling app's version, shown in the console"}}}}}},
                 "responses": {"201": {"description": "Enrolled", "content": {"application/json": {"schema": {"type": "object", "properties": {
                     "deviceId": {"type": "string"}, "userId": {"type": "string"}, "token": {"type": "string"},
-                    "expiresAt": {"type": "string"}, "caseloadIndex": {"type": "string"}}}}}},
+                    "expiresAt": {"type": "string"}, "caseloadIndex": {"type": "string"},
+                    "idleLockMinutes": {"type": "integer", "minimum": 1, "maximum": 60, "description": "lock the app after this long without input"}}}}}},
                     "400": {"$ref": "#/components/responses/Error"},
                     "401": {"description": "Wrong username or password, or an account that may not enrol a device (one answer)",
                         "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
@@ -88,7 +90,7 @@ pub fn spec() -> Value {
             "/devices/rotate": {"post": {"summary": "Replace this device's token", "security": [{"bearer": []}],
                 "responses": {"200": {"description": "New token", "content": {"application/json": {"schema": obj}}},
                     "401": {"$ref": "#/components/responses/Error"}}}},
-            "/me": get("Who the token belongs to", json!([]), obj.clone()),
+            "/me": get("Who the token belongs to, and the idle lock (`idleLockMinutes`) the app obeys", json!([]), obj.clone()),
             "/changes": get(
                 "The change feed: documents this user may read written since the cursor; `full` means sync every held document",
                 json!([query("since", "the cursor of the last complete sync; omit for a first cursor")]),
@@ -134,7 +136,7 @@ pub fn spec() -> Value {
                         "heads": {"type": "array", "items": {"type": "string", "pattern": "^[0-9a-f]{64}$"}, "description": "the record's heads as read"}}}}}},
                 "responses": review_responses
             }},
-            "/team": get("Caseload sizes, review counts, accompaniments this week and devices' last sync (supervisors only)",
+            "/team": get("Caseload sizes, review counts, accompaniments this week and devices' last sync and app version (supervisors only)",
                 json!([]), obj.clone()),
             "/accompaniments": get("Accompaniment logs of a week, with durations and open follow-ups (supervisors only)",
                 json!([query("peer", "a peer's user id"), query("week", "any day of the week, YYYY-MM-DD (default: this week)")]), obj),
