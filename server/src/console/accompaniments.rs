@@ -374,7 +374,7 @@ mod tests {
         assert_eq!(whole_trip(&l), Some(2_400_000));
         // Arrival re-stamped on another device after the return merged in.
         l.arrived_at = Some(3_000_000);
-        assert_eq!(out_of_order(&l).as_deref(), Some("arrived after returned"));
+        assert_eq!(out_of_order(&l).as_deref(), Some("arrived after seen"));
         assert_eq!((with_provider(&l), whole_trip(&l)), (None, None));
         assert!(duration_cell(&l, None).starts_with("steps out of order"));
         assert!(to_csv(&[l]).contains(",,,"), "no minutes in the CSV");
