@@ -7,6 +7,7 @@
 //! lost access to. Every method is one transaction: when it returns `Ok`,
 //! what it wrote survives the app being killed.
 
+use alongside_shared::doc::rules::ReviewNews;
 use alongside_shared::wire::DocumentId;
 use automerge::{AutoCommit, ChangeHash};
 
@@ -52,4 +53,11 @@ pub trait DeviceStore: Send {
     fn sync_cursor(&self) -> Result<Option<String>, StorageError>;
     /// Records the cursor of a sync that completed.
     fn set_sync_cursor(&mut self, cursor: &str) -> Result<(), StorageError>;
+    /// What changed in review for this device's user in document `id`
+    /// since `before` (its heads before the sync received changes):
+    /// `alongside_shared::doc::rules::review_news`. A store that does not
+    /// know its user has none.
+    fn review_news(&self, _id: &DocumentId, _before: &[ChangeHash]) -> Vec<ReviewNews> {
+        Vec::new()
+    }
 }

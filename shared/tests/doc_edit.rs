@@ -96,8 +96,12 @@ fn helpers_refuse_bad_targets() {
         add_note(&mut doc, id(2), &support::draft_note("again")),
         Err(DocError::AlreadyExists { .. })
     ));
-    let missing =
-        set_note_field(&mut doc, id(99), NoteField::Setting("home".into())).expect_err("missing");
+    let missing = set_note_field(
+        &mut doc,
+        id(99),
+        NoteField::Setting(alongside_shared::doc::vocab::Setting::Home),
+    )
+    .expect_err("missing");
     assert_eq!(missing.to_string(), format!("notes.{}: not found", id(99)));
     assert!(matches!(
         link_goal(&mut doc, id(2), id(98)),

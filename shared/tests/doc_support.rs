@@ -186,6 +186,15 @@ pub fn full_accompaniment() -> Accompaniment {
     ] {
         *by = Some("peer-1".into());
     }
+    for entered in [
+        &mut a.departed_entered_at,
+        &mut a.arrived_entered_at,
+        &mut a.started_entered_at,
+        &mut a.ended_entered_at,
+        &mut a.returned_entered_at,
+    ] {
+        *entered = Some(at(170));
+    }
     a.transport = Some(Transport::PublicTransport);
     a.purpose = Text::with_value("Sort out the damp in the flat.");
     a.outcome = Text::with_value("Inspection booked.");

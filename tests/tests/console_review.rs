@@ -19,7 +19,7 @@ use alongside_server::store::codec;
 use alongside_shared::doc::Timestamp;
 use alongside_shared::doc::edit::participant::{NoteField, set_note_field};
 use alongside_shared::doc::read::read_participant;
-use alongside_shared::doc::vocab::ReviewState;
+use alongside_shared::doc::vocab::{ReviewState, Setting};
 use alongside_shared::sync::ChangeMeta;
 use alongside_shared::wire::{DocumentId, Message};
 use alongside_tests::accounts::Account;
@@ -246,7 +246,7 @@ async fn a_review_written_by_the_console_reaches_the_device_and_the_projection()
 
     // The worker edits the approved note: it is back in the queue as
     // amended, with what changed.
-    set_note_field(&mut doc, first, NoteField::Setting("home".into())).unwrap();
+    set_note_field(&mut doc, first, NoteField::Setting(Setting::Home)).unwrap();
     set_note_field(
         &mut doc,
         first,
@@ -393,7 +393,7 @@ async fn a_write_from_a_copy_without_the_review_keeps_the_review_in_the_rows() {
     // yet) commits an edit with the projection of that copy ...
     let before = doc.get_heads();
     doc.set_actor(ActorId::random());
-    set_note_field(&mut doc, notes[0], NoteField::Setting("library".into())).unwrap();
+    set_note_field(&mut doc, notes[0], NoteField::Setting(Setting::Telehealth)).unwrap();
     doc.commit();
     let metas = ChangeMeta::since(&mut doc, &before);
     let chunk = codec::chunk(
@@ -430,13 +430,13 @@ async fn a_write_from_a_copy_without_the_review_keeps_the_review_in_the_rows() {
     assert!(reviewed(&db.console_notes(sup.user_id).await.unwrap()));
     let dump = db.projection_dump().await.unwrap();
     assert!(
-        dump.iter().any(|r| r.contains("library")),
+        dump.iter().any(|r| r.contains("telehealth")),
         "the stale writer's edit is projected too: {dump:?}"
     );
     // A writer whose copy is current has its own rows written.
     let mut current = codec::load(&db.load(id.to_uuid()).await.unwrap().unwrap()).unwrap();
     let before = current.get_heads();
-    set_note_field(&mut current, notes[0], NoteField::Setting("clinic".into())).unwrap();
+    set_note_field(&mut current, notes[0], NoteField::Setting(Setting::Clinic)).unwrap();
     current.commit();
     let metas = ChangeMeta::since(&mut current, &before);
     let chunk = codec::chunk(

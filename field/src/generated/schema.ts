@@ -122,7 +122,7 @@ export interface ParticipantDoc {
        */
       serviceDate: Scalar;
       /**
-       * Place of service, e.g. community, home, clinic, telehealth, hospital, other.
+       * Place of service. A write that sets it uses one of these values; documents written before the vocabulary may hold free text, which readers accept.
        */
       setting: Scalar;
       /**
@@ -263,6 +263,10 @@ export interface AccompanimentDoc {
    */
   arrivedBy?: Scalar | null;
   /**
+   * Set when the step was missed and its time entered afterwards ("entered late"): when it was entered. Absent when the step was stamped as it happened. Optional; absent or null means not given.
+   */
+  arrivedEnteredAt?: Date | null;
+  /**
    * Barriers met on the way or at the appointment.
    */
   barriers: string;
@@ -279,6 +283,10 @@ export interface AccompanimentDoc {
    */
   departedBy?: Scalar | null;
   /**
+   * Set when the step was missed and its time entered afterwards ("entered late"): when it was entered. Absent when the step was stamped as it happened. Optional; absent or null means not given.
+   */
+  departedEnteredAt?: Date | null;
+  /**
    * When the appointment ended. Optional; absent or null means not given.
    */
   endedAt?: Date | null;
@@ -286,6 +294,10 @@ export interface AccompanimentDoc {
    * User id of whoever stamped the step's time. Optional; absent or null means not given.
    */
   endedBy?: Scalar | null;
+  /**
+   * Set when the step was missed and its time entered afterwards ("entered late"): when it was entered. Absent when the step was stamped as it happened. Optional; absent or null means not given.
+   */
+  endedEnteredAt?: Date | null;
   /**
    * Follow-up actions, keyed by id.
    */
@@ -351,6 +363,10 @@ export interface AccompanimentDoc {
    */
   returnedBy?: Scalar | null;
   /**
+   * Set when the step was missed and its time entered afterwards ("entered late"): when it was entered. Absent when the step was stamped as it happened. Optional; absent or null means not given.
+   */
+  returnedEnteredAt?: Date | null;
+  /**
    * Schema version of this document.
    */
   schema: 1;
@@ -362,6 +378,10 @@ export interface AccompanimentDoc {
    * User id of whoever stamped the step's time. Optional; absent or null means not given.
    */
   startedBy?: Scalar | null;
+  /**
+   * Set when the step was missed and its time entered afterwards ("entered late"): when it was entered. Absent when the step was stamped as it happened. Optional; absent or null means not given.
+   */
+  startedEnteredAt?: Date | null;
   /**
    * Lifecycle status.
    */
@@ -444,6 +464,8 @@ export interface CaseloadIndexDoc {
 // Vocabularies: the values each enumerated scalar may take.
 export const ParticipantGoalsStatus = ["active","achieved","paused","closed"] as const;
 export type ParticipantGoalsStatus = (typeof ParticipantGoalsStatus)[number];
+export const ParticipantNotesSetting = ["community","home","clinic","telehealth","hospital","other"] as const;
+export type ParticipantNotesSetting = (typeof ParticipantNotesSetting)[number];
 export const ParticipantNotesStatus = ["draft","submitted"] as const;
 export type ParticipantNotesStatus = (typeof ParticipantNotesStatus)[number];
 export const ParticipantReviewsState = ["approved","changes-requested"] as const;

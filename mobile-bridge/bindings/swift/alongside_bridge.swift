@@ -487,6 +487,22 @@ fileprivate struct FfiConverterUInt32: FfiConverterPrimitive {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterInt32: FfiConverterPrimitive {
+    typealias FfiType = Int32
+    typealias SwiftType = Int32
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Int32 {
+        return try lift(readInt(&buf))
+    }
+
+    public static func write(_ value: Int32, into buf: inout [UInt8]) {
+        writeInt(&buf, lower(value))
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterUInt64: FfiConverterPrimitive {
     typealias FfiType = UInt64
     typealias SwiftType = UInt64
@@ -730,9 +746,12 @@ public protocol AlongsideDeviceProtocol: AnyObject, Sendable {
     func setOutcome(accompaniment: String, text: String) throws  -> Accompaniment
     
     /**
-     * Stamps a later step of an accompaniment with the device's time now.
+     * Stamps a step of an accompaniment with the device's time now, or,
+     * with `at` (ms), enters a missed step with the time it happened
+     * (marked entered late). Steps go in order: out of order is
+     * [`BridgeError::StepOutOfOrder`], with nothing stored.
      */
-    func stamp(accompaniment: String, step: AccompanimentStep) throws  -> Accompaniment
+    func stamp(accompaniment: String, step: AccompanimentStep, at: Int64?) throws  -> Accompaniment
     
     /**
      * Sets off with `participant` to an appointment: creates its log,
@@ -1116,15 +1135,19 @@ open func setOutcome(accompaniment: String, text: String)throws  -> Accompanimen
 }
     
     /**
-     * Stamps a later step of an accompaniment with the device's time now.
+     * Stamps a step of an accompaniment with the device's time now, or,
+     * with `at` (ms), enters a missed step with the time it happened
+     * (marked entered late). Steps go in order: out of order is
+     * [`BridgeError::StepOutOfOrder`], with nothing stored.
      */
-open func stamp(accompaniment: String, step: AccompanimentStep)throws  -> Accompaniment  {
+open func stamp(accompaniment: String, step: AccompanimentStep, at: Int64? = nil)throws  -> Accompaniment  {
     return try  FfiConverterTypeAccompaniment_lift(try rustCallWithError(FfiConverterTypeBridgeError_lift) {
         uniffiCallStatus in
     uniffi_alongside_mobile_bridge_fn_method_alongsidedevice_stamp(
             self.uniffiCloneHandle(),
         FfiConverterString.lower(accompaniment),
-        FfiConverterTypeAccompanimentStep_lower(step),uniffiCallStatus
+        FfiConverterTypeAccompanimentStep_lower(step),
+        FfiConverterOptionInt64.lower(at),uniffiCallStatus
     )
 })
 }
@@ -1686,6 +1709,17 @@ public struct Accompaniment: Equatable, Hashable {
      */
     public var returnedAt: Int64?
     /**
+     * The steps entered late (missed, then entered with the time they
+     * happened): `departed`, `arrived`, `seen`, `ended`, `returned`.
+     */
+    public var enteredLate: [String]
+    /**
+     * Two stamped steps out of order (`arrived after returned`), as
+     * concurrent stamps from two devices can merge; durations across them
+     * mean nothing.
+     */
+    public var outOfOrder: String?
+    /**
      * Why the participant went.
      */
     public var purpose: String
@@ -1746,6 +1780,15 @@ public struct Accompaniment: Equatable, Hashable {
          * Back (ms).
          */returnedAt: Int64?, 
         /**
+         * The steps entered late (missed, then entered with the time they
+         * happened): `departed`, `arrived`, `seen`, `ended`, `returned`.
+         */enteredLate: [String], 
+        /**
+         * Two stamped steps out of order (`arrived after returned`), as
+         * concurrent stamps from two devices can merge; durations across them
+         * mean nothing.
+         */outOfOrder: String?, 
+        /**
          * Why the participant went.
          */purpose: String, 
         /**
@@ -1772,6 +1815,8 @@ public struct Accompaniment: Equatable, Hashable {
         self.seenAt = seenAt
         self.endedAt = endedAt
         self.returnedAt = returnedAt
+        self.enteredLate = enteredLate
+        self.outOfOrder = outOfOrder
         self.purpose = purpose
         self.outcome = outcome
         self.barriers = barriers
@@ -1807,6 +1852,8 @@ public struct FfiConverterTypeAccompaniment: FfiConverterRustBuffer {
                 seenAt: FfiConverterOptionInt64.read(from: &buf), 
                 endedAt: FfiConverterOptionInt64.read(from: &buf), 
                 returnedAt: FfiConverterOptionInt64.read(from: &buf), 
+                enteredLate: FfiConverterSequenceString.read(from: &buf), 
+                outOfOrder: FfiConverterOptionString.read(from: &buf), 
                 purpose: FfiConverterString.read(from: &buf), 
                 outcome: FfiConverterString.read(from: &buf), 
                 barriers: FfiConverterString.read(from: &buf), 
@@ -1828,6 +1875,8 @@ public struct FfiConverterTypeAccompaniment: FfiConverterRustBuffer {
         FfiConverterOptionInt64.write(value.seenAt, into: &buf)
         FfiConverterOptionInt64.write(value.endedAt, into: &buf)
         FfiConverterOptionInt64.write(value.returnedAt, into: &buf)
+        FfiConverterSequenceString.write(value.enteredLate, into: &buf)
+        FfiConverterOptionString.write(value.outOfOrder, into: &buf)
         FfiConverterString.write(value.purpose, into: &buf)
         FfiConverterString.write(value.outcome, into: &buf)
         FfiConverterString.write(value.barriers, into: &buf)
@@ -2317,6 +2366,12 @@ public struct NewNote: Equatable, Hashable {
      * 42 CFR Part 2 (substance-use) content.
      */
     public var part2: Bool
+    /**
+     * The device's UTC offset at the start, minutes east of UTC (e.g.
+     * `TimeZone.getDefault().getOffset(start) / 60000`). The service date
+     * must be the start's local date there; absent: UTC.
+     */
+    public var utcOffsetMinutes: Int32?
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
@@ -2350,7 +2405,12 @@ public struct NewNote: Equatable, Hashable {
          */plan: String = "", 
         /**
          * 42 CFR Part 2 (substance-use) content.
-         */part2: Bool = false) {
+         */part2: Bool = false, 
+        /**
+         * The device's UTC offset at the start, minutes east of UTC (e.g.
+         * `TimeZone.getDefault().getOffset(start) / 60000`). The service date
+         * must be the start's local date there; absent: UTC.
+         */utcOffsetMinutes: Int32? = nil) {
         self.serviceDate = serviceDate
         self.start = start
         self.end = end
@@ -2361,6 +2421,7 @@ public struct NewNote: Equatable, Hashable {
         self.response = response
         self.plan = plan
         self.part2 = part2
+        self.utcOffsetMinutes = utcOffsetMinutes
     }
 
     
@@ -2388,7 +2449,8 @@ public struct FfiConverterTypeNewNote: FfiConverterRustBuffer {
                 purpose: FfiConverterString.read(from: &buf), 
                 response: FfiConverterString.read(from: &buf), 
                 plan: FfiConverterString.read(from: &buf), 
-                part2: FfiConverterBool.read(from: &buf)
+                part2: FfiConverterBool.read(from: &buf), 
+                utcOffsetMinutes: FfiConverterOptionInt32.read(from: &buf)
         )
     }
 
@@ -2403,6 +2465,7 @@ public struct FfiConverterTypeNewNote: FfiConverterRustBuffer {
         FfiConverterString.write(value.response, into: &buf)
         FfiConverterString.write(value.plan, into: &buf)
         FfiConverterBool.write(value.part2, into: &buf)
+        FfiConverterOptionInt32.write(value.utcOffsetMinutes, into: &buf)
     }
 }
 
@@ -2438,6 +2501,12 @@ public struct Note: Equatable, Hashable {
      * `draft` or `submitted`.
      */
     public var status: String
+    /**
+     * Where it stands in review: `draft`, `submitted`, `approved`,
+     * `changes-requested`, `amended` (edited after approval) or `revised`
+     * (edited after changes were requested).
+     */
+    public var reviewState: String
     /**
      * Date of service, `YYYY-MM-DD`.
      */
@@ -2528,6 +2597,11 @@ public struct Note: Equatable, Hashable {
          * `draft` or `submitted`.
          */status: String, 
         /**
+         * Where it stands in review: `draft`, `submitted`, `approved`,
+         * `changes-requested`, `amended` (edited after approval) or `revised`
+         * (edited after changes were requested).
+         */reviewState: String, 
+        /**
          * Date of service, `YYYY-MM-DD`.
          */serviceDate: String, 
         /**
@@ -2587,6 +2661,7 @@ public struct Note: Equatable, Hashable {
         self.id = id
         self.participantId = participantId
         self.status = status
+        self.reviewState = reviewState
         self.serviceDate = serviceDate
         self.start = start
         self.end = end
@@ -2627,6 +2702,7 @@ public struct FfiConverterTypeNote: FfiConverterRustBuffer {
                 id: FfiConverterString.read(from: &buf), 
                 participantId: FfiConverterString.read(from: &buf), 
                 status: FfiConverterString.read(from: &buf), 
+                reviewState: FfiConverterString.read(from: &buf), 
                 serviceDate: FfiConverterString.read(from: &buf), 
                 start: FfiConverterInt64.read(from: &buf), 
                 end: FfiConverterInt64.read(from: &buf), 
@@ -2653,6 +2729,7 @@ public struct FfiConverterTypeNote: FfiConverterRustBuffer {
         FfiConverterString.write(value.id, into: &buf)
         FfiConverterString.write(value.participantId, into: &buf)
         FfiConverterString.write(value.status, into: &buf)
+        FfiConverterString.write(value.reviewState, into: &buf)
         FfiConverterString.write(value.serviceDate, into: &buf)
         FfiConverterInt64.write(value.start, into: &buf)
         FfiConverterInt64.write(value.end, into: &buf)
@@ -2708,6 +2785,11 @@ public struct NoteSummary: Equatable, Hashable {
      */
     public var status: String
     /**
+     * Where it stands in review: `draft`, `submitted`, `approved`,
+     * `changes-requested`, `amended` or `revised`.
+     */
+    public var reviewState: String
+    /**
      * The first line of the intervention.
      */
     public var headline: String
@@ -2725,11 +2807,16 @@ public struct NoteSummary: Equatable, Hashable {
          * `draft` or `submitted`.
          */status: String, 
         /**
+         * Where it stands in review: `draft`, `submitted`, `approved`,
+         * `changes-requested`, `amended` or `revised`.
+         */reviewState: String, 
+        /**
          * The first line of the intervention.
          */headline: String) {
         self.id = id
         self.serviceDate = serviceDate
         self.status = status
+        self.reviewState = reviewState
         self.headline = headline
     }
 
@@ -2752,6 +2839,7 @@ public struct FfiConverterTypeNoteSummary: FfiConverterRustBuffer {
                 id: FfiConverterString.read(from: &buf), 
                 serviceDate: FfiConverterString.read(from: &buf), 
                 status: FfiConverterString.read(from: &buf), 
+                reviewState: FfiConverterString.read(from: &buf), 
                 headline: FfiConverterString.read(from: &buf)
         )
     }
@@ -2760,6 +2848,7 @@ public struct FfiConverterTypeNoteSummary: FfiConverterRustBuffer {
         FfiConverterString.write(value.id, into: &buf)
         FfiConverterString.write(value.serviceDate, into: &buf)
         FfiConverterString.write(value.status, into: &buf)
+        FfiConverterString.write(value.reviewState, into: &buf)
         FfiConverterString.write(value.headline, into: &buf)
     }
 }
@@ -2896,6 +2985,145 @@ public func FfiConverterTypeReview_lift(_ buf: RustBuffer) throws -> Review {
 #endif
 public func FfiConverterTypeReview_lower(_ value: Review) -> RustBuffer {
     return FfiConverterTypeReview.lower(value)
+}
+
+
+/**
+ * Review news about one of the worker's notes, brought by a sync.
+ */
+public struct ReviewNews: Equatable, Hashable {
+    /**
+     * The participant document.
+     */
+    public var participantId: String
+    /**
+     * The participant's display name.
+     */
+    public var participant: String
+    /**
+     * The note.
+     */
+    public var noteId: String
+    /**
+     * The note's service date.
+     */
+    public var serviceDate: String
+    /**
+     * `approved` or `changes-requested`.
+     */
+    public var state: String
+    /**
+     * The supervisor's comment.
+     */
+    public var comment: String
+    /**
+     * The reviewer's name (or user id).
+     */
+    public var reviewer: String
+    /**
+     * When the review was made (ms).
+     */
+    public var at: Int64
+    /**
+     * A line for the worker: `note needs changes: Rosa 2026-11-20 — …`.
+     */
+    public var message: String
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The participant document.
+         */participantId: String, 
+        /**
+         * The participant's display name.
+         */participant: String, 
+        /**
+         * The note.
+         */noteId: String, 
+        /**
+         * The note's service date.
+         */serviceDate: String, 
+        /**
+         * `approved` or `changes-requested`.
+         */state: String, 
+        /**
+         * The supervisor's comment.
+         */comment: String, 
+        /**
+         * The reviewer's name (or user id).
+         */reviewer: String, 
+        /**
+         * When the review was made (ms).
+         */at: Int64, 
+        /**
+         * A line for the worker: `note needs changes: Rosa 2026-11-20 — …`.
+         */message: String) {
+        self.participantId = participantId
+        self.participant = participant
+        self.noteId = noteId
+        self.serviceDate = serviceDate
+        self.state = state
+        self.comment = comment
+        self.reviewer = reviewer
+        self.at = at
+        self.message = message
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension ReviewNews: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeReviewNews: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ReviewNews {
+        return
+            try ReviewNews(
+                participantId: FfiConverterString.read(from: &buf), 
+                participant: FfiConverterString.read(from: &buf), 
+                noteId: FfiConverterString.read(from: &buf), 
+                serviceDate: FfiConverterString.read(from: &buf), 
+                state: FfiConverterString.read(from: &buf), 
+                comment: FfiConverterString.read(from: &buf), 
+                reviewer: FfiConverterString.read(from: &buf), 
+                at: FfiConverterInt64.read(from: &buf), 
+                message: FfiConverterString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: ReviewNews, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.participantId, into: &buf)
+        FfiConverterString.write(value.participant, into: &buf)
+        FfiConverterString.write(value.noteId, into: &buf)
+        FfiConverterString.write(value.serviceDate, into: &buf)
+        FfiConverterString.write(value.state, into: &buf)
+        FfiConverterString.write(value.comment, into: &buf)
+        FfiConverterString.write(value.reviewer, into: &buf)
+        FfiConverterInt64.write(value.at, into: &buf)
+        FfiConverterString.write(value.message, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeReviewNews_lift(_ buf: RustBuffer) throws -> ReviewNews {
+    return try FfiConverterTypeReviewNews.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeReviewNews_lower(_ value: ReviewNews) -> RustBuffer {
+    return FfiConverterTypeReviewNews.lower(value)
 }
 
 
@@ -3120,6 +3348,10 @@ public struct SyncReport: Equatable, Hashable {
      * Wall-clock time of the sync (ms).
      */
     public var durationMs: UInt64
+    /**
+     * What changed in review for the worker, one item per note.
+     */
+    public var news: [ReviewNews]
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
@@ -3160,7 +3392,10 @@ public struct SyncReport: Equatable, Hashable {
          */connections: UInt32, 
         /**
          * Wall-clock time of the sync (ms).
-         */durationMs: UInt64) {
+         */durationMs: UInt64, 
+        /**
+         * What changed in review for the worker, one item per note.
+         */news: [ReviewNews]) {
         self.documentsSent = documentsSent
         self.documentsReceived = documentsReceived
         self.bytesSent = bytesSent
@@ -3173,6 +3408,7 @@ public struct SyncReport: Equatable, Hashable {
         self.errors = errors
         self.connections = connections
         self.durationMs = durationMs
+        self.news = news
     }
 
     
@@ -3202,7 +3438,8 @@ public struct FfiConverterTypeSyncReport: FfiConverterRustBuffer {
                 inSync: FfiConverterUInt64.read(from: &buf), 
                 errors: FfiConverterSequenceTypeSyncIssue.read(from: &buf), 
                 connections: FfiConverterUInt32.read(from: &buf), 
-                durationMs: FfiConverterUInt64.read(from: &buf)
+                durationMs: FfiConverterUInt64.read(from: &buf), 
+                news: FfiConverterSequenceTypeReviewNews.read(from: &buf)
         )
     }
 
@@ -3219,6 +3456,7 @@ public struct FfiConverterTypeSyncReport: FfiConverterRustBuffer {
         FfiConverterSequenceTypeSyncIssue.write(value.errors, into: &buf)
         FfiConverterUInt32.write(value.connections, into: &buf)
         FfiConverterUInt64.write(value.durationMs, into: &buf)
+        FfiConverterSequenceTypeReviewNews.write(value.news, into: &buf)
     }
 }
 
@@ -3239,12 +3477,17 @@ public func FfiConverterTypeSyncReport_lower(_ value: SyncReport) -> RustBuffer 
 
 
 /**
- * A step of an accompanied appointment after setting off (setting off,
- * "departed", is [`super::AlongsideDevice::start_accompaniment`]).
+ * A step of an accompanied appointment (setting off is stamped by
+ * [`super::AlongsideDevice::start_accompaniment`]; `Departed` corrects it
+ * late).
  */
 
 public enum AccompanimentStep: Equatable, Hashable {
     
+    /**
+     * Set off.
+     */
+    case departed
     /**
      * Arrived at the appointment.
      */
@@ -3282,13 +3525,15 @@ public struct FfiConverterTypeAccompanimentStep: FfiConverterRustBuffer {
         let variant: Int32 = try readInt(&buf)
         switch variant {
         
-        case 1: return .arrived
+        case 1: return .departed
         
-        case 2: return .seen
+        case 2: return .arrived
         
-        case 3: return .ended
+        case 3: return .seen
         
-        case 4: return .returned
+        case 4: return .ended
+        
+        case 5: return .returned
         
         default: throw UniffiInternalError.unexpectedEnumCase
         }
@@ -3298,20 +3543,24 @@ public struct FfiConverterTypeAccompanimentStep: FfiConverterRustBuffer {
         switch value {
         
         
-        case .arrived:
+        case .departed:
             writeInt(&buf, Int32(1))
         
         
-        case .seen:
+        case .arrived:
             writeInt(&buf, Int32(2))
         
         
-        case .ended:
+        case .seen:
             writeInt(&buf, Int32(3))
         
         
-        case .returned:
+        case .ended:
             writeInt(&buf, Int32(4))
+        
+        
+        case .returned:
+            writeInt(&buf, Int32(5))
         
         }
     }
@@ -3427,6 +3676,27 @@ enum BridgeError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError {
         /**
          * Length, in UTF-16 code units.
          */length: UInt64
+    )
+    /**
+     * An accompaniment step would go out of order: `step` cannot be
+     * recorded because of the stamped step `other` (empty when it would be
+     * in the future). A missed step is entered with the time it happened.
+     */
+    case StepOutOfOrder(
+        /**
+         * The step being recorded (`departed`, `arrived`, `seen`, `ended`,
+         * `returned`).
+         */step: String, 
+        /**
+         * The stamped step it conflicts with.
+         */other: String, 
+        /**
+         * `later-step-stamped`, `before-earlier-step`, `after-later-step`
+         * or `in-the-future`.
+         */problem: String, 
+        /**
+         * A sentence naming both steps.
+         */detail: String
     )
     /**
      * A stored document does not have the expected shape.
@@ -3585,32 +3855,38 @@ public struct FfiConverterTypeBridgeError: FfiConverterRustBuffer {
             position: try FfiConverterUInt64.read(from: &buf), 
             length: try FfiConverterUInt64.read(from: &buf)
             )
-        case 12: return .Document(
+        case 12: return .StepOutOfOrder(
+            step: try FfiConverterString.read(from: &buf), 
+            other: try FfiConverterString.read(from: &buf), 
+            problem: try FfiConverterString.read(from: &buf), 
             detail: try FfiConverterString.read(from: &buf)
             )
-        case 13: return .InvalidCredentials
-        case 14: return .Locked(
+        case 13: return .Document(
+            detail: try FfiConverterString.read(from: &buf)
+            )
+        case 14: return .InvalidCredentials
+        case 15: return .Locked(
             retryAfterSecs: try FfiConverterUInt64.read(from: &buf)
             )
-        case 15: return .Unauthorized
-        case 16: return .Revoked(
+        case 16: return .Unauthorized
+        case 17: return .Revoked(
             purged: try FfiConverterUInt64.read(from: &buf), 
             failed: try FfiConverterUInt64.read(from: &buf)
             )
-        case 17: return .Connection(
+        case 18: return .Connection(
             detail: try FfiConverterString.read(from: &buf)
             )
-        case 18: return .UntrustedCertificate(
+        case 19: return .UntrustedCertificate(
             detail: try FfiConverterString.read(from: &buf)
             )
-        case 19: return .Server(
+        case 20: return .Server(
             detail: try FfiConverterString.read(from: &buf)
             )
-        case 20: return .Config(
+        case 21: return .Config(
             detail: try FfiConverterString.read(from: &buf)
             )
-        case 21: return .Busy
-        case 22: return .Internal(
+        case 22: return .Busy
+        case 23: return .Internal(
             detail: try FfiConverterString.read(from: &buf)
             )
 
@@ -3679,56 +3955,64 @@ public struct FfiConverterTypeBridgeError: FfiConverterRustBuffer {
             FfiConverterUInt64.write(length, into: &buf)
             
         
-        case let .Document(detail):
+        case let .StepOutOfOrder(step,other,problem,detail):
             writeInt(&buf, Int32(12))
+            FfiConverterString.write(step, into: &buf)
+            FfiConverterString.write(other, into: &buf)
+            FfiConverterString.write(problem, into: &buf)
+            FfiConverterString.write(detail, into: &buf)
+            
+        
+        case let .Document(detail):
+            writeInt(&buf, Int32(13))
             FfiConverterString.write(detail, into: &buf)
             
         
         case .InvalidCredentials:
-            writeInt(&buf, Int32(13))
+            writeInt(&buf, Int32(14))
         
         
         case let .Locked(retryAfterSecs):
-            writeInt(&buf, Int32(14))
+            writeInt(&buf, Int32(15))
             FfiConverterUInt64.write(retryAfterSecs, into: &buf)
             
         
         case .Unauthorized:
-            writeInt(&buf, Int32(15))
+            writeInt(&buf, Int32(16))
         
         
         case let .Revoked(purged,failed):
-            writeInt(&buf, Int32(16))
+            writeInt(&buf, Int32(17))
             FfiConverterUInt64.write(purged, into: &buf)
             FfiConverterUInt64.write(failed, into: &buf)
             
         
         case let .Connection(detail):
-            writeInt(&buf, Int32(17))
-            FfiConverterString.write(detail, into: &buf)
-            
-        
-        case let .UntrustedCertificate(detail):
             writeInt(&buf, Int32(18))
             FfiConverterString.write(detail, into: &buf)
             
         
-        case let .Server(detail):
+        case let .UntrustedCertificate(detail):
             writeInt(&buf, Int32(19))
             FfiConverterString.write(detail, into: &buf)
             
         
-        case let .Config(detail):
+        case let .Server(detail):
             writeInt(&buf, Int32(20))
             FfiConverterString.write(detail, into: &buf)
             
         
-        case .Busy:
+        case let .Config(detail):
             writeInt(&buf, Int32(21))
+            FfiConverterString.write(detail, into: &buf)
+            
+        
+        case .Busy:
+            writeInt(&buf, Int32(22))
         
         
         case let .Internal(detail):
-            writeInt(&buf, Int32(22))
+            writeInt(&buf, Int32(23))
             FfiConverterString.write(detail, into: &buf)
             
         }
@@ -4057,6 +4341,30 @@ public func FfiConverterTypeTextEdit_lower(_ value: TextEdit) -> RustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterOptionInt32: FfiConverterRustBuffer {
+    typealias SwiftType = Int32?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterInt32.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterInt32.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterOptionInt64: FfiConverterRustBuffer {
     typealias SwiftType = Int64?
 
@@ -4279,6 +4587,31 @@ fileprivate struct FfiConverterSequenceTypeReview: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterSequenceTypeReviewNews: FfiConverterRustBuffer {
+    typealias SwiftType = [ReviewNews]
+
+    public static func write(_ value: [ReviewNews], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeReviewNews.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [ReviewNews] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [ReviewNews]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeReviewNews.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterSequenceTypeSyncIssue: FfiConverterRustBuffer {
     typealias SwiftType = [SyncIssue]
 
@@ -4376,7 +4709,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_alongside_mobile_bridge_checksum_method_alongsidedevice_set_outcome() != 6694) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_alongside_mobile_bridge_checksum_method_alongsidedevice_stamp() != 32015) {
+    if (uniffi_alongside_mobile_bridge_checksum_method_alongsidedevice_stamp() != 35862) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_alongside_mobile_bridge_checksum_method_alongsidedevice_start_accompaniment() != 19465) {

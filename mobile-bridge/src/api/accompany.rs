@@ -1,15 +1,17 @@
 //! Accompanied appointments, step by step: start (departed), arrived,
-//! seen, ended, returned — each stamped with the device's time — then
-//! outcome, barriers and follow-ups.
+//! seen, ended, returned — each stamped with the device's time, in order
+//! (`alongside_shared::doc::rules::steps`), or a missed step entered late
+//! with the time it happened — then outcome, barriers and follow-ups.
 
 use alongside_shared::doc::accompaniment::{Accompaniment, Appointment, FollowUp};
 use alongside_shared::doc::edit::AccompanimentText;
 use alongside_shared::doc::edit::accompaniment::{
-    self as edit, AccompanimentField, add_follow_up, create_accompaniment, set_status, stamp_step,
-    tick_follow_up,
+    self as edit, AccompanimentField, StepStamp, add_follow_up, create_accompaniment, record_step,
+    set_status, tick_follow_up,
 };
 use alongside_shared::doc::edit::text::replace_text;
 use alongside_shared::doc::read::read_follow_up;
+use alongside_shared::doc::rules::StepTimes;
 use alongside_shared::doc::vocab::{AccompanimentStatus, AppointmentKind, Transport};
 use alongside_shared::doc::{DocError, DocKind, Timestamp};
 use alongside_shared::wire::DocumentId;
@@ -21,9 +23,12 @@ use super::input::{self, NewAccompaniment};
 use super::read::accompaniment_view;
 use super::{AccompanimentView, Device};
 
-/// A step of the day after setting off.
+/// A step of the day (setting off is stamped by
+/// [`Device::start_accompaniment`]; `Departed` here corrects it late).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Step {
+    /// Set off.
+    Departed,
     /// Arrived at the appointment.
     Arrived,
     /// The participant was seen.
@@ -35,9 +40,10 @@ pub enum Step {
 }
 
 impl Step {
-    /// Parses `arrive(d)`, `seen`, `end(ed)`, `return(ed)`.
+    /// Parses `depart(ed)`, `arrive(d)`, `seen`, `end(ed)`, `return(ed)`.
     pub fn parse(s: &str) -> Result<Self, ApiError> {
         Ok(match s {
+            "depart" | "departed" => Step::Departed,
             "arrive" | "arrived" => Step::Arrived,
             "seen" => Step::Seen,
             "end" | "ended" => Step::Ended,
@@ -45,7 +51,7 @@ impl Step {
             other => {
                 return Err(ApiError::invalid(
                     "step",
-                    format!("{other:?}: expected arrive, seen, end or return"),
+                    format!("{other:?}: expected depart, arrive, seen, end or return"),
                 ));
             }
         })
@@ -53,6 +59,7 @@ impl Step {
 
     fn doc_step(self) -> edit::Step {
         match self {
+            Step::Departed => edit::Step::Departed,
             Step::Arrived => edit::Step::Arrived,
             Step::Seen => edit::Step::Started,
             Step::Ended => edit::Step::Ended,
@@ -110,16 +117,38 @@ impl Device {
     }
 
     /// Stamps `step` of accompaniment `id` with the device's time now.
-    /// Returning completes the log.
+    /// Returning completes the log. Refused ([`ApiError::StepOrder`]) while
+    /// a later step is stamped: enter a missed step with [`stamp_at`](Self::stamp_at).
     pub fn stamp(&mut self, id: &str, step: Step) -> Result<AccompanimentView, ApiError> {
+        self.stamp_at(id, step, None)
+    }
+
+    /// Records `step` of accompaniment `id`: now (`at` None), or entered
+    /// late with the time it happened (`at`, ms), between the stamped steps
+    /// before and after it and not in the future; it is then marked entered
+    /// late. Out of order is [`ApiError::StepOrder`], with nothing stored.
+    pub fn stamp_at(
+        &mut self,
+        id: &str,
+        step: Step,
+        at: Option<i64>,
+    ) -> Result<AccompanimentView, ApiError> {
         let me = self.me()?.user_id.clone();
         let aid = self.require("accompaniment", id, DocKind::Accompaniment)?;
         let now = self.now();
+        let stamp = StepStamp {
+            at: at.map_or(now, Timestamp::from_millis),
+            now,
+            late: at.is_some(),
+            by: &me,
+        };
         self.store.edit(&aid, |doc| {
-            stamp_step(doc, step.doc_step(), now, &me)?;
-            let status = match step {
-                Step::Returned => AccompanimentStatus::Completed,
-                _ => AccompanimentStatus::InProgress,
+            record_step(doc, step.doc_step(), stamp)?;
+            let returned = StepTimes::read(doc)?.get(edit::Step::Returned).is_some();
+            let status = if returned {
+                AccompanimentStatus::Completed
+            } else {
+                AccompanimentStatus::InProgress
             };
             set_status(doc, status).map_err(ApiError::from)
         })?;

@@ -1,6 +1,7 @@
 //! The typed API's error: every refusal the app can show a person.
 
 use alongside_shared::doc::DocError;
+use alongside_shared::doc::rules::StepOrderError;
 use alongside_shared::wire::DocumentId;
 
 use crate::storage::StorageError;
@@ -42,6 +43,10 @@ pub enum ApiError {
         /// Length, in UTF-16 code units.
         len: usize,
     },
+    /// An accompaniment step would go out of order (names the step and the
+    /// stamped step it conflicts with).
+    #[error("{0}")]
+    StepOrder(StepOrderError),
     /// The stored document does not have the expected shape.
     #[error("document problem: {0}")]
     Document(Box<DocError>),
@@ -64,6 +69,7 @@ impl From<DocError> for ApiError {
     fn from(e: DocError) -> Self {
         match e {
             DocError::OutOfRange { pos, len, .. } => ApiError::TextRange { pos, len },
+            DocError::StepOrder(e) => ApiError::StepOrder(e),
             other => ApiError::Document(Box::new(other)),
         }
     }

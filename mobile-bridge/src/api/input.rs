@@ -10,8 +10,12 @@ pub const MAX_TEXT_CHARS: usize = 100_000;
 /// Longest name, code or short label accepted, in characters.
 pub const MAX_LABEL_CHARS: usize = 200;
 
-/// A new progress note. Absent fields take defaults: today's date (UTC),
-/// start and end now, setting `community`, code `H0038`.
+/// A new progress note. Absent fields take defaults: the start's local
+/// date, start and end now, setting `community`, code `H0038`, UTC. It is
+/// checked by `alongside_shared::doc::rules::note_input` before anything
+/// is written: the service date is the start's local date at
+/// `utc_offset_minutes`, the end is not before the start, the setting is
+/// one of community, home, clinic, telehealth, hospital, other.
 #[derive(Debug, Clone, Default)]
 pub struct NewNote {
     /// Date of service, `YYYY-MM-DD`.
@@ -34,6 +38,9 @@ pub struct NewNote {
     pub plan: String,
     /// 42 CFR Part 2 content.
     pub part2: bool,
+    /// The writer's UTC offset at the start, in minutes east of UTC
+    /// (absent: UTC).
+    pub utc_offset_minutes: Option<i32>,
 }
 
 /// A text field of a note that the worker edits.

@@ -10,8 +10,9 @@ use alongside_shared::doc::edit::participant::{
 };
 use alongside_shared::doc::edit::text::{read_text, replace_text, splice_text_utf16};
 use alongside_shared::doc::participant::{Narrative, Note};
+use alongside_shared::doc::rules::{self, NoteInput, Zone, check_note_input};
 use alongside_shared::doc::vocab::NoteStatus;
-use alongside_shared::doc::{CalendarDate, DocError, Timestamp};
+use alongside_shared::doc::{DocError, Timestamp};
 use autosurgeon::Text;
 use uuid::Uuid;
 
@@ -19,6 +20,16 @@ use super::error::{ApiError, parse_uuid};
 use super::input::{self, NewNote, NoteText, TextEdit};
 use super::read::{note_view, review_views};
 use super::{Device, NoteSummary, NoteView, ReviewView};
+
+/// The [`NewNote`] input a note rule's field (a note key) comes from.
+fn input_field(key: &'static str) -> &'static str {
+    match key {
+        "serviceDate" => "service_date",
+        "encounterEndAt" => "end",
+        "utcOffset" => "utc_offset_minutes",
+        other => other,
+    }
+}
 
 /// Maps "not found" inside a note edit to the note being unknown.
 fn note_err(note: Uuid) -> impl Fn(DocError) -> ApiError {
@@ -34,17 +45,34 @@ impl Device {
         let me = self.me()?.clone();
         let pid = self.require("participant", participant, DocKind::Participant)?;
         let now = self.now();
-        let service_date = match &note.service_date {
-            Some(d) => input::date("service_date", d)?,
-            None => CalendarDate::of_utc_millis(now.millis())
-                .ok_or_else(|| ApiError::invalid("service_date", "the clock is out of range"))?,
-        };
         let start = note.start.unwrap_or(now.millis());
         let end = note.end.unwrap_or(start.max(now.millis()));
-        if end < start {
-            return Err(ApiError::invalid("end", "ends before it starts"));
+        let offset = note.utc_offset_minutes.unwrap_or(0);
+        let service_date = match &note.service_date {
+            Some(d) => d.trim().to_owned(),
+            None => rules::note_input::local_date(Timestamp::from_millis(start), offset)
+                .map(|d| d.to_string())
+                .ok_or_else(|| ApiError::invalid("start", "out of range"))?,
+        };
+        let setting = note
+            .setting
+            .as_deref()
+            .unwrap_or("community")
+            .trim()
+            .to_owned();
+        let checked = NoteInput {
+            service_date: &service_date,
+            start: Timestamp::from_millis(start),
+            end: Timestamp::from_millis(end),
+            setting: &setting,
+        };
+        if let Some(e) = check_note_input(&checked, Zone::Offset(offset))
+            .into_iter()
+            .next()
+        {
+            return Err(ApiError::invalid(input_field(e.field), e.to_string()));
         }
-        let setting = input::label("setting", note.setting.as_deref().unwrap_or("community"))?;
+        let service_date = input::date("service_date", &service_date)?;
         let code = input::label(
             "service_code",
             note.service_code.as_deref().unwrap_or("H0038"),
@@ -195,6 +223,9 @@ impl Device {
                 id: id.to_string(),
                 service_date: n.service_date.to_string(),
                 status: n.status.to_string(),
+                review_state: rules::standing::standing_of(doc, id, &n)?
+                    .as_str()
+                    .to_owned(),
                 headline: n
                     .narrative
                     .intervention

@@ -3,8 +3,11 @@
 
 use alongside_shared::doc::DocError;
 use alongside_shared::doc::edit::ParticipantText;
+use alongside_shared::doc::edit::accompaniment::Step;
 use alongside_shared::doc::edit::text::read_text;
 use alongside_shared::doc::read::{read_accompaniment, read_note, read_review};
+use alongside_shared::doc::rules::standing::standing_of;
+use alongside_shared::doc::rules::{StepTimes, out_of_order};
 use alongside_shared::wire::DocumentId;
 use automerge::{AutoCommit, ObjType, ROOT, ReadDoc, Value};
 use uuid::Uuid;
@@ -40,6 +43,7 @@ pub(super) fn note_view(
         id: id.to_string(),
         participant_id: pid.to_string(),
         status: n.status.to_string(),
+        review_state: standing_of(doc, id, &n)?.as_str().to_owned(),
         service_date: n.service_date.to_string(),
         start,
         end,
@@ -93,6 +97,18 @@ pub(super) fn accompaniment_view(
     id: &DocumentId,
 ) -> Result<AccompanimentView, ApiError> {
     let a = read_accompaniment(doc)?;
+    let times = StepTimes::read(doc)?;
+    let entered_late: Vec<String> = [
+        (Step::Departed, a.departed_entered_at),
+        (Step::Arrived, a.arrived_entered_at),
+        (Step::Started, a.started_entered_at),
+        (Step::Ended, a.ended_entered_at),
+        (Step::Returned, a.returned_entered_at),
+    ]
+    .into_iter()
+    .filter(|(_, at)| at.is_some())
+    .map(|(s, _)| s.name().to_owned())
+    .collect();
     let mut follow_ups: Vec<_> = a
         .follow_ups
         .into_iter()
@@ -123,6 +139,8 @@ pub(super) fn accompaniment_view(
         seen_at: a.started_at.map(|t| t.millis()),
         ended_at: a.ended_at.map(|t| t.millis()),
         returned_at: a.returned_at.map(|t| t.millis()),
+        entered_late,
+        out_of_order: out_of_order(&times).map(|(a, b)| format!("{} after {}", a.name(), b.name())),
         purpose: a.purpose.as_str().to_owned(),
         outcome: a.outcome.as_str().to_owned(),
         barriers: a.barriers.as_str().to_owned(),

@@ -2,6 +2,8 @@
 //! app shares one `Arc<Mutex<Device>>` between its editing calls and a
 //! [`crate::sync::SyncClient<Device>`] (each call holds the lock briefly).
 
+use alongside_shared::doc::DocKind;
+use alongside_shared::doc::rules::{ReviewNews, review_news};
 use alongside_shared::wire::DocumentId;
 use automerge::{AutoCommit, ChangeHash};
 
@@ -47,5 +49,14 @@ impl DeviceStore for Device {
 
     fn set_sync_cursor(&mut self, cursor: &str) -> Result<(), StorageError> {
         self.store.set_sync_cursor(cursor)
+    }
+
+    fn review_news(&self, id: &DocumentId, before: &[ChangeHash]) -> Vec<ReviewNews> {
+        match (self.identity.as_ref(), self.store.doc(id)) {
+            (Some(me), Some(doc)) if self.store.kind(id) == Some(DocKind::Participant) => {
+                review_news(doc, before, &me.user_id)
+            }
+            _ => Vec::new(),
+        }
     }
 }

@@ -56,6 +56,10 @@ pub struct NoteView {
     pub participant_id: String,
     /// `draft` or `submitted`.
     pub status: String,
+    /// Where it stands in review: `draft`, `submitted`, `approved`,
+    /// `changes-requested`, `amended` (edited after approval) or `revised`
+    /// (edited after changes were requested).
+    pub review_state: String,
     /// Date of service, `YYYY-MM-DD`.
     pub service_date: String,
     /// Start of the encounter (ms).
@@ -105,6 +109,9 @@ pub struct NoteSummary {
     pub service_date: String,
     /// `draft` or `submitted`.
     pub status: String,
+    /// Where it stands in review: `draft`, `submitted`, `approved`,
+    /// `changes-requested`, `amended` or `revised`.
+    pub review_state: String,
     /// The first line of the intervention.
     pub headline: String,
 }
@@ -157,6 +164,13 @@ pub struct AccompanimentView {
     pub ended_at: Option<i64>,
     /// Back (ms).
     pub returned_at: Option<i64>,
+    /// The steps entered late (missed, then entered with the time they
+    /// happened): `departed`, `arrived`, `seen`, `ended`, `returned`.
+    pub entered_late: Vec<String>,
+    /// Two stamped steps out of order (`arrived after returned`), as
+    /// concurrent stamps from two devices can merge; durations across them
+    /// mean nothing.
+    pub out_of_order: Option<String>,
     /// Why the participant went.
     pub purpose: String,
     /// What came of it.

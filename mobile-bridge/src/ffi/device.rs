@@ -151,13 +151,18 @@ impl AlongsideDevice {
         Ok(lock(&self.device)?.start_accompaniment(&participant, &appointment.into())?)
     }
 
-    /// Stamps a later step of an accompaniment with the device's time now.
+    /// Stamps a step of an accompaniment with the device's time now, or,
+    /// with `at` (ms), enters a missed step with the time it happened
+    /// (marked entered late). Steps go in order: out of order is
+    /// [`BridgeError::StepOutOfOrder`], with nothing stored.
+    #[uniffi::method(default(at = None))]
     pub fn stamp(
         &self,
         accompaniment: String,
         step: AccompanimentStep,
+        at: Option<i64>,
     ) -> Result<Accompaniment, BridgeError> {
-        Ok(lock(&self.device)?.stamp(&accompaniment, step.into())?)
+        Ok(lock(&self.device)?.stamp_at(&accompaniment, step.into(), at)?)
     }
 
     /// Sets what came of the appointment (only the difference is applied).

@@ -75,6 +75,22 @@ pub enum BridgeError {
         /// Length, in UTF-16 code units.
         length: u64,
     },
+    /// An accompaniment step would go out of order: `step` cannot be
+    /// recorded because of the stamped step `other` (empty when it would be
+    /// in the future). A missed step is entered with the time it happened.
+    #[error("{detail}")]
+    StepOutOfOrder {
+        /// The step being recorded (`departed`, `arrived`, `seen`, `ended`,
+        /// `returned`).
+        step: String,
+        /// The stamped step it conflicts with.
+        other: String,
+        /// `later-step-stamped`, `before-earlier-step`, `after-later-step`
+        /// or `in-the-future`.
+        problem: String,
+        /// A sentence naming both steps.
+        detail: String,
+    },
     /// A stored document does not have the expected shape.
     #[error("document problem: {detail}")]
     Document {
@@ -188,6 +204,12 @@ impl From<ApiError> for BridgeError {
             ApiError::TextRange { pos, len } => Self::TextRange {
                 position: count(pos),
                 length: count(len),
+            },
+            ApiError::StepOrder(e) => Self::StepOutOfOrder {
+                step: e.step.name().to_owned(),
+                other: e.other.map(|o| o.name().to_owned()).unwrap_or_default(),
+                problem: e.problem.code().to_owned(),
+                detail: e.to_string(),
             },
             ApiError::Document(e) => Self::Document {
                 detail: e.to_string(),

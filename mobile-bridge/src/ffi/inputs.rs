@@ -40,6 +40,11 @@ pub struct NewNote {
     /// 42 CFR Part 2 (substance-use) content.
     #[uniffi(default = false)]
     pub part2: bool,
+    /// The device's UTC offset at the start, minutes east of UTC (e.g.
+    /// `TimeZone.getDefault().getOffset(start) / 60000`). The service date
+    /// must be the start's local date there; absent: UTC.
+    #[uniffi(default = None)]
+    pub utc_offset_minutes: Option<i32>,
 }
 
 impl From<NewNote> for ApiNewNote {
@@ -55,6 +60,7 @@ impl From<NewNote> for ApiNewNote {
             response: n.response,
             plan: n.plan,
             part2: n.part2,
+            utc_offset_minutes: n.utc_offset_minutes,
         }
     }
 }
@@ -155,10 +161,13 @@ impl From<TextEdit> for ApiTextEdit {
     }
 }
 
-/// A step of an accompanied appointment after setting off (setting off,
-/// "departed", is [`super::AlongsideDevice::start_accompaniment`]).
+/// A step of an accompanied appointment (setting off is stamped by
+/// [`super::AlongsideDevice::start_accompaniment`]; `Departed` corrects it
+/// late).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
 pub enum AccompanimentStep {
+    /// Set off.
+    Departed,
     /// Arrived at the appointment.
     Arrived,
     /// The participant was seen.
@@ -172,6 +181,7 @@ pub enum AccompanimentStep {
 impl From<AccompanimentStep> for Step {
     fn from(s: AccompanimentStep) -> Self {
         match s {
+            AccompanimentStep::Departed => Step::Departed,
             AccompanimentStep::Arrived => Step::Arrived,
             AccompanimentStep::Seen => Step::Seen,
             AccompanimentStep::Ended => Step::Ended,

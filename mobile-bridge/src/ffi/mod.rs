@@ -53,7 +53,7 @@ pub use background::{SyncListener, SyncStopReason};
 pub use device::AlongsideDevice;
 pub use error::BridgeError;
 pub use inputs::{AccompanimentStep, NewAccompaniment, NewNote, NoteField, TextEdit};
-pub use records::{Identity, StoreStatus, SyncIssue, SyncReport};
+pub use records::{Identity, ReviewNews, StoreStatus, SyncIssue, SyncReport};
 
 // The typed API's views are the FFI's records, under the names Kotlin and
 // Swift give them.

@@ -7,7 +7,7 @@
 
 use crate::api::Identity as ApiIdentity;
 use crate::store::StoreStatus as ApiStoreStatus;
-use crate::sync::{SyncIssue as ApiSyncIssue, SyncReport as ApiSyncReport};
+use crate::sync::{News as ApiNews, SyncIssue as ApiSyncIssue, SyncReport as ApiSyncReport};
 
 fn count(n: usize) -> u64 {
     u64::try_from(n).unwrap_or(u64::MAX)
@@ -95,6 +95,47 @@ pub struct SyncReport {
     pub connections: u32,
     /// Wall-clock time of the sync (ms).
     pub duration_ms: u64,
+    /// What changed in review for the worker, one item per note.
+    pub news: Vec<ReviewNews>,
+}
+
+/// Review news about one of the worker's notes, brought by a sync.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct ReviewNews {
+    /// The participant document.
+    pub participant_id: String,
+    /// The participant's display name.
+    pub participant: String,
+    /// The note.
+    pub note_id: String,
+    /// The note's service date.
+    pub service_date: String,
+    /// `approved` or `changes-requested`.
+    pub state: String,
+    /// The supervisor's comment.
+    pub comment: String,
+    /// The reviewer's name (or user id).
+    pub reviewer: String,
+    /// When the review was made (ms).
+    pub at: i64,
+    /// A line for the worker: `note needs changes: Rosa 2026-11-20 — …`.
+    pub message: String,
+}
+
+impl From<ApiNews> for ReviewNews {
+    fn from(n: ApiNews) -> Self {
+        Self {
+            participant_id: n.document.to_string(),
+            message: n.review.to_string(),
+            participant: n.review.participant,
+            note_id: n.review.note_id.to_string(),
+            service_date: n.review.service_date,
+            state: n.review.state.to_string(),
+            comment: n.review.comment,
+            reviewer: n.review.reviewer,
+            at: n.review.at.millis(),
+        }
+    }
 }
 
 impl From<ApiSyncReport> for SyncReport {
@@ -112,6 +153,7 @@ impl From<ApiSyncReport> for SyncReport {
             errors: r.errors.into_iter().map(SyncIssue::from).collect(),
             connections: r.connections,
             duration_ms: u64::try_from(r.duration.as_millis()).unwrap_or(u64::MAX),
+            news: r.news.into_iter().map(ReviewNews::from).collect(),
         }
     }
 }

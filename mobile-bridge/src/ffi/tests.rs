@@ -82,6 +82,7 @@ fn utf16_positions_and_unknown_ids_are_typed() {
                 response: String::new(),
                 plan: String::new(),
                 part2: false,
+                utc_offset_minutes: None,
             },
         )
         .unwrap();

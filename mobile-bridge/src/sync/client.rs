@@ -23,7 +23,7 @@ use tokio::time::Instant;
 
 use super::config::SyncConfig;
 use super::error::SyncError;
-use super::report::{SyncIssue, SyncReport};
+use super::report::{News, SyncIssue, SyncReport};
 use super::session::{Ended, Run, lock};
 use super::transport::{self, Refusal};
 use super::{feed, purge};
@@ -153,7 +153,31 @@ impl<S: DeviceStore + 'static> SyncClient<S> {
         if let (true, Some(cursor)) = (complete, &plan.cursor) {
             lock(&self.store)?.set_sync_cursor(cursor)?;
         }
+        run.report.news = self.news(&run.heads_before)?;
         Ok(finish(run, started))
+    }
+
+    /// The review news in the documents that received changes.
+    fn news(
+        &self,
+        heads_before: &std::collections::HashMap<DocumentId, Vec<automerge::ChangeHash>>,
+    ) -> Result<Vec<News>, SyncError> {
+        let store = lock(&self.store)?;
+        let mut news: Vec<News> = heads_before
+            .iter()
+            .filter(|(_, before)| !before.is_empty())
+            .flat_map(|(document, before)| {
+                store
+                    .review_news(document, before)
+                    .into_iter()
+                    .map(|review| News {
+                        document: *document,
+                        review,
+                    })
+            })
+            .collect();
+        news.sort_by_key(|n| (n.review.at, n.review.review_id));
+        Ok(news)
     }
 
     /// A revoked device deletes every document it holds.

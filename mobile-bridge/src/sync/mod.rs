@@ -39,6 +39,6 @@ pub use client::SyncClient;
 pub use config::{BRIDGE_VERSION, SyncConfig};
 pub use error::SyncError;
 pub use memory::MemoryStore;
-pub use report::{SyncIssue, SyncReport};
+pub use report::{News, SyncIssue, SyncReport};
 pub use server_url::ServerUrl;
 pub use transport::{APP_VERSION_HEADER, PURGE_HEADER, PURGE_REVOKED, check_extra_ca};

@@ -2,6 +2,7 @@
 
 use std::time::Duration;
 
+use alongside_shared::doc::rules::ReviewNews;
 use alongside_shared::wire::DocumentId;
 
 /// The outcome of a completed [`super::SyncClient::sync_now`].
@@ -35,6 +36,18 @@ pub struct SyncReport {
     /// Whether the server's change feed narrowed the sync to what changed
     /// (false: every held document was synced).
     pub narrowed_by_change_feed: bool,
+    /// What changed in review for the worker: a supervisor approved a note
+    /// of theirs or asked for changes (one item per note, oldest first).
+    pub news: Vec<News>,
+}
+
+/// Review news about one note, in one participant document.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct News {
+    /// The participant document.
+    pub document: DocumentId,
+    /// What the review said.
+    pub review: ReviewNews,
 }
 
 /// A problem with one document (or the connection) during a sync.

@@ -14,7 +14,17 @@
 //! - it breaks the authorship rules every writer is held to
 //!   ([`alongside_shared::doc::authorship`]): a note, log, step or
 //!   follow-up claimed for someone else, or a signed or reviewed note
-//!   rewritten or deleted.
+//!   rewritten or deleted;
+//! - it changes a note's service date, times or setting so that they break
+//!   the domain rules ([`alongside_shared::doc::rules::write`]): a setting
+//!   outside the vocabulary, an end before the start, a service date no
+//!   real zone gives the start. Only what the write changed is judged, so
+//!   old notes with free-text settings stay editable.
+//!
+//! Accompaniment steps merged out of order are accepted: two devices
+//! stamping concurrently is honest work, and refusing the merge would
+//! quarantine it. Readers (the console) show such a log as out of order
+//! ([`alongside_shared::doc::rules::out_of_order`]) instead of minutes.
 //!
 //! An accepted new document is claimed: the caller records its class, so
 //! that access to it is decided from that moment on.
@@ -22,6 +32,7 @@
 use std::str::FromStr;
 
 use alongside_shared::doc::authorship::{self, Writer};
+use alongside_shared::doc::rules;
 use alongside_shared::doc::{DocKind, Touched, ValidationError, validate, validate_touched};
 use alongside_shared::sync::{Access, Refusal, Write};
 use alongside_shared::wire::DocumentId;
@@ -101,6 +112,7 @@ fn create(
         &Touched::whole(&*write.doc),
         kind,
     )?;
+    note_rules(write.doc, write.before, &Touched::whole(&*write.doc), kind)?;
     match kind {
         DocKind::Participant => {
             if has_entries(write.doc, REVIEWS) {
@@ -156,7 +168,22 @@ fn update(class: DocClass, principal: &Principal, write: Write<'_>) -> Result<()
             "an accompaniment log cannot move to another participant",
         ));
     }
-    authorship(principal, write.doc, write.before, &touched, kind)
+    authorship(principal, write.doc, write.before, &touched, kind)?;
+    note_rules(write.doc, write.before, &touched, kind)
+}
+
+/// Holds the notes the write changed to the zone-independent note rules.
+fn note_rules(
+    doc: &automerge::AutoCommit,
+    before: &[automerge::ChangeHash],
+    touched: &Touched,
+    kind: DocKind,
+) -> Result<(), Refusal> {
+    if kind != DocKind::Participant {
+        return Ok(());
+    }
+    rules::check_note_writes(doc, before, touched)
+        .map_err(|(note, e)| Refusal::new(format!("notes.{note}.{e}")))
 }
 
 fn touches(touched: &Touched, key: &str) -> bool {
@@ -384,5 +411,146 @@ mod tests {
         .expect_err("refused");
         assert!(!theirs.not_yet, "another's record is refused for good");
         assert_eq!(unknown.reason, theirs.reason, "the two read the same");
+    }
+
+    /// A participant record with one note by `peer` whose setting is the
+    /// free text older clients wrote.
+    fn record_with_free_text_setting(peer: &Principal) -> (AutoCommit, Uuid) {
+        let mut doc = AutoCommit::new();
+        create_participant(&mut doc, &Profile::new("Alex")).expect("create");
+        let note = Uuid::new_v4();
+        let start = 1_795_000_000_000;
+        let value = alongside_shared::doc::participant::Note {
+            author_id: peer.user_id.to_string(),
+            device_id: peer.device_id.map(|d| d.to_string()).unwrap_or_default(),
+            service_date: alongside_shared::doc::CalendarDate::parse("2026-11-18").expect("date"),
+            encounter_at: alongside_shared::doc::Timestamp::from_millis(start),
+            encounter_end_at: alongside_shared::doc::Timestamp::from_millis(start + 3_600_000),
+            setting: "the park bench".into(),
+            service_code: "H0038".into(),
+            goal_ids: Default::default(),
+            narrative: Default::default(),
+            status: alongside_shared::doc::vocab::NoteStatus::Draft,
+            created_at: alongside_shared::doc::Timestamp::from_millis(start),
+            author_name: None,
+            credentials: None,
+            participant_comment: None,
+            part2: None,
+            submitted_at: None,
+            signature: None,
+            updated_at: None,
+            accompaniment_id: None,
+        };
+        alongside_shared::doc::edit::participant::add_note(&mut doc, note, &value).expect("note");
+        doc.commit();
+        (doc, note)
+    }
+
+    #[test]
+    fn old_free_text_settings_stay_editable_but_new_writes_use_the_vocabulary() {
+        use alongside_shared::doc::edit::NarrativePart;
+        use alongside_shared::doc::edit::participant::{NoteField, set_note_field};
+        use alongside_shared::doc::vocab::Setting;
+        let w = world();
+        let (mut doc, note) = record_with_free_text_setting(&w.peer_a);
+        let narrative = run(&w.table, &w.peer_a, w.doc_a, &mut doc.fork(), |d| {
+            replace_text(
+                d,
+                ParticipantText::Narrative(note, NarrativePart::Plan),
+                "Meet again Friday.",
+            )
+            .expect("edit");
+        });
+        assert_eq!(
+            narrative,
+            Ok(None),
+            "an old note's narrative stays editable"
+        );
+        let free_text = run(&w.table, &w.peer_a, w.doc_a, &mut doc.fork(), |d| {
+            d.put(note_obj(d, note), "setting", "the library")
+                .expect("put");
+        })
+        .expect_err("a new free-text setting is refused");
+        assert!(
+            free_text
+                .reason
+                .starts_with(&format!("notes.{note}.setting: expected one of community")),
+            "{}",
+            free_text.reason
+        );
+        let vocabulary = run(&w.table, &w.peer_a, w.doc_a, &mut doc.fork(), |d| {
+            set_note_field(d, note, NoteField::Setting(Setting::Home)).expect("set");
+        });
+        assert_eq!(vocabulary, Ok(None));
+        let inverted = run(&w.table, &w.peer_a, w.doc_a, &mut doc.fork(), |d| {
+            set_note_field(
+                d,
+                note,
+                NoteField::EncounterEndAt(alongside_shared::doc::Timestamp::from_millis(0)),
+            )
+            .expect("set");
+        })
+        .expect_err("an end before the start is refused");
+        assert!(
+            inverted.reason.contains(".encounterEndAt: "),
+            "{}",
+            inverted.reason
+        );
+        let far = run(&w.table, &w.peer_a, w.doc_a, &mut doc.fork(), |d| {
+            set_note_field(
+                d,
+                note,
+                NoteField::ServiceDate(
+                    alongside_shared::doc::CalendarDate::parse("2026-11-21").expect("date"),
+                ),
+            )
+            .expect("set");
+        })
+        .expect_err("a date no zone gives the start is refused");
+        assert!(far.reason.contains(".serviceDate: "), "{}", far.reason);
+    }
+
+    fn note_obj(doc: &AutoCommit, note: Uuid) -> automerge::ObjId {
+        let Some((_, notes)) = doc.get(automerge::ROOT, "notes").expect("get") else {
+            panic!("no notes");
+        };
+        let Some((_, obj)) = doc.get(&notes, note.to_string()).expect("get") else {
+            panic!("no note");
+        };
+        obj
+    }
+
+    #[test]
+    fn accompaniment_steps_merged_out_of_order_are_accepted() {
+        use alongside_shared::doc::edit::accompaniment::{Step, stamp_step};
+        let w = world();
+        let mut doc = AutoCommit::new();
+        log_of(w.doc_a, &w.peer_a)(&mut doc);
+        doc.commit();
+        let user = w.peer_a.user_id.to_string();
+        let mut phone = doc.fork();
+        stamp_step(
+            &mut phone,
+            Step::Returned,
+            alongside_shared::doc::Timestamp(2_000),
+            &user,
+        )
+        .expect("stamp");
+        phone.commit();
+        doc.merge(&mut phone).expect("merge");
+        let late_arrival = run(&w.table, &w.peer_a, w.acc_a, &mut doc, |d| {
+            stamp_step(
+                d,
+                Step::Arrived,
+                alongside_shared::doc::Timestamp(3_000),
+                &user,
+            )
+            .expect("stamp");
+        });
+        assert_eq!(
+            late_arrival,
+            Ok(None),
+            "honest concurrent stamps are never quarantined"
+        );
     }
 }

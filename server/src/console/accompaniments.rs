@@ -20,6 +20,7 @@ use super::session::Supervisor;
 use super::time;
 use crate::audit::console as audited;
 use crate::db::console::AccompanimentLine;
+use alongside_shared::doc::rules::{self, StepTimes};
 
 /// `?peer=…&week=YYYY-MM-DD` (any day of the week; default this week).
 #[derive(Debug, Default, Deserialize)]
@@ -63,6 +64,47 @@ impl LogFilter {
             })?),
         };
         Ok(Parsed { peer, week })
+    }
+}
+
+/// The steps of `l` that are out of order (`arrived after returned`), as
+/// two devices stamping concurrently can merge them; durations across them
+/// mean nothing, so [`with_provider`] and [`whole_trip`] are then `None`
+/// and the page says so instead of showing minutes.
+pub fn out_of_order(l: &AccompanimentLine) -> Option<String> {
+    let times = StepTimes([
+        l.departed_at,
+        l.arrived_at,
+        l.started_at,
+        l.ended_at,
+        l.returned_at,
+    ]);
+    rules::out_of_order(&times).map(|(a, b)| format!("{} after {}", a.name(), b.name()))
+}
+
+/// Time with the provider (seen → ended), unless the steps are out of
+/// order.
+pub fn with_provider(l: &AccompanimentLine) -> Option<i64> {
+    out_of_order(l)
+        .is_none()
+        .then(|| span(l.started_at, l.ended_at))
+        .flatten()
+}
+
+/// The whole trip (departed → returned), unless the steps are out of order.
+pub fn whole_trip(l: &AccompanimentLine) -> Option<i64> {
+    out_of_order(l)
+        .is_none()
+        .then(|| span(l.departed_at, l.returned_at))
+        .flatten()
+}
+
+/// What the duration cells show: minutes, `–`, or that the steps are out
+/// of order.
+fn duration_cell(l: &AccompanimentLine, d: Option<i64>) -> String {
+    match out_of_order(l) {
+        Some(pair) => format!("steps out of order ({pair})"),
+        None => d.map(time::duration).unwrap_or_else(|| "–".into()),
     }
 }
 
@@ -163,8 +205,8 @@ pub async fn page(
                         td { (l.peer_name.as_deref().unwrap_or(&l.peer_id)) }
                         td { (l.kind) ": " (l.provider) ", " (l.place) }
                         td { (l.status) }
-                        td { (span(l.started_at, l.ended_at).map(time::duration).unwrap_or_else(|| "–".into())) }
-                        td { (span(l.departed_at, l.returned_at).map(time::duration).unwrap_or_else(|| "–".into())) }
+                        td { (duration_cell(l, with_provider(l))) }
+                        td { (duration_cell(l, whole_trip(l))) }
                         td { (l.outcome) }
                         td { (follow_ups(l)) }
                     }
@@ -216,8 +258,8 @@ pub fn to_csv(rows: &[AccompanimentLine]) -> String {
             opt_time(l.started_at),
             opt_time(l.ended_at),
             opt_time(l.returned_at),
-            minutes(span(l.started_at, l.ended_at)),
-            minutes(span(l.departed_at, l.returned_at)),
+            minutes(with_provider(l)),
+            minutes(whole_trip(l)),
             l.outcome.clone(),
             follow_ups(l),
         ];
@@ -304,5 +346,37 @@ mod tests {
             .parse(now)
             .is_err()
         );
+    }
+
+    #[test]
+    fn steps_merged_out_of_order_show_as_such_rather_than_minutes() {
+        let mut l = AccompanimentLine {
+            document: Uuid::nil(),
+            participant: Uuid::nil(),
+            participant_name: "Rosa".into(),
+            peer_id: "p".into(),
+            peer_name: None,
+            kind: "housing".into(),
+            place: "Office".into(),
+            provider: "Desk".into(),
+            status: "completed".into(),
+            scheduled_at: None,
+            departed_at: Some(0),
+            arrived_at: Some(600_000),
+            started_at: Some(900_000),
+            ended_at: Some(1_800_000),
+            returned_at: Some(2_400_000),
+            outcome: String::new(),
+            created_at: 0,
+            open_follow_ups: Vec::new(),
+        };
+        assert_eq!(with_provider(&l), Some(900_000));
+        assert_eq!(whole_trip(&l), Some(2_400_000));
+        // Arrival re-stamped on another device after the return merged in.
+        l.arrived_at = Some(3_000_000);
+        assert_eq!(out_of_order(&l).as_deref(), Some("arrived after seen"));
+        assert_eq!((with_provider(&l), whole_trip(&l)), (None, None));
+        assert!(duration_cell(&l, None).starts_with("steps out of order"));
+        assert!(to_csv(&[l]).contains(",,,"), "no minutes in the CSV");
     }
 }

@@ -30,7 +30,7 @@ use serde_json::{Value, json};
 use uuid::Uuid;
 
 use super::ConsoleState;
-use super::accompaniments::{LogFilter, span};
+use super::accompaniments::{LogFilter, out_of_order, whole_trip, with_provider};
 use super::page::ConsoleError;
 use super::participant::{Loaded, latest_reviews, load_visible, parse_document, standing};
 use super::queue::{QueueFilter, classified};
@@ -386,8 +386,9 @@ async fn accompaniments(
             "kind": l.kind, "place": l.place, "provider": l.provider, "status": l.status,
             "scheduledAt": l.scheduled_at, "departedAt": l.departed_at, "arrivedAt": l.arrived_at,
             "startedAt": l.started_at, "endedAt": l.ended_at, "returnedAt": l.returned_at,
-            "minutesWithProvider": span(l.started_at, l.ended_at).map(|ms| ms / 60_000),
-            "minutesWholeTrip": span(l.departed_at, l.returned_at).map(|ms| ms / 60_000),
+            "minutesWithProvider": with_provider(l).map(|ms| ms / 60_000),
+            "minutesWholeTrip": whole_trip(l).map(|ms| ms / 60_000),
+            "stepsOutOfOrder": out_of_order(l),
             "outcome": l.outcome, "createdAt": l.created_at,
             "openFollowUps": l.open_follow_ups.iter().map(|(t, d)| json!({"text": t, "dueOn": d})).collect::<Vec<_>>(),
         })).collect::<Vec<_>>(),

@@ -302,8 +302,12 @@ pub(crate) mod tests {
         let (mut doc, id) = record();
         let seen: Vec<String> = doc.get_heads().iter().map(ToString::to_string).collect();
         assert!(!changed_since(&mut doc, id, &seen));
-        set_note_field(&mut doc, id, NoteField::Setting("home".into()))
-            .unwrap_or_else(|e| panic!("{e}"));
+        set_note_field(
+            &mut doc,
+            id,
+            NoteField::Setting(alongside_shared::doc::vocab::Setting::Home),
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
         doc.commit();
         assert!(changed_since(&mut doc, id, &seen));
         let then = note_at(&mut doc, id, &seen).unwrap_or_else(|| panic!("note at heads"));
@@ -335,10 +339,18 @@ pub(crate) mod tests {
         let (mut doc, id) = record();
         let mut phone = doc.fork();
         let mut tablet = doc.fork();
-        set_note_field(&mut phone, id, NoteField::Setting("home".into()))
-            .unwrap_or_else(|e| panic!("{e}"));
-        set_note_field(&mut tablet, id, NoteField::Setting("clinic".into()))
-            .unwrap_or_else(|e| panic!("{e}"));
+        set_note_field(
+            &mut phone,
+            id,
+            NoteField::Setting(alongside_shared::doc::vocab::Setting::Home),
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        set_note_field(
+            &mut tablet,
+            id,
+            NoteField::Setting(alongside_shared::doc::vocab::Setting::Clinic),
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
         phone.commit();
         tablet.commit();
         doc.merge(&mut phone).unwrap_or_else(|e| panic!("{e}"));
@@ -360,8 +372,12 @@ pub(crate) mod tests {
         let first = doc.get_heads()[0];
         let index = ChangeIndex::new(&mut doc);
         assert_eq!(last_change_of_note(&doc, &index, id), Some(first));
-        set_note_field(&mut doc, id, NoteField::Setting("home".into()))
-            .unwrap_or_else(|e| panic!("{e}"));
+        set_note_field(
+            &mut doc,
+            id,
+            NoteField::Setting(alongside_shared::doc::vocab::Setting::Home),
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
         doc.commit();
         let second = doc.get_heads()[0];
         let index = ChangeIndex::new(&mut doc);

@@ -41,6 +41,10 @@ pub struct Accompaniment {
         missing = "Default::default"
     )]
     pub departed_by: Option<String>,
+    /// When `departedAt` was entered afterwards (a missed step entered late);
+    /// `None` when it was stamped as it happened.
+    #[autosurgeon(rename = "departedEnteredAt", missing = "Default::default")]
+    pub departed_entered_at: Option<Timestamp>,
     /// When they arrived.
     #[autosurgeon(rename = "arrivedAt", missing = "Default::default")]
     pub arrived_at: Option<Timestamp>,
@@ -51,6 +55,10 @@ pub struct Accompaniment {
         missing = "Default::default"
     )]
     pub arrived_by: Option<String>,
+    /// When `arrivedAt` was entered afterwards (a missed step entered late);
+    /// `None` when it was stamped as it happened.
+    #[autosurgeon(rename = "arrivedEnteredAt", missing = "Default::default")]
+    pub arrived_entered_at: Option<Timestamp>,
     /// When the participant was seen.
     #[autosurgeon(rename = "startedAt", missing = "Default::default")]
     pub started_at: Option<Timestamp>,
@@ -61,6 +69,10 @@ pub struct Accompaniment {
         missing = "Default::default"
     )]
     pub started_by: Option<String>,
+    /// When `startedAt` was entered afterwards (a missed step entered late);
+    /// `None` when it was stamped as it happened.
+    #[autosurgeon(rename = "startedEnteredAt", missing = "Default::default")]
+    pub started_entered_at: Option<Timestamp>,
     /// When the appointment ended.
     #[autosurgeon(rename = "endedAt", missing = "Default::default")]
     pub ended_at: Option<Timestamp>,
@@ -71,6 +83,10 @@ pub struct Accompaniment {
         missing = "Default::default"
     )]
     pub ended_by: Option<String>,
+    /// When `endedAt` was entered afterwards (a missed step entered late);
+    /// `None` when it was stamped as it happened.
+    #[autosurgeon(rename = "endedEnteredAt", missing = "Default::default")]
+    pub ended_entered_at: Option<Timestamp>,
     /// When they got back.
     #[autosurgeon(rename = "returnedAt", missing = "Default::default")]
     pub returned_at: Option<Timestamp>,
@@ -81,6 +97,10 @@ pub struct Accompaniment {
         missing = "Default::default"
     )]
     pub returned_by: Option<String>,
+    /// When `returnedAt` was entered afterwards (a missed step entered late);
+    /// `None` when it was stamped as it happened.
+    #[autosurgeon(rename = "returnedEnteredAt", missing = "Default::default")]
+    pub returned_entered_at: Option<Timestamp>,
     /// How they travelled.
     #[autosurgeon(missing = "Default::default")]
     pub transport: Option<Transport>,
@@ -131,6 +151,11 @@ impl Accompaniment {
             started_by: None,
             ended_by: None,
             returned_by: None,
+            departed_entered_at: None,
+            arrived_entered_at: None,
+            started_entered_at: None,
+            ended_entered_at: None,
+            returned_entered_at: None,
             transport: None,
             purpose: Text::default(),
             outcome: Text::default(),

@@ -55,6 +55,9 @@ pub enum DocError {
     /// converted to (grapheme clusters).
     #[error("unsupported text encoding for positional edits: {0:?}")]
     UnsupportedTextEncoding(automerge::TextEncoding),
+    /// Recording an accompaniment step would put the steps out of order.
+    #[error(transparent)]
+    StepOrder(#[from] super::rules::steps::StepOrderError),
     /// Automerge failed.
     #[error(transparent)]
     Automerge(#[from] automerge::AutomergeError),

@@ -104,7 +104,9 @@ fn shape_schema(shape: &Shape) -> Value {
         Shape::List(item) => json!({ "type": "array", "items": shape_schema(item) }),
         Shape::Text => json!({ "type": "string", "x-automerge": "text" }),
         Shape::Str => json!({ "type": "string", "x-automerge": "string" }),
-        Shape::Enum(values) => json!({ "type": "string", "enum": values, "x-automerge": "string" }),
+        Shape::Enum(values) | Shape::Vocab(values) => {
+            json!({ "type": "string", "enum": values, "x-automerge": "string" })
+        }
         Shape::Date => json!({
             "type": "string",
             "format": "date",

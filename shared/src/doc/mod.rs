@@ -32,6 +32,7 @@ pub mod participant;
 pub mod path;
 pub mod problem;
 pub mod read;
+pub mod rules;
 pub mod schema;
 pub mod shape;
 pub mod syntax;

@@ -9,7 +9,7 @@
 
 use super::shape::{Const, Field, KeyRule, Shape};
 use super::vocab::{
-    AccompanimentStatus, AppointmentKind, GoalStatus, NoteStatus, ReviewState, Transport,
+    AccompanimentStatus, AppointmentKind, GoalStatus, NoteStatus, ReviewState, Setting, Transport,
 };
 
 /// The schema version this build writes and validates.
@@ -182,8 +182,9 @@ const NOTE: Shape = Shape::Map(&[
     Field::required("encounterEndAt", Shape::Timestamp, "End of the encounter."),
     Field::required(
         "setting",
-        Shape::Str,
-        "Place of service, e.g. community, home, clinic, telehealth, hospital, other.",
+        Shape::Vocab(Setting::VALUES),
+        "Place of service. A write that sets it uses one of these values; documents \
+         written before the vocabulary may hold free text, which readers accept.",
     ),
     Field::required(
         "serviceCode",
@@ -330,6 +331,10 @@ const FOLLOW_UP: Shape = Shape::Map(&[
 /// What each `<step>By` field of an accompaniment holds.
 const STAMPED_BY: &str = "User id of whoever stamped the step's time.";
 
+/// What each `<step>EnteredAt` field of an accompaniment holds.
+const ENTERED_LATE: &str = "Set when the step was missed and its time entered afterwards \
+     (\"entered late\"): when it was entered. Absent when the step was stamped as it happened.";
+
 /// Root shape of `alongside/accompaniment`.
 pub static ACCOMPANIMENT: Shape = Shape::Map(&[
     envelope_type(DocKind::Accompaniment),
@@ -343,18 +348,23 @@ pub static ACCOMPANIMENT: Shape = Shape::Map(&[
     Field::required("appointment", APPOINTMENT, "The appointment."),
     Field::optional("departedAt", Shape::Timestamp, "When they set off."),
     Field::optional("departedBy", Shape::Str, STAMPED_BY),
+    Field::optional("departedEnteredAt", Shape::Timestamp, ENTERED_LATE),
     Field::optional("arrivedAt", Shape::Timestamp, "When they arrived."),
     Field::optional("arrivedBy", Shape::Str, STAMPED_BY),
+    Field::optional("arrivedEnteredAt", Shape::Timestamp, ENTERED_LATE),
     Field::optional(
         "startedAt",
         Shape::Timestamp,
         "When the participant was seen.",
     ),
     Field::optional("startedBy", Shape::Str, STAMPED_BY),
+    Field::optional("startedEnteredAt", Shape::Timestamp, ENTERED_LATE),
     Field::optional("endedAt", Shape::Timestamp, "When the appointment ended."),
     Field::optional("endedBy", Shape::Str, STAMPED_BY),
+    Field::optional("endedEnteredAt", Shape::Timestamp, ENTERED_LATE),
     Field::optional("returnedAt", Shape::Timestamp, "When they got back."),
     Field::optional("returnedBy", Shape::Str, STAMPED_BY),
+    Field::optional("returnedEnteredAt", Shape::Timestamp, ENTERED_LATE),
     Field::optional(
         "transport",
         Shape::Enum(Transport::VALUES),

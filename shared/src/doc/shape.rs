@@ -32,6 +32,13 @@ pub enum Shape {
     Str,
     /// A scalar string that is one of a closed set of values.
     Enum(&'static [&'static str]),
+    /// A scalar string from a closed vocabulary that older documents held
+    /// as free text: the published schema lists the values (what a writer
+    /// must use), while validation accepts any string, so that old
+    /// documents stay readable and writable. Whether a write that sets the
+    /// field uses the vocabulary is a domain rule checked on the change
+    /// ([`super::rules::write`]).
+    Vocab(&'static [&'static str]),
     /// A scalar string holding a calendar date `YYYY-MM-DD`.
     Date,
     /// A scalar string holding a canonical UUID (lowercase, hyphenated).
@@ -119,7 +126,12 @@ impl Shape {
             Shape::Map(_) | Shape::MapOf { .. } => "map",
             Shape::List(_) => "list",
             Shape::Text => "text",
-            Shape::Str | Shape::Enum(_) | Shape::Uuid | Shape::ChangeHash | Shape::Date => "string",
+            Shape::Str
+            | Shape::Enum(_)
+            | Shape::Vocab(_)
+            | Shape::Uuid
+            | Shape::ChangeHash
+            | Shape::Date => "string",
             Shape::Timestamp => "timestamp",
             Shape::Bool => "boolean",
             Shape::Int => "integer",

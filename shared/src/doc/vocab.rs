@@ -120,6 +120,26 @@ string_enum! {
 }
 
 string_enum! {
+    /// Where a progress note's service took place (place of service). Older
+    /// documents may hold free text here; a write that sets `setting` must
+    /// use one of these (see [`crate::doc::rules`]).
+    Setting {
+        /// Out in the community (a café, a park, an office visited together).
+        Community => "community",
+        /// The participant's home.
+        Home => "home",
+        /// A clinic or the programme's office.
+        Clinic => "clinic",
+        /// By phone or video.
+        Telehealth => "telehealth",
+        /// A hospital (inpatient or emergency).
+        Hospital => "hospital",
+        /// Anywhere else.
+        Other => "other",
+    }
+}
+
+string_enum! {
     /// What kind of appointment a participant was accompanied to.
     AppointmentKind {
         /// Medical (GP, hospital, dentist, ...).

@@ -83,3 +83,49 @@ fn accompaniment_refusals() {
         Err(ApiError::UnknownFollowUp(_))
     ));
 }
+
+#[test]
+fn steps_go_in_order_and_a_missed_step_is_entered_late() {
+    let c = clock();
+    let mut d = device_in_memory(c.clone());
+    let p = d.create_participant("Hal").expect("participant");
+    let a = d
+        .start_accompaniment(&p, &NewAccompaniment::default())
+        .expect("start");
+    c.set(T0 + 60 * 60_000);
+    d.stamp(&a, Step::Returned).expect("return");
+    // Arriving after returning would put arrival after return.
+    let refused = d.stamp(&a, Step::Arrived).expect_err("refused");
+    let ApiError::StepOrder(e) = &refused else {
+        panic!("{refused:?}");
+    };
+    assert_eq!(e.step.name(), "arrived");
+    assert_eq!(e.other.map(|o| o.name()), Some("returned"));
+    assert!(
+        refused.to_string().contains("returned is already stamped"),
+        "{refused}"
+    );
+    assert_eq!(
+        d.accompaniment(&a).expect("log").arrived_at,
+        None,
+        "nothing stored"
+    );
+    // Entered late with the time it happened, it is marked so.
+    let v = d
+        .stamp_at(&a, Step::Arrived, Some(T0 + 20 * 60_000))
+        .expect("entered late");
+    assert_eq!(v.arrived_at, Some(T0 + 20 * 60_000));
+    assert_eq!(v.entered_late, vec!["arrived".to_owned()]);
+    assert_eq!(
+        v.status, "completed",
+        "entering a step late keeps the log complete"
+    );
+    assert_eq!(v.out_of_order, None);
+    // Not outside its neighbours, nor in the future.
+    for at in [T0 - 1, T0 + 61 * 60_000, T0 + 120 * 60_000] {
+        assert!(matches!(
+            d.stamp_at(&a, Step::Seen, Some(at)),
+            Err(ApiError::StepOrder(_))
+        ));
+    }
+}

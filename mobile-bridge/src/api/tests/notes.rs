@@ -251,3 +251,56 @@ fn supervisor_reviews_are_read_back() {
     assert_eq!(reviews[0].comment, "Please add the plan's date");
     assert_eq!(d.note(&p, &n).expect("note").reviews, reviews);
 }
+
+#[test]
+fn note_inputs_are_checked_naming_the_field_before_anything_is_written() {
+    let mut d = device_in_memory(clock());
+    let p = d.create_participant("Ivy").expect("participant");
+    let refused = |d: &mut Device, n: NewNote| match d.add_note(&p, &n) {
+        Err(ApiError::InvalidInput { field, reason }) => (field, reason),
+        other => panic!("{other:?}"),
+    };
+    let (field, reason) = refused(
+        &mut d,
+        NewNote {
+            setting: Some("the park".into()),
+            ..note()
+        },
+    );
+    assert_eq!(field, "setting");
+    assert!(reason.contains("community, home, clinic"), "{reason}");
+    let (field, _) = refused(
+        &mut d,
+        NewNote {
+            end: Some(T0 - 1),
+            ..note()
+        },
+    );
+    assert_eq!(field, "end");
+    // 09:00 UTC on the 2nd is the 1st at UTC−10:00.
+    let (field, _) = refused(
+        &mut d,
+        NewNote {
+            utc_offset_minutes: Some(-600),
+            ..note()
+        },
+    );
+    assert_eq!(field, "service_date");
+    assert!(
+        d.notes(&p).expect("notes").is_empty(),
+        "nothing was written"
+    );
+    let west = d
+        .add_note(
+            &p,
+            &NewNote {
+                service_date: None,
+                utc_offset_minutes: Some(-600),
+                ..note()
+            },
+        )
+        .expect("the default date is the local one");
+    assert_eq!(d.note(&p, &west).expect("note").service_date, "2024-05-01");
+    let list = d.notes(&p).expect("notes");
+    assert_eq!(list[0].review_state, "draft");
+}

@@ -1,4 +1,4 @@
-//! `accompany start|arrive|seen|end|return|outcome|barriers|show`.
+//! `accompany start|depart|arrive|seen|end|return|outcome|barriers|show`.
 
 use alongside_mobile_bridge::api::{AccompanimentView, NewAccompaniment, Step};
 use clap::Subcommand;
@@ -35,14 +35,16 @@ pub enum Cmd {
         #[arg(long)]
         transport: Option<String>,
     },
-    /// Arrived (stamped now).
-    Arrive(Target),
-    /// The participant was seen (stamped now).
-    Seen(Target),
-    /// The appointment ended (stamped now).
-    End(Target),
-    /// Back (stamped now; completes the log).
-    Return(Target),
+    /// Corrects when you set off (with --at; marked entered late).
+    Depart(StampArgs),
+    /// Arrived (stamped now, or --at TIME: a missed step entered late).
+    Arrive(StampArgs),
+    /// The participant was seen (stamped now, or --at TIME).
+    Seen(StampArgs),
+    /// The appointment ended (stamped now, or --at TIME).
+    End(StampArgs),
+    /// Back (stamped now, or --at TIME; completes the log).
+    Return(StampArgs),
     /// Sets what came of it.
     Outcome(TextArgs),
     /// Sets the barriers met.
@@ -57,6 +59,19 @@ pub struct Target {
     /// Accompaniment document id.
     #[arg(long)]
     pub id: String,
+}
+
+/// Which accompaniment, and when the step happened if not now.
+#[derive(clap::Args)]
+pub struct StampArgs {
+    /// Accompaniment document id.
+    #[arg(long)]
+    pub id: String,
+    /// When it happened: ms or YYYY-MM-DDTHH:MM (UTC). Enters a missed
+    /// step afterwards, marked entered late; it must fall between the
+    /// steps stamped before and after it.
+    #[arg(long, value_parser = parse_time)]
+    pub at: Option<i64>,
 }
 
 /// An accompaniment and a text.
@@ -95,10 +110,11 @@ pub fn run(cmd: Cmd, ctx: &mut Ctx) -> anyhow::Result<()> {
                 format!("accompaniment {id} started")
             });
         }
-        Cmd::Arrive(t) => ctx.device.stamp(&t.id, Step::Arrived)?,
-        Cmd::Seen(t) => ctx.device.stamp(&t.id, Step::Seen)?,
-        Cmd::End(t) => ctx.device.stamp(&t.id, Step::Ended)?,
-        Cmd::Return(t) => ctx.device.stamp(&t.id, Step::Returned)?,
+        Cmd::Depart(t) => ctx.device.stamp_at(&t.id, Step::Departed, t.at)?,
+        Cmd::Arrive(t) => ctx.device.stamp_at(&t.id, Step::Arrived, t.at)?,
+        Cmd::Seen(t) => ctx.device.stamp_at(&t.id, Step::Seen, t.at)?,
+        Cmd::End(t) => ctx.device.stamp_at(&t.id, Step::Ended, t.at)?,
+        Cmd::Return(t) => ctx.device.stamp_at(&t.id, Step::Returned, t.at)?,
         Cmd::Outcome(a) => ctx.device.set_outcome(&a.id, &a.text)?,
         Cmd::Barriers(a) => ctx.device.set_barriers(&a.id, &a.text)?,
         Cmd::Show(t) => ctx.device.accompaniment(&t.id)?,
@@ -122,6 +138,12 @@ pub fn show(a: &AccompanimentView) -> String {
             fmt_opt(a.returned_at)
         ),
     ];
+    if let Some(pair) = &a.out_of_order {
+        lines.push(format!("steps out of order: {pair}"));
+    }
+    if !a.entered_late.is_empty() {
+        lines.push(format!("entered late: {}", a.entered_late.join(", ")));
+    }
     for (label, text) in [
         ("Purpose", &a.purpose),
         ("Outcome", &a.outcome),

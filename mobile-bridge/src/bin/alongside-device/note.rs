@@ -49,6 +49,10 @@ pub enum Cmd {
         /// The note holds 42 CFR Part 2 content.
         #[arg(long)]
         part2: bool,
+        /// Your UTC offset at the start, in minutes east of UTC (default 0):
+        /// the service date must be the start's date there.
+        #[arg(long, allow_negative_numbers = true)]
+        utc_offset: Option<i32>,
     },
     /// Edits a text field: the whole text, or one splice in UTF-16 units.
     Edit {
@@ -109,6 +113,7 @@ pub fn run(cmd: Cmd, ctx: &mut Ctx) -> anyhow::Result<()> {
             setting,
             code,
             part2,
+            utc_offset,
         } => {
             let note = NewNote {
                 service_date,
@@ -121,6 +126,7 @@ pub fn run(cmd: Cmd, ctx: &mut Ctx) -> anyhow::Result<()> {
                 response,
                 plan,
                 part2,
+                utc_offset_minutes: utc_offset,
             };
             let id = ctx.device.add_note(&participant, &note)?;
             ctx.print(&json!({ "id": id }), || format!("note {id} added"))
@@ -157,8 +163,8 @@ pub fn run(cmd: Cmd, ctx: &mut Ctx) -> anyhow::Result<()> {
                 list.iter()
                     .map(|n| {
                         format!(
-                            "{}  {}  {:9}  {}",
-                            n.id, n.service_date, n.status, n.headline
+                            "{}  {}  {:17}  {}",
+                            n.id, n.service_date, n.review_state, n.headline
                         )
                     })
                     .collect::<Vec<_>>()
@@ -172,7 +178,7 @@ fn show(n: &NoteView) -> String {
     let mut s = format!(
         "Note {} ({}) — {} {}–{} UTC, {} unit(s), {} / {}\n",
         n.id,
-        n.status,
+        n.review_state,
         n.service_date,
         clock(n.start),
         clock(n.end),

@@ -2,6 +2,7 @@
 //! few lines for a person.
 
 use alongside_mobile_bridge::sync::SyncReport;
+use alongside_shared::doc::rules::headline;
 use serde::Serialize;
 
 /// What one sync did.
@@ -33,6 +34,25 @@ pub struct ReportView {
     pub duration_ms: u64,
     /// Problems left (refused writes, documents not shared).
     pub errors: Vec<Issue>,
+    /// `1 note needs changes, 2 notes approved`, when a review came in.
+    pub news_headline: Option<String>,
+    /// What changed in review for you, one item per note.
+    pub news: Vec<NewsView>,
+}
+
+/// Review news about one of your notes.
+#[derive(Serialize)]
+pub struct NewsView {
+    /// The participant document.
+    pub participant_id: String,
+    /// The note.
+    pub note_id: String,
+    /// `approved` or `changes-requested`.
+    pub state: String,
+    /// The supervisor's comment.
+    pub comment: String,
+    /// `note needs changes: Rosa 2026-11-20 — Please add the plan`.
+    pub message: String,
 }
 
 /// One problem.
@@ -47,6 +67,7 @@ pub struct Issue {
 impl ReportView {
     /// The view of `report`.
     pub fn new(report: &SyncReport) -> Self {
+        let reviews: Vec<_> = report.news.iter().map(|n| n.review.clone()).collect();
         Self {
             ok: report.errors.is_empty(),
             documents_sent: report.documents_sent,
@@ -66,6 +87,18 @@ impl ReportView {
                 .map(|e| Issue {
                     document: e.document.map(|d| d.to_string()),
                     message: e.message.clone(),
+                })
+                .collect(),
+            news_headline: headline(&reviews),
+            news: report
+                .news
+                .iter()
+                .map(|n| NewsView {
+                    participant_id: n.document.to_string(),
+                    note_id: n.review.note_id.to_string(),
+                    state: n.review.state.to_string(),
+                    comment: n.review.comment.clone(),
+                    message: n.review.to_string(),
                 })
                 .collect(),
         }
@@ -99,6 +132,12 @@ impl ReportView {
                 "deleted from this device (access ended): {}",
                 self.purged.join(", ")
             ));
+        }
+        if let Some(headline) = &self.news_headline {
+            lines.push(format!("{headline}:"));
+            for n in &self.news {
+                lines.push(format!("  {}", n.message));
+            }
         }
         for e in &self.errors {
             lines.push(format!(

@@ -53,9 +53,12 @@ impl<S: DeviceStore> Run<S> {
                     // persist unconfirmed stops the hub from syncing it.
                     None => continue,
                     Some(Ok(())) => {
-                        self.local_heads.insert(document, sorted(heads));
+                        let previous = self.local_heads.insert(document, sorted(heads));
                         if from.is_some() {
                             self.received.insert(document);
+                            self.heads_before
+                                .entry(document)
+                                .or_insert_with(|| previous.unwrap_or_default());
                         }
                         self.conn.hub.handle(Event::Persisted { document, seq })
                     }

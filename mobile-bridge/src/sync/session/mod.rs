@@ -85,6 +85,9 @@ pub(crate) struct Run<S> {
     pub received: BTreeSet<DocumentId>,
     /// The device's heads per document, as last loaded or stored.
     local_heads: HashMap<DocumentId, Vec<ChangeHash>>,
+    /// The device's heads of each document before it first received
+    /// changes in this sync (empty: it was not held), for review news.
+    pub heads_before: HashMap<DocumentId, Vec<ChangeHash>>,
     /// Index heads last acted upon.
     index_done: Option<Vec<ChangeHash>>,
     /// What goes into the report.
@@ -151,6 +154,7 @@ impl<S: DeviceStore> Run<S> {
             sent: BTreeSet::new(),
             received: BTreeSet::new(),
             local_heads: HashMap::new(),
+            heads_before: HashMap::new(),
             index_done: None,
             report: SyncReport::default(),
             conn,

@@ -103,7 +103,11 @@ pub(super) async fn seed_team(db: &Db, now: i64, password: &str) -> Result<(), S
     .await?;
     s.sync_down(&mut rosa).await?;
     // Amir edits the approved note afterwards: it goes back for review.
-    set_note_field(&mut rosa.doc, amended, NoteField::Setting("clinic".into()))?;
+    set_note_field(
+        &mut rosa.doc,
+        amended,
+        NoteField::Setting(alongside_shared::doc::vocab::Setting::Clinic),
+    )?;
     replace_text(
         &mut rosa.doc,
         ParticipantText::Narrative(amended, NarrativePart::Plan),
@@ -237,11 +241,15 @@ pub(super) async fn seed_team(db: &Db, now: i64, password: &str) -> Result<(), S
         stored: tom.stored.clone(),
         claim: None,
     };
-    set_note_field(&mut tom.doc, contested, NoteField::Setting("home".into()))?;
+    set_note_field(
+        &mut tom.doc,
+        contested,
+        NoteField::Setting(alongside_shared::doc::vocab::Setting::Home),
+    )?;
     set_note_field(
         &mut tablet_copy.doc,
         contested,
-        NoteField::Setting("other".into()),
+        NoteField::Setting(alongside_shared::doc::vocab::Setting::Other),
     )?;
     s.store(&mut tom, bea.id, bea.phone).await?;
     s.store(&mut tablet_copy, bea.id, bea.tablet).await?;

@@ -32,7 +32,7 @@
 
 mod accompaniment;
 mod participant;
-mod views;
+pub(crate) mod views;
 
 use automerge::{AutoCommit, ChangeHash};
 
@@ -104,6 +104,11 @@ fn same_id(a: &str, b: &str) -> bool {
         (Ok(a), Ok(b)) => a == b,
         _ => a == b,
     }
+}
+
+/// Whether two user ids name the same user (UUIDs compare as UUIDs).
+pub(crate) fn same_user(a: &str, b: &str) -> bool {
+    same_id(a, b)
 }
 
 fn is(value: Option<&str>, id: &str) -> bool {

@@ -8,14 +8,14 @@ use super::Touched;
 
 /// The document as it was before the write (`Then`) and as it is (`Now`).
 #[derive(Clone, Copy)]
-pub(super) enum At {
+pub(crate) enum At {
     Then,
     Now,
 }
 
-pub(super) struct Views<'a> {
-    pub(super) doc: &'a AutoCommit,
-    pub(super) before: &'a [ChangeHash],
+pub(crate) struct Views<'a> {
+    pub(crate) doc: &'a AutoCommit,
+    pub(crate) before: &'a [ChangeHash],
 }
 
 impl Views<'_> {
@@ -27,7 +27,7 @@ impl Views<'_> {
         }
     }
 
-    pub(super) fn keys(&self, obj: &ObjId, at: At) -> Vec<String> {
+    pub(crate) fn keys(&self, obj: &ObjId, at: At) -> Vec<String> {
         match at {
             At::Then if self.before.is_empty() => Vec::new(),
             At::Then => self.doc.keys_at(obj, self.before).collect(),
@@ -35,7 +35,7 @@ impl Views<'_> {
         }
     }
 
-    pub(super) fn map(&self, obj: &ObjId, key: &str, at: At) -> Option<ObjId> {
+    pub(crate) fn map(&self, obj: &ObjId, key: &str, at: At) -> Option<ObjId> {
         match self.get(obj, key, at)? {
             (Value::Object(ObjType::Map), id) => Some(id),
             _ => None,
@@ -44,7 +44,7 @@ impl Views<'_> {
 
     /// A field as comparable text: a string or text object's content, any
     /// other scalar's rendering, a list's items joined.
-    pub(super) fn field(&self, obj: &ObjId, key: &str, at: At) -> Option<String> {
+    pub(crate) fn field(&self, obj: &ObjId, key: &str, at: At) -> Option<String> {
         let (value, id) = self.get(obj, key, at)?;
         Some(match value {
             Value::Scalar(s) => match s.as_ref() {
@@ -82,7 +82,7 @@ impl Views<'_> {
     /// The entry keys of root collection `collection` the write touched:
     /// those named, or every entry then and now when the collection itself
     /// was replaced.
-    pub(super) fn touched_entries(&self, touched: &Touched, collection: &str) -> Vec<String> {
+    pub(crate) fn touched_entries(&self, touched: &Touched, collection: &str) -> Vec<String> {
         let mut keys: Vec<String> = touched
             .entries
             .get(collection)
@@ -101,7 +101,7 @@ impl Views<'_> {
     }
 
     /// Entry `key` of root collection `collection`, then or now.
-    pub(super) fn entry(&self, collection: &str, key: &str, at: At) -> Option<ObjId> {
+    pub(crate) fn entry(&self, collection: &str, key: &str, at: At) -> Option<ObjId> {
         let map = self.map(&ROOT, collection, at)?;
         self.map(&map, key, at)
     }

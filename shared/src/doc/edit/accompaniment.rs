@@ -13,6 +13,7 @@ use super::{delete_key, insert_entry, map_at, put_scalar, require_empty};
 use crate::doc::accompaniment::{Accompaniment, FollowUp};
 use crate::doc::error::DocError;
 use crate::doc::path::DocPath;
+use crate::doc::rules;
 use crate::doc::timestamp::Timestamp;
 use crate::doc::vocab::{AccompanimentStatus, AppointmentKind, Transport};
 
@@ -39,6 +40,54 @@ pub enum Step {
 }
 
 impl Step {
+    /// Every step, in the order they happen.
+    pub const ALL: [Step; 5] = [
+        Step::Departed,
+        Step::Arrived,
+        Step::Started,
+        Step::Ended,
+        Step::Returned,
+    ];
+
+    /// Where this step comes in the day: 0 (departed) to 4 (returned).
+    pub const fn index(self) -> usize {
+        match self {
+            Step::Departed => 0,
+            Step::Arrived => 1,
+            Step::Started => 2,
+            Step::Ended => 3,
+            Step::Returned => 4,
+        }
+    }
+
+    /// The step as people name it: `departed`, `arrived`, `seen`, `ended`,
+    /// `returned`.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Step::Departed => "departed",
+            Step::Arrived => "arrived",
+            Step::Started => "seen",
+            Step::Ended => "ended",
+            Step::Returned => "returned",
+        }
+    }
+
+    /// The step whose time is stored under root key `key` (`arrivedAt`).
+    pub fn from_key(key: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.key() == key)
+    }
+
+    /// The root key holding when a missed step was entered afterwards.
+    pub const fn entered_key(self) -> &'static str {
+        match self {
+            Step::Departed => "departedEnteredAt",
+            Step::Arrived => "arrivedEnteredAt",
+            Step::Started => "startedEnteredAt",
+            Step::Ended => "endedEnteredAt",
+            Step::Returned => "returnedEnteredAt",
+        }
+    }
+
     /// The root key naming who stamped this step.
     pub const fn by_key(self) -> &'static str {
         match self {
@@ -62,7 +111,9 @@ impl Step {
     }
 }
 
-/// Records when `step` happened and who stamped it (user id `by`).
+/// Records when `step` happened and who stamped it (user id `by`), as it
+/// happens. Does not check the order of the steps: a client stamping what
+/// a person tapped uses [`record_step`], which does.
 pub fn stamp_step(
     doc: &mut AutoCommit,
     step: Step,
@@ -70,13 +121,46 @@ pub fn stamp_step(
     by: &str,
 ) -> Result<(), DocError> {
     put_scalar(doc, &DocPath::root(), step.key(), at)?;
-    put_scalar(doc, &DocPath::root(), step.by_key(), by)
+    put_scalar(doc, &DocPath::root(), step.by_key(), by)?;
+    delete_key(doc, &DocPath::root(), step.entered_key())?;
+    Ok(())
 }
 
-/// Removes a step's time and who stamped it (a mistaken tap); true if it
-/// was set.
+/// Records `step` if the steps stay in order ([`rules::steps`]): stamped
+/// now (`stamp.at == stamp.now`, not late), or a missed step entered
+/// afterwards with the time it happened (`late`: marked with
+/// `<step>EnteredAt = now`). Refused with [`DocError::StepOrder`], having
+/// written nothing, when the order would break.
+pub fn record_step(doc: &mut AutoCommit, step: Step, stamp: StepStamp<'_>) -> Result<(), DocError> {
+    let times = rules::steps::StepTimes::read(doc)?;
+    rules::steps::check_stamp(&times, step, stamp.at, stamp.late, stamp.now)?;
+    if stamp.late {
+        put_scalar(doc, &DocPath::root(), step.key(), stamp.at)?;
+        put_scalar(doc, &DocPath::root(), step.by_key(), stamp.by)?;
+        put_scalar(doc, &DocPath::root(), step.entered_key(), stamp.now)
+    } else {
+        stamp_step(doc, step, stamp.at, stamp.by)
+    }
+}
+
+/// How a step is recorded by [`record_step`].
+#[derive(Debug, Clone, Copy)]
+pub struct StepStamp<'a> {
+    /// When the step happened (`now` unless `late`).
+    pub at: Timestamp,
+    /// The writer's clock now.
+    pub now: Timestamp,
+    /// Whether the step is entered afterwards with the time it happened.
+    pub late: bool,
+    /// User id of whoever records it.
+    pub by: &'a str,
+}
+
+/// Removes a step's time, who stamped it and its "entered late" mark (a
+/// mistaken tap); true if it was set.
 pub fn clear_step(doc: &mut AutoCommit, step: Step) -> Result<bool, DocError> {
     delete_key(doc, &DocPath::root(), step.by_key())?;
+    delete_key(doc, &DocPath::root(), step.entered_key())?;
     delete_key(doc, &DocPath::root(), step.key())
 }
 

@@ -15,7 +15,7 @@ use crate::doc::error::DocError;
 use crate::doc::participant::{Goal, Note, Participant, Profile, Review};
 use crate::doc::path::DocPath;
 use crate::doc::timestamp::Timestamp;
-use crate::doc::vocab::{GoalStatus, NoteStatus};
+use crate::doc::vocab::{GoalStatus, NoteStatus, Setting};
 
 fn entry_path(collection: &str, id: Uuid) -> DocPath {
     DocPath::from([collection]).key(id.to_string())
@@ -66,8 +66,9 @@ pub enum NoteField {
     EncounterAt(Timestamp),
     /// `encounterEndAt`.
     EncounterEndAt(Timestamp),
-    /// `setting`.
-    Setting(String),
+    /// `setting`: from the vocabulary, so a write that sets it always
+    /// obeys the rule (older free text is only ever read).
+    Setting(Setting),
     /// `serviceCode`.
     ServiceCode(String),
     /// `status` (use [`submit_note`] to submit with a signature).
@@ -108,8 +109,8 @@ impl NoteField {
             NoteField::EncounterAt(t) | NoteField::EncounterEndAt(t) | NoteField::UpdatedAt(t) => {
                 (*t).into()
             }
-            NoteField::Setting(s)
-            | NoteField::ServiceCode(s)
+            NoteField::Setting(s) => (*s).into(),
+            NoteField::ServiceCode(s)
             | NoteField::AuthorName(s)
             | NoteField::Credentials(s)
             | NoteField::AccompanimentId(s) => s.as_str().into(),

@@ -221,6 +221,7 @@ impl<'d, D: ReadDoc> Walker<'d, D> {
             shape,
             Shape::Str
                 | Shape::Enum(_)
+                | Shape::Vocab(_)
                 | Shape::Date
                 | Shape::Uuid
                 | Shape::ChangeHash
@@ -238,7 +239,7 @@ impl<'d, D: ReadDoc> Walker<'d, D> {
             }
             (Shape::List(item), Seen::Obj(ObjType::List, id)) => self.check_list(&id, item),
             (Shape::Text, Seen::Obj(ObjType::Text, _)) => {}
-            (Shape::Str, Seen::Str(_)) => {}
+            (Shape::Str | Shape::Vocab(_), Seen::Str(_)) => {}
             (Shape::Enum(allowed), Seen::Str(s)) => {
                 if !allowed.contains(&s.as_ref()) {
                     self.report(Problem::NotOneOf {

@@ -846,7 +846,7 @@ internal object UniffiLib {
     ): RustBuffer.ByValue
     external fun uniffi_alongside_mobile_bridge_fn_method_alongsidedevice_set_outcome(`ptr`: Long,`accompaniment`: RustBuffer.ByValue,`text`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
-    external fun uniffi_alongside_mobile_bridge_fn_method_alongsidedevice_stamp(`ptr`: Long,`accompaniment`: RustBuffer.ByValue,`step`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    external fun uniffi_alongside_mobile_bridge_fn_method_alongsidedevice_stamp(`ptr`: Long,`accompaniment`: RustBuffer.ByValue,`step`: RustBuffer.ByValue,`at`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_alongside_mobile_bridge_fn_method_alongsidedevice_start_accompaniment(`ptr`: Long,`participant`: RustBuffer.ByValue,`appointment`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
@@ -1049,7 +1049,7 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_alongside_mobile_bridge_checksum_method_alongsidedevice_set_outcome() and 0xFFFF) != 6694) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_alongside_mobile_bridge_checksum_method_alongsidedevice_stamp() and 0xFFFF) != 32015) {
+    if ((lib.uniffi_alongside_mobile_bridge_checksum_method_alongsidedevice_stamp() and 0xFFFF) != 35862) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_alongside_mobile_bridge_checksum_method_alongsidedevice_start_accompaniment() and 0xFFFF) != 19465) {
@@ -1293,6 +1293,29 @@ public object FfiConverterUInt: FfiConverter<UInt, Int> {
 
     override fun write(value: UInt, buf: ByteBuffer) {
         buf.putInt(value.toInt())
+    }
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterInt: FfiConverter<Int, Int> {
+    override fun lift(value: Int): Int {
+        return value
+    }
+
+    override fun read(buf: ByteBuffer): Int {
+        return buf.getInt()
+    }
+
+    override fun lower(value: Int): Int {
+        return value
+    }
+
+    override fun allocationSize(value: Int) = 4UL
+
+    override fun write(value: Int, buf: ByteBuffer) {
+        buf.putInt(value)
     }
 }
 
@@ -1667,9 +1690,12 @@ public interface AlongsideDeviceInterface {
     fun `setOutcome`(`accompaniment`: kotlin.String, `text`: kotlin.String): Accompaniment
     
     /**
-     * Stamps a later step of an accompaniment with the device's time now.
+     * Stamps a step of an accompaniment with the device's time now, or,
+     * with `at` (ms), enters a missed step with the time it happened
+     * (marked entered late). Steps go in order: out of order is
+     * [`BridgeError::StepOutOfOrder`], with nothing stored.
      */
-    fun `stamp`(`accompaniment`: kotlin.String, `step`: AccompanimentStep): Accompaniment
+    fun `stamp`(`accompaniment`: kotlin.String, `step`: AccompanimentStep, `at`: kotlin.Long? = null): Accompaniment
     
     /**
      * Sets off with `participant` to an appointment: creates its log,
@@ -2174,9 +2200,12 @@ open class AlongsideDevice: Disposable, AutoCloseable, AlongsideDeviceInterface
 
     
     /**
-     * Stamps a later step of an accompaniment with the device's time now.
+     * Stamps a step of an accompaniment with the device's time now, or,
+     * with `at` (ms), enters a missed step with the time it happened
+     * (marked entered late). Steps go in order: out of order is
+     * [`BridgeError::StepOutOfOrder`], with nothing stored.
      */
-    @Throws(BridgeException::class)override fun `stamp`(`accompaniment`: kotlin.String, `step`: AccompanimentStep): Accompaniment {
+    @Throws(BridgeException::class)override fun `stamp`(`accompaniment`: kotlin.String, `step`: AccompanimentStep, `at`: kotlin.Long?): Accompaniment {
             return FfiConverterTypeAccompaniment.lift(
     callWithHandle {
     uniffiRustCallWithError(BridgeException) { _status ->
@@ -2184,7 +2213,8 @@ open class AlongsideDevice: Disposable, AutoCloseable, AlongsideDeviceInterface
         it,
         
         FfiConverterString.lower(`accompaniment`),
-        FfiConverterTypeAccompanimentStep.lower(`step`),_status)
+        FfiConverterTypeAccompanimentStep.lower(`step`),
+        FfiConverterOptionalLong.lower(`at`),_status)
 }
     }
     )
@@ -2916,6 +2946,19 @@ data class Accompaniment (
     var `returnedAt`: kotlin.Long?
     , 
     /**
+     * The steps entered late (missed, then entered with the time they
+     * happened): `departed`, `arrived`, `seen`, `ended`, `returned`.
+     */
+    var `enteredLate`: List<kotlin.String>
+    , 
+    /**
+     * Two stamped steps out of order (`arrived after returned`), as
+     * concurrent stamps from two devices can merge; durations across them
+     * mean nothing.
+     */
+    var `outOfOrder`: kotlin.String?
+    , 
+    /**
      * Why the participant went.
      */
     var `purpose`: kotlin.String
@@ -2967,6 +3010,8 @@ public object FfiConverterTypeAccompaniment: FfiConverterRustBuffer<Accompanimen
             FfiConverterOptionalLong.read(buf),
             FfiConverterOptionalLong.read(buf),
             FfiConverterOptionalLong.read(buf),
+            FfiConverterSequenceString.read(buf),
+            FfiConverterOptionalString.read(buf),
             FfiConverterString.read(buf),
             FfiConverterString.read(buf),
             FfiConverterString.read(buf),
@@ -2988,6 +3033,8 @@ public object FfiConverterTypeAccompaniment: FfiConverterRustBuffer<Accompanimen
             FfiConverterOptionalLong.allocationSize(value.`seenAt`) +
             FfiConverterOptionalLong.allocationSize(value.`endedAt`) +
             FfiConverterOptionalLong.allocationSize(value.`returnedAt`) +
+            FfiConverterSequenceString.allocationSize(value.`enteredLate`) +
+            FfiConverterOptionalString.allocationSize(value.`outOfOrder`) +
             FfiConverterString.allocationSize(value.`purpose`) +
             FfiConverterString.allocationSize(value.`outcome`) +
             FfiConverterString.allocationSize(value.`barriers`) +
@@ -3008,6 +3055,8 @@ public object FfiConverterTypeAccompaniment: FfiConverterRustBuffer<Accompanimen
             FfiConverterOptionalLong.write(value.`seenAt`, buf)
             FfiConverterOptionalLong.write(value.`endedAt`, buf)
             FfiConverterOptionalLong.write(value.`returnedAt`, buf)
+            FfiConverterSequenceString.write(value.`enteredLate`, buf)
+            FfiConverterOptionalString.write(value.`outOfOrder`, buf)
             FfiConverterString.write(value.`purpose`, buf)
             FfiConverterString.write(value.`outcome`, buf)
             FfiConverterString.write(value.`barriers`, buf)
@@ -3374,6 +3423,13 @@ data class NewNote (
      * 42 CFR Part 2 (substance-use) content.
      */
     var `part2`: kotlin.Boolean = false 
+    , 
+    /**
+     * The device's UTC offset at the start, minutes east of UTC (e.g.
+     * `TimeZone.getDefault().getOffset(start) / 60000`). The service date
+     * must be the start's local date there; absent: UTC.
+     */
+    var `utcOffsetMinutes`: kotlin.Int? = null 
     
 ){
     
@@ -3400,6 +3456,7 @@ public object FfiConverterTypeNewNote: FfiConverterRustBuffer<NewNote> {
             FfiConverterString.read(buf),
             FfiConverterString.read(buf),
             FfiConverterBoolean.read(buf),
+            FfiConverterOptionalInt.read(buf),
         )
     }
 
@@ -3413,7 +3470,8 @@ public object FfiConverterTypeNewNote: FfiConverterRustBuffer<NewNote> {
             FfiConverterString.allocationSize(value.`purpose`) +
             FfiConverterString.allocationSize(value.`response`) +
             FfiConverterString.allocationSize(value.`plan`) +
-            FfiConverterBoolean.allocationSize(value.`part2`)
+            FfiConverterBoolean.allocationSize(value.`part2`) +
+            FfiConverterOptionalInt.allocationSize(value.`utcOffsetMinutes`)
     )
 
     override fun write(value: NewNote, buf: ByteBuffer) {
@@ -3427,6 +3485,7 @@ public object FfiConverterTypeNewNote: FfiConverterRustBuffer<NewNote> {
             FfiConverterString.write(value.`response`, buf)
             FfiConverterString.write(value.`plan`, buf)
             FfiConverterBoolean.write(value.`part2`, buf)
+            FfiConverterOptionalInt.write(value.`utcOffsetMinutes`, buf)
     }
 }
 
@@ -3450,6 +3509,13 @@ data class Note (
      * `draft` or `submitted`.
      */
     var `status`: kotlin.String
+    , 
+    /**
+     * Where it stands in review: `draft`, `submitted`, `approved`,
+     * `changes-requested`, `amended` (edited after approval) or `revised`
+     * (edited after changes were requested).
+     */
+    var `reviewState`: kotlin.String
     , 
     /**
      * Date of service, `YYYY-MM-DD`.
@@ -3565,6 +3631,7 @@ public object FfiConverterTypeNote: FfiConverterRustBuffer<Note> {
             FfiConverterString.read(buf),
             FfiConverterString.read(buf),
             FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
             FfiConverterLong.read(buf),
             FfiConverterLong.read(buf),
             FfiConverterLong.read(buf),
@@ -3590,6 +3657,7 @@ public object FfiConverterTypeNote: FfiConverterRustBuffer<Note> {
             FfiConverterString.allocationSize(value.`id`) +
             FfiConverterString.allocationSize(value.`participantId`) +
             FfiConverterString.allocationSize(value.`status`) +
+            FfiConverterString.allocationSize(value.`reviewState`) +
             FfiConverterString.allocationSize(value.`serviceDate`) +
             FfiConverterLong.allocationSize(value.`start`) +
             FfiConverterLong.allocationSize(value.`end`) +
@@ -3615,6 +3683,7 @@ public object FfiConverterTypeNote: FfiConverterRustBuffer<Note> {
             FfiConverterString.write(value.`id`, buf)
             FfiConverterString.write(value.`participantId`, buf)
             FfiConverterString.write(value.`status`, buf)
+            FfiConverterString.write(value.`reviewState`, buf)
             FfiConverterString.write(value.`serviceDate`, buf)
             FfiConverterLong.write(value.`start`, buf)
             FfiConverterLong.write(value.`end`, buf)
@@ -3659,6 +3728,12 @@ data class NoteSummary (
     var `status`: kotlin.String
     , 
     /**
+     * Where it stands in review: `draft`, `submitted`, `approved`,
+     * `changes-requested`, `amended` or `revised`.
+     */
+    var `reviewState`: kotlin.String
+    , 
+    /**
      * The first line of the intervention.
      */
     var `headline`: kotlin.String
@@ -3682,6 +3757,7 @@ public object FfiConverterTypeNoteSummary: FfiConverterRustBuffer<NoteSummary> {
             FfiConverterString.read(buf),
             FfiConverterString.read(buf),
             FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
         )
     }
 
@@ -3689,6 +3765,7 @@ public object FfiConverterTypeNoteSummary: FfiConverterRustBuffer<NoteSummary> {
             FfiConverterString.allocationSize(value.`id`) +
             FfiConverterString.allocationSize(value.`serviceDate`) +
             FfiConverterString.allocationSize(value.`status`) +
+            FfiConverterString.allocationSize(value.`reviewState`) +
             FfiConverterString.allocationSize(value.`headline`)
     )
 
@@ -3696,6 +3773,7 @@ public object FfiConverterTypeNoteSummary: FfiConverterRustBuffer<NoteSummary> {
             FfiConverterString.write(value.`id`, buf)
             FfiConverterString.write(value.`serviceDate`, buf)
             FfiConverterString.write(value.`status`, buf)
+            FfiConverterString.write(value.`reviewState`, buf)
             FfiConverterString.write(value.`headline`, buf)
     }
 }
@@ -3784,6 +3862,109 @@ public object FfiConverterTypeReview: FfiConverterRustBuffer<Review> {
             FfiConverterString.write(value.`reviewerId`, buf)
             FfiConverterOptionalString.write(value.`reviewerName`, buf)
             FfiConverterLong.write(value.`at`, buf)
+    }
+}
+
+
+
+/**
+ * Review news about one of the worker's notes, brought by a sync.
+ */
+data class ReviewNews (
+    /**
+     * The participant document.
+     */
+    var `participantId`: kotlin.String
+    , 
+    /**
+     * The participant's display name.
+     */
+    var `participant`: kotlin.String
+    , 
+    /**
+     * The note.
+     */
+    var `noteId`: kotlin.String
+    , 
+    /**
+     * The note's service date.
+     */
+    var `serviceDate`: kotlin.String
+    , 
+    /**
+     * `approved` or `changes-requested`.
+     */
+    var `state`: kotlin.String
+    , 
+    /**
+     * The supervisor's comment.
+     */
+    var `comment`: kotlin.String
+    , 
+    /**
+     * The reviewer's name (or user id).
+     */
+    var `reviewer`: kotlin.String
+    , 
+    /**
+     * When the review was made (ms).
+     */
+    var `at`: kotlin.Long
+    , 
+    /**
+     * A line for the worker: `note needs changes: Rosa 2026-11-20 — …`.
+     */
+    var `message`: kotlin.String
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeReviewNews: FfiConverterRustBuffer<ReviewNews> {
+    override fun read(buf: ByteBuffer): ReviewNews {
+        return ReviewNews(
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterLong.read(buf),
+            FfiConverterString.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: ReviewNews) = (
+            FfiConverterString.allocationSize(value.`participantId`) +
+            FfiConverterString.allocationSize(value.`participant`) +
+            FfiConverterString.allocationSize(value.`noteId`) +
+            FfiConverterString.allocationSize(value.`serviceDate`) +
+            FfiConverterString.allocationSize(value.`state`) +
+            FfiConverterString.allocationSize(value.`comment`) +
+            FfiConverterString.allocationSize(value.`reviewer`) +
+            FfiConverterLong.allocationSize(value.`at`) +
+            FfiConverterString.allocationSize(value.`message`)
+    )
+
+    override fun write(value: ReviewNews, buf: ByteBuffer) {
+            FfiConverterString.write(value.`participantId`, buf)
+            FfiConverterString.write(value.`participant`, buf)
+            FfiConverterString.write(value.`noteId`, buf)
+            FfiConverterString.write(value.`serviceDate`, buf)
+            FfiConverterString.write(value.`state`, buf)
+            FfiConverterString.write(value.`comment`, buf)
+            FfiConverterString.write(value.`reviewer`, buf)
+            FfiConverterLong.write(value.`at`, buf)
+            FfiConverterString.write(value.`message`, buf)
     }
 }
 
@@ -3971,6 +4152,11 @@ data class SyncReport (
      * Wall-clock time of the sync (ms).
      */
     var `durationMs`: kotlin.ULong
+    , 
+    /**
+     * What changed in review for the worker, one item per note.
+     */
+    var `news`: List<ReviewNews>
     
 ){
     
@@ -3999,6 +4185,7 @@ public object FfiConverterTypeSyncReport: FfiConverterRustBuffer<SyncReport> {
             FfiConverterSequenceTypeSyncIssue.read(buf),
             FfiConverterUInt.read(buf),
             FfiConverterULong.read(buf),
+            FfiConverterSequenceTypeReviewNews.read(buf),
         )
     }
 
@@ -4014,7 +4201,8 @@ public object FfiConverterTypeSyncReport: FfiConverterRustBuffer<SyncReport> {
             FfiConverterULong.allocationSize(value.`inSync`) +
             FfiConverterSequenceTypeSyncIssue.allocationSize(value.`errors`) +
             FfiConverterUInt.allocationSize(value.`connections`) +
-            FfiConverterULong.allocationSize(value.`durationMs`)
+            FfiConverterULong.allocationSize(value.`durationMs`) +
+            FfiConverterSequenceTypeReviewNews.allocationSize(value.`news`)
     )
 
     override fun write(value: SyncReport, buf: ByteBuffer) {
@@ -4030,18 +4218,24 @@ public object FfiConverterTypeSyncReport: FfiConverterRustBuffer<SyncReport> {
             FfiConverterSequenceTypeSyncIssue.write(value.`errors`, buf)
             FfiConverterUInt.write(value.`connections`, buf)
             FfiConverterULong.write(value.`durationMs`, buf)
+            FfiConverterSequenceTypeReviewNews.write(value.`news`, buf)
     }
 }
 
 
 
 /**
- * A step of an accompanied appointment after setting off (setting off,
- * "departed", is [`super::AlongsideDevice::start_accompaniment`]).
+ * A step of an accompanied appointment (setting off is stamped by
+ * [`super::AlongsideDevice::start_accompaniment`]; `Departed` corrects it
+ * late).
  */
 
 enum class AccompanimentStep {
     
+    /**
+     * Set off.
+     */
+    DEPARTED,
     /**
      * Arrived at the appointment.
      */
@@ -4245,6 +4439,39 @@ sealed class BridgeException: kotlin.Exception() {
         ) : BridgeException() {
         override val message
             get() = "position=${ `position` }, length=${ `length` }"
+    }
+    
+    /**
+     * An accompaniment step would go out of order: `step` cannot be
+     * recorded because of the stamped step `other` (empty when it would be
+     * in the future). A missed step is entered with the time it happened.
+     */
+    class StepOutOfOrder(
+        
+        /**
+         * The step being recorded (`departed`, `arrived`, `seen`, `ended`,
+         * `returned`).
+         */
+        val `step`: kotlin.String, 
+        
+        /**
+         * The stamped step it conflicts with.
+         */
+        val `other`: kotlin.String, 
+        
+        /**
+         * `later-step-stamped`, `before-earlier-step`, `after-later-step`
+         * or `in-the-future`.
+         */
+        val `problem`: kotlin.String, 
+        
+        /**
+         * A sentence naming both steps.
+         */
+        val `detail`: kotlin.String
+        ) : BridgeException() {
+        override val message
+            get() = "step=${ `step` }, other=${ `other` }, problem=${ `problem` }, detail=${ `detail` }"
     }
     
     /**
@@ -4460,32 +4687,38 @@ public object FfiConverterTypeBridgeError : FfiConverterRustBuffer<BridgeExcepti
                 FfiConverterULong.read(buf),
                 FfiConverterULong.read(buf),
                 )
-            12 -> BridgeException.Document(
+            12 -> BridgeException.StepOutOfOrder(
+                FfiConverterString.read(buf),
+                FfiConverterString.read(buf),
+                FfiConverterString.read(buf),
                 FfiConverterString.read(buf),
                 )
-            13 -> BridgeException.InvalidCredentials()
-            14 -> BridgeException.Locked(
+            13 -> BridgeException.Document(
+                FfiConverterString.read(buf),
+                )
+            14 -> BridgeException.InvalidCredentials()
+            15 -> BridgeException.Locked(
                 FfiConverterULong.read(buf),
                 )
-            15 -> BridgeException.Unauthorized()
-            16 -> BridgeException.Revoked(
+            16 -> BridgeException.Unauthorized()
+            17 -> BridgeException.Revoked(
                 FfiConverterULong.read(buf),
                 FfiConverterULong.read(buf),
                 )
-            17 -> BridgeException.Connection(
+            18 -> BridgeException.Connection(
                 FfiConverterString.read(buf),
                 )
-            18 -> BridgeException.UntrustedCertificate(
+            19 -> BridgeException.UntrustedCertificate(
                 FfiConverterString.read(buf),
                 )
-            19 -> BridgeException.Server(
+            20 -> BridgeException.Server(
                 FfiConverterString.read(buf),
                 )
-            20 -> BridgeException.Config(
+            21 -> BridgeException.Config(
                 FfiConverterString.read(buf),
                 )
-            21 -> BridgeException.Busy()
-            22 -> BridgeException.Internal(
+            22 -> BridgeException.Busy()
+            23 -> BridgeException.Internal(
                 FfiConverterString.read(buf),
                 )
             else -> throw RuntimeException("invalid error enum value, something is very wrong!!")
@@ -4547,6 +4780,14 @@ public object FfiConverterTypeBridgeError : FfiConverterRustBuffer<BridgeExcepti
                 4UL
                 + FfiConverterULong.allocationSize(value.`position`)
                 + FfiConverterULong.allocationSize(value.`length`)
+            )
+            is BridgeException.StepOutOfOrder -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+                + FfiConverterString.allocationSize(value.`step`)
+                + FfiConverterString.allocationSize(value.`other`)
+                + FfiConverterString.allocationSize(value.`problem`)
+                + FfiConverterString.allocationSize(value.`detail`)
             )
             is BridgeException.Document -> (
                 // Add the size for the Int that specifies the variant plus the size needed for all fields
@@ -4660,56 +4901,64 @@ public object FfiConverterTypeBridgeError : FfiConverterRustBuffer<BridgeExcepti
                 FfiConverterULong.write(value.`length`, buf)
                 Unit
             }
-            is BridgeException.Document -> {
+            is BridgeException.StepOutOfOrder -> {
                 buf.putInt(12)
+                FfiConverterString.write(value.`step`, buf)
+                FfiConverterString.write(value.`other`, buf)
+                FfiConverterString.write(value.`problem`, buf)
+                FfiConverterString.write(value.`detail`, buf)
+                Unit
+            }
+            is BridgeException.Document -> {
+                buf.putInt(13)
                 FfiConverterString.write(value.`detail`, buf)
                 Unit
             }
             is BridgeException.InvalidCredentials -> {
-                buf.putInt(13)
+                buf.putInt(14)
                 Unit
             }
             is BridgeException.Locked -> {
-                buf.putInt(14)
+                buf.putInt(15)
                 FfiConverterULong.write(value.`retryAfterSecs`, buf)
                 Unit
             }
             is BridgeException.Unauthorized -> {
-                buf.putInt(15)
+                buf.putInt(16)
                 Unit
             }
             is BridgeException.Revoked -> {
-                buf.putInt(16)
+                buf.putInt(17)
                 FfiConverterULong.write(value.`purged`, buf)
                 FfiConverterULong.write(value.`failed`, buf)
                 Unit
             }
             is BridgeException.Connection -> {
-                buf.putInt(17)
-                FfiConverterString.write(value.`detail`, buf)
-                Unit
-            }
-            is BridgeException.UntrustedCertificate -> {
                 buf.putInt(18)
                 FfiConverterString.write(value.`detail`, buf)
                 Unit
             }
-            is BridgeException.Server -> {
+            is BridgeException.UntrustedCertificate -> {
                 buf.putInt(19)
                 FfiConverterString.write(value.`detail`, buf)
                 Unit
             }
-            is BridgeException.Config -> {
+            is BridgeException.Server -> {
                 buf.putInt(20)
                 FfiConverterString.write(value.`detail`, buf)
                 Unit
             }
-            is BridgeException.Busy -> {
+            is BridgeException.Config -> {
                 buf.putInt(21)
+                FfiConverterString.write(value.`detail`, buf)
+                Unit
+            }
+            is BridgeException.Busy -> {
+                buf.putInt(22)
                 Unit
             }
             is BridgeException.Internal -> {
-                buf.putInt(22)
+                buf.putInt(23)
                 FfiConverterString.write(value.`detail`, buf)
                 Unit
             }
@@ -5013,6 +5262,38 @@ public object FfiConverterTypeTextEdit : FfiConverterRustBuffer<TextEdit>{
 /**
  * @suppress
  */
+public object FfiConverterOptionalInt: FfiConverterRustBuffer<kotlin.Int?> {
+    override fun read(buf: ByteBuffer): kotlin.Int? {
+        if (buf.get().toInt() == 0) {
+            return null
+        }
+        return FfiConverterInt.read(buf)
+    }
+
+    override fun allocationSize(value: kotlin.Int?): ULong {
+        if (value == null) {
+            return 1UL
+        } else {
+            return 1UL + FfiConverterInt.allocationSize(value)
+        }
+    }
+
+    override fun write(value: kotlin.Int?, buf: ByteBuffer) {
+        if (value == null) {
+            buf.put(0)
+        } else {
+            buf.put(1)
+            FfiConverterInt.write(value, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
 public object FfiConverterOptionalLong: FfiConverterRustBuffer<kotlin.Long?> {
     override fun read(buf: ByteBuffer): kotlin.Long? {
         if (buf.get().toInt() == 0) {
@@ -5267,6 +5548,34 @@ public object FfiConverterSequenceTypeReview: FfiConverterRustBuffer<List<Review
         buf.putInt(value.size)
         value.iterator().forEach {
             FfiConverterTypeReview.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterSequenceTypeReviewNews: FfiConverterRustBuffer<List<ReviewNews>> {
+    override fun read(buf: ByteBuffer): List<ReviewNews> {
+        val len = buf.getInt()
+        return List<ReviewNews>(len) {
+            FfiConverterTypeReviewNews.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<ReviewNews>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypeReviewNews.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<ReviewNews>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypeReviewNews.write(it, buf)
         }
     }
 }
