@@ -102,9 +102,20 @@ impl IntoResponse for AuthError {
     }
 }
 
+/// The WebSocket subprotocol a browser offers (with
+/// [`TOKEN_SUBPROTOCOL_PREFIX`]`<token>`) and the server selects: a browser
+/// cannot set `Authorization` on a WebSocket, and a token in the URL ends
+/// up in proxy and server logs.
+pub const SYNC_SUBPROTOCOL: &str = "alongside-sync";
+
+/// What a token offered as a WebSocket subprotocol starts with (tokens are
+/// `als_` and base64url, all valid subprotocol characters).
+pub const TOKEN_SUBPROTOCOL_PREFIX: &str = "alongside.token.";
+
 /// The token a request presents: the `Authorization: Bearer` header, else
-/// the `token` query parameter (`query` is the URI's query string). Presence
-/// only; shape and validity are [`authenticate`]'s business.
+/// a `Sec-WebSocket-Protocol` value [`TOKEN_SUBPROTOCOL_PREFIX`]`<token>`,
+/// else the `token` query parameter (`query` is the URI's query string).
+/// Presence only; shape and validity are [`authenticate`]'s business.
 pub fn presented_token<'a>(
     headers: &'a HeaderMap,
     query: Option<&'a str>,
@@ -116,6 +127,15 @@ pub fn presented_token<'a>(
             return Err(AuthError::Malformed);
         }
         return Ok(rest.trim());
+    }
+    for value in headers.get_all(header::SEC_WEBSOCKET_PROTOCOL) {
+        let value = value.to_str().map_err(|_| AuthError::Malformed)?;
+        if let Some(token) = value
+            .split(',')
+            .find_map(|p| p.trim().strip_prefix(TOKEN_SUBPROTOCOL_PREFIX))
+        {
+            return Ok(token);
+        }
     }
     query
         .into_iter()
@@ -229,6 +249,27 @@ mod tests {
             presented_token(&headers, None),
             Err(AuthError::Malformed)
         ));
+    }
+
+    #[test]
+    fn a_browser_offers_its_token_as_a_subprotocol_ahead_of_the_query() {
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            header::SEC_WEBSOCKET_PROTOCOL,
+            HeaderValue::from_static("alongside-sync, alongside.token.als_p"),
+        );
+        assert_eq!(
+            presented_token(&headers, Some("token=als_q")).ok(),
+            Some("als_p")
+        );
+        headers.insert(
+            header::SEC_WEBSOCKET_PROTOCOL,
+            HeaderValue::from_static("alongside-sync"),
+        );
+        assert_eq!(
+            presented_token(&headers, Some("token=als_q")).ok(),
+            Some("als_q")
+        );
     }
 
     #[test]

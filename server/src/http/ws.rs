@@ -20,7 +20,7 @@ use axum::http::{StatusCode, header};
 
 use super::app_version::AppVersion;
 use crate::audit::Auditor;
-use crate::auth::device::authenticate_request;
+use crate::auth::device::{SYNC_SUBPROTOCOL, authenticate_request};
 use crate::db::Db;
 use crate::sync::{Connection, Outbound, SyncService};
 
@@ -83,7 +83,10 @@ pub(crate) async fn upgrade(
                 .into_response();
         }
     };
-    ws.max_message_size(state.max_message_bytes)
+    // A browser that offered its token as a subprotocol is answered with
+    // the plain one (never the token); others offer none and get none.
+    ws.protocols([SYNC_SUBPROTOCOL])
+        .max_message_size(state.max_message_bytes)
         .max_frame_size(state.max_message_bytes)
         .on_upgrade(move |socket| serve(socket, connection))
 }
