@@ -47,3 +47,77 @@ export async function enrol(username: string, password: string, deviceName: stri
   if (response.status === 400) throw new ApiError("Enter a username and a password.");
   throw new ApiError(`The server could not sign you in (${response.status}). Try again shortly.`);
 }
+
+/** `GET /api/v1/me`: who the token belongs to, and the server's idle lock. */
+export interface Me {
+  userId: string;
+  deviceId: string;
+  caseloadIndex: string;
+  idleLockMinutes: number;
+}
+
+/** What asking the device API with the token found. */
+export type Asked<T> =
+  | { kind: "fine"; value: T }
+  /** `401` with `Alongside-Purge: revoked`: purge everything and stop. */
+  | { kind: "revoked" }
+  /** Any other `401`: the token expired (or the account was disabled). */
+  | { kind: "expired" }
+  /** No answer, or one that is no use now (5xx, 429): try again later. */
+  | { kind: "unreachable"; why: string };
+
+async function ask<T>(token: string, path: string, init: RequestInit = {}): Promise<Asked<T>> {
+  let response: Response;
+  try {
+    response = await fetch(path, {
+      ...init,
+      headers: { ...(init.headers ?? {}), authorization: `Bearer ${token}` },
+      credentials: "omit",
+      cache: "no-store",
+    });
+  } catch {
+    return { kind: "unreachable", why: "no connection" };
+  }
+  if (response.status === 401) {
+    return response.headers.get("alongside-purge") === "revoked" ? { kind: "revoked" } : { kind: "expired" };
+  }
+  if (!response.ok) return { kind: "unreachable", why: await problem(response) };
+  return { kind: "fine", value: (await response.json()) as T };
+}
+
+/** The error code and words of a refusal, for the status bar. */
+async function problem(response: Response): Promise<string> {
+  try {
+    const body = (await response.json()) as { error?: string; message?: string };
+    return body.message ?? body.error ?? String(response.status);
+  } catch {
+    return `the server answered ${response.status}`;
+  }
+}
+
+/** Who this token belongs to (cheap; asked whenever the app is online). */
+export const whoAmI = (token: string) => ask<Me>(token, "/api/v1/me");
+
+/** The change feed's answer. */
+export interface Changes {
+  cursor: string;
+  full: boolean;
+  documents: string[];
+}
+
+/** The documents the user may read written since `cursor`. */
+export function changesSince(token: string, cursor: string | null): Promise<Asked<Changes>> {
+  // Cursors are `HEX.DIGITS`; anything else was not issued by a server.
+  const since = cursor && /^[0-9A-Za-z.]+$/.test(cursor) ? `?since=${cursor}` : "";
+  return ask<Changes>(token, `/api/v1/changes${since}`);
+}
+
+/** Records that this device deletes `document`, handing over the changes
+ * the server never acknowledged (base64 of an Automerge save). */
+export function recordPurge(token: string, document: string, unsynced: string | null): Promise<Asked<unknown>> {
+  return ask(token, "/api/v1/purges", {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(unsynced ? { document, unsynced } : { document }),
+  });
+}

@@ -15,24 +15,36 @@ const join = (key: StorageKey) => key.join("/");
 const under = (name: string, prefix: string) => prefix === "" || name === prefix || name.startsWith(`${prefix}/`);
 
 export class EncryptedStorage implements StorageAdapterInterface {
+  private closed = false;
+
   constructor(private readonly key: CryptoKey) {}
 
+  /** Stops every read and write: the store is being wiped, and a save
+   * still queued in the repo must not write a chunk back. */
+  close(): void {
+    this.closed = true;
+  }
+
   async load(key: StorageKey): Promise<Uint8Array | undefined> {
+    if (this.closed) return undefined;
     const name = join(key);
     const sealed = await idb.get<Uint8Array>("chunks", name);
     return sealed === undefined ? undefined : open(this.key, name, sealed);
   }
 
   async save(key: StorageKey, data: Uint8Array): Promise<void> {
+    if (this.closed) return;
     const name = join(key);
     await idb.put("chunks", name, await seal(this.key, name, data));
   }
 
   async remove(key: StorageKey): Promise<void> {
+    if (this.closed) return;
     await idb.remove("chunks", join(key));
   }
 
   async loadRange(prefix: StorageKey): Promise<Chunk[]> {
+    if (this.closed) return [];
     const p = join(prefix);
     const found = (await idb.range<Uint8Array>("chunks", p)).filter(([name]) => under(name, p));
     return Promise.all(
@@ -41,6 +53,7 @@ export class EncryptedStorage implements StorageAdapterInterface {
   }
 
   async removeRange(prefix: StorageKey): Promise<void> {
+    if (this.closed) return;
     const p = join(prefix);
     const found = (await idb.range<Uint8Array>("chunks", p)).filter(([name]) => under(name, p));
     await idb.removeKeys(

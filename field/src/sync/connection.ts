@@ -1,18 +1,23 @@
 /**
  * The app's sync engine: one automerge-repo `Repo` speaking the server's
- * `/sync` protocol over a WebSocket with the device token and the app's
- * version (in the query: a browser cannot set headers on a WebSocket),
- * and what the status bar shows of it: online or not, how many changes
- * wait for the server, when the server last sent something, the last
- * error. Every local write goes through `write`, which resolves only once
- * the change is on disk.
+ * `/sync` protocol ([`SyncSocket`](./socket.ts): the token in a
+ * subprotocol, retries with backoff), announcing only what the change feed
+ * says a connection must sync ([`Feed`](./feed.ts)), obeying the caseload
+ * index's purge list and a revocation ([`purge`](./purge.ts)), and what the
+ * status bar shows of it all: online or not, how many changes wait for the
+ * server, when the server last sent something, the last error. Every local
+ * write goes through `write`, which resolves only once the change is on
+ * disk.
  */
 
 import * as A from "@automerge/automerge/slim";
 import { type AutomergeUrl, type DocHandle, Repo, type StorageAdapterInterface } from "@automerge/automerge-repo/slim";
-import { WebSocketClientAdapter } from "@automerge/automerge-repo-network-websocket";
-import { APP_VERSION } from "../api.js";
+import { APP_VERSION, type Enrolment, type Me, whoAmI } from "../api.js";
+import type { CaseloadIndexDoc } from "../generated/schema.js";
+import { Feed } from "./feed.js";
 import { Pending } from "./pending.js";
+import { handOver, toPurge, unsynced } from "./purge.js";
+import { type Probe, SyncSocket } from "./socket.js";
 
 /** What the status bar shows. */
 export interface SyncStatus {
@@ -37,60 +42,157 @@ export interface Connection {
   syncNow(): void;
 }
 
-/** The `/sync` URL of this origin, with `token` and this build's version. */
-export function syncUrl(token: string): string {
-  const scheme = location.protocol === "https:" ? "wss" : "ws";
-  const query = `token=${encodeURIComponent(token)}&appVersion=${encodeURIComponent(APP_VERSION)}`;
-  return `${scheme}://${location.host}/sync?${query}`;
+/** What the app hears from the sync engine besides the status. */
+export interface Hooks {
+  /** Access ended for good: the device was revoked (its store must go)
+   * or its token expired (a new sign-in is needed). Retries have stopped. */
+  ended(why: "revoked" | "expired"): void;
+  /** The server's current view of this device, learned when online. */
+  me(me: Me): void;
+  /** Records were deleted from this phone (access to them ended). */
+  purged(count: number): void;
 }
 
-/** Connects a repo for the device holding `token`, keeping its documents
- * in `storage` and what waits for the server sealed under `dataKey`. */
+/** The `/sync` URL of this origin, with this build's version (the token
+ * goes in the subprotocol, never in the URL). */
+export function syncUrl(): string {
+  const scheme = location.protocol === "https:" ? "wss" : "ws";
+  return `${scheme}://${location.host}/sync?appVersion=${encodeURIComponent(APP_VERSION)}`;
+}
+
+const bare = (url: string) => url.replace(/^automerge:/, "");
+
+/** Connects a repo for the device of `session`, keeping its documents in
+ * `storage` and what waits for the server sealed under `dataKey`. */
 export async function connect(
-  token: string,
-  deviceId: string,
+  session: Enrolment,
   storage: StorageAdapterInterface,
   dataKey: CryptoKey,
+  hooks: Hooks,
 ): Promise<Connection> {
+  const token = session.token;
+  const indexId = bare(session.caseloadIndex);
   const pending = await Pending.load(dataKey);
-  const adapter = new WebSocketClientAdapter(syncUrl(token));
-  const repo = new Repo({
-    network: [adapter],
-    storage,
-    peerId: `field-${deviceId}-${crypto.randomUUID().slice(0, 8)}` as never,
-  });
+  const feed = await Feed.load(() => token, dataKey);
   const state: SyncStatus = { online: false, waiting: 0, lastSyncedAt: null, lastError: null };
   const refusals = new Map<string, string>();
   const listeners: ((status: SyncStatus) => void)[] = [];
+  const probe = async (): Promise<Probe> => {
+    const answer = await whoAmI(token);
+    if (answer.kind === "fine") hooks.me(answer.value);
+    return answer.kind === "unreachable" ? "unreachable" : answer.kind;
+  };
+  const socket = new SyncSocket({
+    url: syncUrl(),
+    token,
+    probe,
+    onEnded: (why) => {
+      state.online = false;
+      state.lastError =
+        why === "revoked"
+          ? "This phone's access was withdrawn."
+          : "Your sign-in has expired. Sign in again to send your changes.";
+      void changed();
+      hooks.ended(why);
+    },
+    onRefused: (message, document) => {
+      for (const id of document ? [bare(document)] : pending.ids()) refusals.set(id, message);
+      state.lastError = "The server refused a change. Your copy is kept on this device.";
+      void changed();
+    },
+  });
+  const handleOf = (id: string) => repo.handles[id as never] as DocHandle<unknown> | undefined;
+  const held = (id: string) => handleOf(id)?.isReady() ?? false;
+  const repo: Repo = new Repo({
+    network: [socket],
+    storage,
+    peerId: `field-${session.deviceId}-${crypto.randomUUID().slice(0, 8)}` as never,
+    shareConfig: {
+      // Held documents the feed does not name are in sync: not offered.
+      announce: (_peer, id) =>
+        id === undefined
+          ? Promise.resolve(true)
+          : feed.announce(id, (d) => d === indexId || pending.ids().includes(d) || !held(d)),
+      access: async () => true,
+    },
+  });
   const doc = (id: string) => {
-    const handle = repo.handles[id as never];
+    const handle = handleOf(id);
     return handle?.isReady() ? (handle.doc() as A.Doc<unknown>) : undefined;
   };
-  // What waits for the server is opened at once, so that it syncs even if
-  // no screen shows it.
-  for (const id of pending.ids()) {
+  const indexed = (): string[] => {
+    const index = doc(indexId) as CaseloadIndexDoc | undefined;
+    return [indexId, ...Object.keys(index?.participants ?? {}), ...Object.keys(index?.accompaniments ?? {})];
+  };
+  const find = (id: string) =>
     repo.find(`automerge:${id}` as AutomergeUrl).then(
       () => void changed(),
       () => undefined,
     );
-  }
+  // What waits for the server is opened at once, so that it syncs even if
+  // no screen shows it.
+  for (const id of pending.ids()) void find(id);
+
   const changed = async () => {
     if (await pending.settle(doc)) {
       for (const id of refusals.keys()) if (!pending.ids().includes(id)) refusals.delete(id);
     }
+    await feed.settle(doc, (id) => pending.heardOnThisConnection(id), indexed);
     state.waiting = pending.ids().reduce((n, id) => n + pending.waitingIn(id, doc(id)), 0);
     listeners.forEach((l) => l({ ...state }));
   };
-  adapter.on("peer-candidate", () => {
+
+  let purging = false;
+  const purge = async () => {
+    const index = doc(indexId) as CaseloadIndexDoc | undefined;
+    if (!index || purging) return;
+    purging = true;
+    try {
+      let count = 0;
+      for (const id of toPurge(index)) {
+        const chunks = await storage.loadRange([id]);
+        if (chunks.length === 0) continue;
+        const copy = doc(id) ?? (await repo.find(`automerge:${id}` as AutomergeUrl)).doc();
+        if (copy === undefined) continue;
+        const lacking = pending.ids().includes(id) ? unsynced(copy, pending.serverHeads(id)) : null;
+        if (!(await handOver(token, id, lacking))) continue;
+        repo.delete(id as never);
+        await storage.removeRange([id]);
+        await pending.forget(id);
+        count += 1;
+      }
+      if (count) hooks.purged(count);
+    } catch {
+      // Tried again at the next change of the index or connection.
+    } finally {
+      purging = false;
+      void changed();
+    }
+  };
+  void repo
+    .find<CaseloadIndexDoc>(`automerge:${indexId}` as AutomergeUrl)
+    .then((index) => {
+      index.on("change", () => void purge());
+      void purge();
+    })
+    .catch(() => undefined);
+
+  socket.on("peer-candidate", () => {
     state.online = true;
     state.lastError = null;
     void changed();
+    void probe();
+    // What changed on the server syncs even if no screen has it open.
+    void feed.named().then((ids) => ids.forEach((id) => void find(id)));
+    void purge();
   });
-  adapter.on("peer-disconnected", () => {
+  socket.on("peer-disconnected", () => {
     state.online = false;
+    feed.disconnected();
+    pending.disconnected();
     void changed();
   });
-  adapter.on("message", (message) => {
+  socket.on("message", (message) => {
     if (message.type === "sync" && "documentId" in message && message.documentId && message.data) {
       try {
         pending.heard(message.documentId, A.decodeSyncMessage(message.data).heads);
@@ -100,11 +202,6 @@ export async function connect(
       state.lastSyncedAt = new Date();
       // The heads are applied after this event; count once they are.
       setTimeout(() => void changed(), 0);
-    } else if (message.type === "error") {
-      const reason = "message" in message ? String(message.message) : "";
-      for (const id of pending.ids()) refusals.set(id, reason);
-      state.lastError = "The server refused a change. Your copy is kept on this device.";
-      void changed();
     }
   });
   return {
@@ -122,11 +219,12 @@ export async function connect(
       handle.change(edit);
       await pending.changed(handle.documentId);
       await repo.flush([handle.documentId]);
+      // Now waiting, so offered to the server even if the feed did not
+      // name it.
+      repo.shareConfigChanged();
       await changed();
     },
     refusal: (id) => refusals.get(id) ?? null,
-    syncNow() {
-      if (!state.online && adapter.peerId) adapter.connect(adapter.peerId, adapter.peerMetadata);
-    },
+    syncNow: () => socket.retryNow(),
   };
 }

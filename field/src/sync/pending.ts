@@ -39,6 +39,32 @@ export class Pending {
     if (id in this.waiting) this.waiting[id] = heads;
   }
 
+  /** The heads the server last named for `id` on this connection, else
+   * those it named before the last change here (null: it never said). */
+  serverHeads(id: string): Heads | null {
+    return this.server.get(id) ?? this.waiting[id] ?? null;
+  }
+
+  /** Heads named on this connection only (undefined before it spoke). */
+  heardOnThisConnection(id: string): Heads | undefined {
+    return this.server.get(id);
+  }
+
+  /** The connection ended: what the server holds is known again only
+   * when it speaks. */
+  disconnected(): void {
+    this.server.clear();
+  }
+
+  /** `id` was purged: nothing of it waits any more. */
+  async forget(id: string): Promise<void> {
+    this.server.delete(id);
+    if (id in this.waiting) {
+      delete this.waiting[id];
+      await save(this.dataKey, "pending", this.waiting);
+    }
+  }
+
   /** Documents with changes the server does not have yet. */
   ids(): string[] {
     return Object.keys(this.waiting);

@@ -3,13 +3,19 @@
  * with the PIN, online or not; then the caseload under the sync status
  * bar. Documents and the session are kept encrypted in IndexedDB under a
  * key only the PIN unwraps. The app locks (reloads, dropping every key
- * from memory) after a spell without input.
+ * from memory) after the idle time the server sets; it learns the current
+ * one whenever it is online and keeps it in the sealed session.
+ *
+ * When access ends: a revoked device's store is deleted and the sign-in
+ * screen says why; an expired sign-in asks for a new one, keeping the
+ * store and every change waiting in it.
  */
 
 import type { Enrolment } from "../api.js";
 import { EncryptedStorage } from "../store/storage.js";
-import { create, exists } from "../store/vault.js";
+import { create, exists, saveSession } from "../store/vault.js";
 import { connect } from "../sync/connection.js";
+import { wipeEverything } from "../sync/purge.js";
 import { caseload } from "./caseload.js";
 import { h, show } from "./dom.js";
 import { choosePin, unlockScreen } from "./pin.js";
@@ -19,8 +25,16 @@ import { load, save } from "../store/sealed.js";
 import type { App } from "./context.js";
 import { navigation } from "./nav.js";
 
-/** Locks after this long without a touch or a key (minutes). */
-const IDLE_LOCK_MINUTES = 15;
+/** Locks after this long without a touch or a key (minutes), until the
+ * server has said otherwise. */
+const DEFAULT_IDLE_LOCK_MINUTES = 15;
+
+/** Why the sign-in screen is shown after a reload (no participant data). */
+const ENDED_KEY = "alongside-access-ended";
+
+const ENDED_WORDS: Record<string, string> = {
+  revoked: "This phone's access was withdrawn by your programme, and its records were removed from it.",
+};
 
 export async function start(main: Element): Promise<void> {
   if ("serviceWorker" in navigator) {
@@ -31,17 +45,67 @@ export async function start(main: Element): Promise<void> {
     unlockScreen(main, (dataKey, session) => opened(main, dataKey, session));
     return;
   }
-  signIn(main, (enrolment) => {
-    choosePin(main, async (pin) => {
-      const dataKey = await create(pin, enrolment);
-      opened(main, dataKey, enrolment);
-    });
-  });
+  const ended = sessionStorage.getItem(ENDED_KEY);
+  sessionStorage.removeItem(ENDED_KEY);
+  signIn(
+    main,
+    (enrolment) => {
+      choosePin(main, async (pin) => {
+        const dataKey = await create(pin, enrolment);
+        opened(main, dataKey, enrolment);
+      });
+    },
+    ended ? ENDED_WORDS[ended] : undefined,
+  );
 }
 
 async function open(main: Element, dataKey: CryptoKey, session: Enrolment): Promise<void> {
-  const connection = await connect(session.token, session.deviceId, new EncryptedStorage(dataKey), dataKey);
+  const storage = new EncryptedStorage(dataKey);
+  const idle = lockWhenIdle((session.idleLockMinutes ?? DEFAULT_IDLE_LOCK_MINUTES) * 60_000);
   const bar = statusBar(() => connection.syncNow());
+  const connection = await connect(session, storage, dataKey, {
+    me(me) {
+      idle.set(me.idleLockMinutes * 60_000);
+      if (me.idleLockMinutes !== session.idleLockMinutes) {
+        session.idleLockMinutes = me.idleLockMinutes;
+        saveSession(dataKey, session).catch(() => undefined);
+      }
+    },
+    ended(why) {
+      if (why === "revoked") {
+        // Nothing more may be written: the token records nothing now.
+        storage.close();
+        void wipeEverything()
+          .catch(() => undefined)
+          .then(() => {
+            sessionStorage.setItem(ENDED_KEY, "revoked");
+            location.reload();
+          });
+        return;
+      }
+      bar.offerSignIn(() =>
+        signIn(
+          main,
+          (enrolment) => {
+            // A new device for the same worker; the store and what waits
+            // in it stay, under the same PIN.
+            saveSession(dataKey, { ...enrolment, idleLockMinutes: session.idleLockMinutes }).then(
+              () => location.reload(),
+              () => undefined,
+            );
+          },
+          "Your sign-in has expired. Sign in again to send your changes; nothing on this phone is lost.",
+        ),
+      );
+    },
+    purged(count) {
+      bar.notice(
+        count === 1
+          ? "A record you no longer have access to was removed from this phone."
+          : `${count} records you no longer have access to were removed from this phone.`,
+      );
+    },
+  });
   connection.onStatus(bar.update);
   const screen = h("section", { class: "screen" });
   show(main, bar.element, screen);
@@ -62,7 +126,6 @@ async function open(main: Element, dataKey: CryptoKey, session: Enrolment): Prom
       show(root, h("p", { class: "error", role: "alert" }, `Your caseload could not be opened: ${e.message}`));
     }),
   );
-  lockWhenIdle(IDLE_LOCK_MINUTES * 60_000);
 }
 
 function opened(main: Element, dataKey: CryptoKey, session: Enrolment): void {
@@ -71,14 +134,23 @@ function opened(main: Element, dataKey: CryptoKey, session: Enrolment): void {
   });
 }
 
-function lockWhenIdle(ms: number): void {
-  let timer = setTimeout(lock, ms);
-  for (const kind of ["pointerdown", "keydown", "touchstart"]) {
-    addEventListener(kind, () => {
-      clearTimeout(timer);
-      timer = setTimeout(lock, ms);
-    });
-  }
+/** Locks after `ms` without input; `set` changes the time. */
+function lockWhenIdle(ms: number): { set(ms: number): void } {
+  let limit = ms;
+  let timer = setTimeout(lock, limit);
+  const restart = () => {
+    clearTimeout(timer);
+    timer = setTimeout(lock, limit);
+  };
+  for (const kind of ["pointerdown", "keydown", "touchstart"]) addEventListener(kind, restart);
+  return {
+    set(ms) {
+      if (ms !== limit) {
+        limit = ms;
+        restart();
+      }
+    },
+  };
 }
 
 function lock(): void {

@@ -6,7 +6,9 @@
 import { ApiError, enrol, type Enrolment } from "../api.js";
 import { h, show } from "./dom.js";
 
-export function signIn(root: Element, done: (enrolment: Enrolment) => void): void {
+/** Shows the sign-in form; `notice` says why it is shown again (access
+ * withdrawn, sign-in expired). */
+export function signIn(root: Element, done: (enrolment: Enrolment) => void, notice?: string): void {
   const username = h("input", { id: "username", name: "username", autocomplete: "username", required: "" });
   const password = h("input", {
     id: "password",
@@ -21,6 +23,7 @@ export function signIn(root: Element, done: (enrolment: Enrolment) => void): voi
     "form",
     { class: "signin", "aria-describedby": "signin-error" },
     h("h1", {}, "Alongside"),
+    ...(notice ? [h("p", { class: "notice", role: "status" }, notice)] : []),
     h("label", { for: "username" }, "Username"),
     username,
     h("label", { for: "password" }, "Password"),

@@ -1,17 +1,30 @@
 /**
  * The sync status bar, always visible: online or offline, how many
  * changes wait for the server, when the server last sent something, the
- * last error in plain words, and "Sync now".
+ * last error in plain words, and "Sync now" — or "Sign in again" once the
+ * sign-in has expired. A notice (records removed from the phone) stays
+ * until the worker dismisses it.
  */
 
 import type { SyncStatus } from "../sync/connection.js";
 import { h, show } from "./dom.js";
 
-export function statusBar(syncNow: () => void): { element: HTMLElement; update(status: SyncStatus): void } {
+export interface StatusBar {
+  element: HTMLElement;
+  update(status: SyncStatus): void;
+  /** Shows `text` until dismissed. */
+  notice(text: string): void;
+  /** Replaces "Sync now" with "Sign in again", which calls `action`. */
+  offerSignIn(action: () => void): void;
+}
+
+export function statusBar(syncNow: () => void): StatusBar {
   const text = h("div", { class: "status-text", role: "status", "aria-live": "polite" });
   const button = h("button", { type: "button", class: "sync-now" }, "Sync now");
-  button.addEventListener("click", syncNow);
-  const element = h("div", { class: "status" }, text, button);
+  let action = syncNow;
+  button.addEventListener("click", () => action());
+  const notices = h("div", { class: "notices" });
+  const element = h("div", { class: "status" }, text, button, notices);
   const update = (status: SyncStatus) => {
     const when = status.lastSyncedAt
       ? `Last synced ${status.lastSyncedAt.toLocaleTimeString([], { hour: "numeric", minute: "2-digit" })}`
@@ -27,5 +40,18 @@ export function statusBar(syncNow: () => void): { element: HTMLElement; update(s
     );
   };
   update({ online: false, waiting: 0, lastSyncedAt: null, lastError: null });
-  return { element, update };
+  return {
+    element,
+    update,
+    notice(words) {
+      const close = h("button", { type: "button", class: "dismiss" }, "Dismiss");
+      const line = h("p", { class: "notice", role: "alert" }, words, " ", close);
+      close.addEventListener("click", () => line.remove());
+      notices.append(line);
+    },
+    offerSignIn(signIn) {
+      action = signIn;
+      button.textContent = "Sign in again";
+    },
+  };
 }
