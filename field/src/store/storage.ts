@@ -16,6 +16,9 @@ const under = (name: string, prefix: string) => prefix === "" || name === prefix
 
 export class EncryptedStorage implements StorageAdapterInterface {
   private closed = false;
+  /** Documents purged while the app runs: the repo may still try to save
+   * an empty copy of one after deleting it, and must not. */
+  private readonly gone = new Set<string>();
 
   constructor(private readonly key: CryptoKey) {}
 
@@ -23,6 +26,13 @@ export class EncryptedStorage implements StorageAdapterInterface {
    * still queued in the repo must not write a chunk back. */
   close(): void {
     this.closed = true;
+  }
+
+  /** Deletes every chunk of document `id`, and refuses to store it again
+   * until the app restarts. */
+  async drop(id: string): Promise<void> {
+    this.gone.add(id);
+    await this.removeRange([id]);
   }
 
   async load(key: StorageKey): Promise<Uint8Array | undefined> {
@@ -33,7 +43,7 @@ export class EncryptedStorage implements StorageAdapterInterface {
   }
 
   async save(key: StorageKey, data: Uint8Array): Promise<void> {
-    if (this.closed) return;
+    if (this.closed || this.gone.has(key[0] ?? "")) return;
     const name = join(key);
     await idb.put("chunks", name, await seal(this.key, name, data));
   }

@@ -11,9 +11,10 @@
  */
 
 import * as A from "@automerge/automerge/slim";
-import { type AutomergeUrl, type DocHandle, Repo, type StorageAdapterInterface } from "@automerge/automerge-repo/slim";
+import { type AutomergeUrl, type DocHandle, Repo } from "@automerge/automerge-repo/slim";
 import { APP_VERSION, type Enrolment, type Me, whoAmI } from "../api.js";
 import type { CaseloadIndexDoc } from "../generated/schema.js";
+import type { EncryptedStorage } from "../store/storage.js";
 import { Feed } from "./feed.js";
 import { Pending } from "./pending.js";
 import { handOver, toPurge, unsynced } from "./purge.js";
@@ -66,7 +67,7 @@ const bare = (url: string) => url.replace(/^automerge:/, "");
  * `storage` and what waits for the server sealed under `dataKey`. */
 export async function connect(
   session: Enrolment,
-  storage: StorageAdapterInterface,
+  storage: EncryptedStorage,
   dataKey: CryptoKey,
   hooks: Hooks,
 ): Promise<Connection> {
@@ -102,7 +103,18 @@ export async function connect(
     },
   });
   const handleOf = (id: string) => repo.handles[id as never] as DocHandle<unknown> | undefined;
-  const held = (id: string) => handleOf(id)?.isReady() ?? false;
+  /** Whether this phone holds `id` (waits while it is loading from disk:
+   * a record still being read is held, not missing). */
+  const held = async (id: string) => {
+    const handle = handleOf(id);
+    if (handle?.inState(["idle", "loading"])) {
+      await handle.whenReady(["ready", "requesting", "unavailable", "deleted"]).catch(() => undefined);
+    }
+    return handle?.isReady() ?? false;
+  };
+  /** Offered to the server on every connection: the index, what waits,
+   * what this phone does not hold yet. */
+  const alwaysLive = async (id: string) => id === indexId || pending.ids().includes(id) || !(await held(id));
   const repo: Repo = new Repo({
     network: [socket],
     storage,
@@ -112,7 +124,7 @@ export async function connect(
       announce: (_peer, id) =>
         id === undefined
           ? Promise.resolve(true)
-          : feed.announce(id, (d) => d === indexId || pending.ids().includes(d) || !held(d)),
+          : alwaysLive(id).then((live) => live || feed.announce(id)),
       access: async () => true,
     },
   });
@@ -157,7 +169,7 @@ export async function connect(
         const lacking = pending.ids().includes(id) ? unsynced(copy, pending.serverHeads(id)) : null;
         if (!(await handOver(token, id, lacking))) continue;
         repo.delete(id as never);
-        await storage.removeRange([id]);
+        await storage.drop(id);
         await pending.forget(id);
         count += 1;
       }

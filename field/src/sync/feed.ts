@@ -64,10 +64,11 @@ export class Feed {
   }
 
   /** Whether the repo should offer `id` to the server on this connection. */
-  async announce(id: string, alwaysLive: (id: string) => boolean): Promise<boolean> {
-    // Decided at once when it can be: the repo gives up on a document it
-    // is fetching if no peer is offered it in time.
-    if (alwaysLive(id)) return true;
+  /** Whether the repo should offer held document `id` to the server on
+   * this connection. (Documents that must always be offered are decided
+   * without waiting for the feed: the repo gives up on a document it is
+   * fetching if no peer is offered it in time.) */
+  async announce(id: string): Promise<boolean> {
     const plan = await this.current();
     return plan.all || plan.live.has(id);
   }
