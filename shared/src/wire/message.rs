@@ -105,6 +105,10 @@ pub enum Message {
         target_id: Option<PeerId>,
         /// What went wrong, for people.
         message: String,
+        /// The document the error is about (an Alongside extension:
+        /// `documentId`, present when a write to one document was
+        /// refused; other peers ignore it).
+        document_id: Option<DocumentId>,
     },
     /// First sync message for a document; asks for `doc-unavailable` if the
     /// receiver does not have it.

@@ -94,10 +94,16 @@ fn a_refused_write_is_rolled_back_quarantined_and_never_advertised() {
         rejected(&effects),
         vec![ProtocolError::Refused("forbidden key".into())]
     );
-    let Message::Error { message, .. } = only(sent(&effects, writer)) else {
+    let Message::Error {
+        message,
+        document_id,
+        ..
+    } = only(sent(&effects, writer))
+    else {
         panic!("the writer is told why")
     };
     assert_eq!(message, "write refused: forbidden key");
+    assert_eq!(document_id, Some(id), "and which document it was");
     assert!(closed(&effects, writer));
     assert!(!persisted_anything(&effects));
     let mut stored = hub.document(&id).unwrap().clone();

@@ -85,6 +85,7 @@ impl<P: Policy> Hub<P> {
             sender_id: Some(self.config.peer_id.clone()),
             target_id,
             message: error.to_string(),
+            document_id: document,
         };
         self.out.push(Effect::Rejected {
             conn,

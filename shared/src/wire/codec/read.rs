@@ -292,6 +292,10 @@ impl Fields {
                 sender_id: self.opt_peer("senderId")?,
                 target_id: self.opt_peer("targetId")?,
                 message: self.opt_text("message")?.map(truncate).unwrap_or_default(),
+                document_id: match self.get("documentId") {
+                    None => None,
+                    Some(_) => Some(self.document_id()?),
+                },
             },
             "request" => Message::Request(self.doc_message()?),
             "sync" => Message::Sync(self.doc_message()?),

@@ -36,6 +36,13 @@ fn samples() -> Vec<Message> {
             sender_id: Some(p("b")),
             target_id: None,
             message: "nope".into(),
+            document_id: None,
+        },
+        Message::Error {
+            sender_id: Some(p("b")),
+            target_id: Some(p("a")),
+            message: "write refused: notes.x.setting".into(),
+            document_id: Some(doc_id()),
         },
         Message::Request(DocMessage {
             sender_id: p("a"),

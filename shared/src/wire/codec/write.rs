@@ -35,7 +35,11 @@ pub fn encode(message: &Message) -> Vec<u8> {
             sender_id,
             target_id,
             message,
+            document_id,
         } => {
+            if let Some(document) = document_id {
+                map.text("documentId", &document.to_string());
+            }
             if let Some(sender) = sender_id {
                 map.text("senderId", sender.as_str());
             }
