@@ -4,7 +4,8 @@
 //! by its domain module — a record with signed and draft notes, a log
 //! through every step, a note body edited on two devices and merged — pass
 //! `alongside_shared::doc::validate` and read back through the typed
-//! readers with every word.
+//! readers with every word. The app's port of the domain rules passes
+//! every case of `docs/schema/rule-cases.json`.
 
 #![allow(clippy::unwrap_used)]
 
@@ -28,6 +29,40 @@ fn the_apps_types_are_generated_from_the_current_schemas() {
 fn the_app_type_checks() {
     field::tool("tsc", &["-p", "."]);
     field::tool("tsc", &["-p", "tests"]);
+}
+
+/// The app's TypeScript port of the domain rules gives the answer of every
+/// case in `docs/schema/rule-cases.json` (as `shared/tests/rule_cases.rs`
+/// does for the Rust rules), and the script fails on a case it gets wrong.
+#[test]
+fn the_apps_domain_rules_pass_every_rule_case() {
+    let path = field::dir().join("../docs/schema/rule-cases.json");
+    let cases: Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+    let (steps, notes) = (
+        cases["stepCases"].as_array().unwrap().len(),
+        cases["noteCases"].as_array().unwrap().len(),
+    );
+    let out = field::node(&["scripts/rule-cases.mjs", path.to_str().unwrap()]);
+    assert!(
+        out.contains(&format!("{steps} step cases and {notes} note cases pass")),
+        "{out}"
+    );
+
+    // A case with the wrong answer is caught: the test can fail.
+    let mut broken = cases.clone();
+    broken["stepCases"][0]["expect"] = serde_json::json!({ "ok": false });
+    let scratch = tempfile::tempdir().unwrap();
+    let wrong = scratch.path().join("rule-cases.json");
+    std::fs::write(&wrong, serde_json::to_vec(&broken).unwrap()).unwrap();
+    let failed = std::process::Command::new("node")
+        .args(["scripts/rule-cases.mjs", wrong.to_str().unwrap()])
+        .current_dir(field::dir())
+        .output()
+        .unwrap();
+    assert!(!failed.status.success(), "a wrong case fails the run");
+    let said = String::from_utf8_lossy(&failed.stderr);
+    let first = cases["stepCases"][0]["name"].as_str().unwrap();
+    assert!(said.contains(first), "the failure names the case: {said}");
 }
 
 fn load(dir: &std::path::Path, name: &str) -> AutoCommit {
