@@ -307,7 +307,8 @@ pub fn note(author: &Account, intervention: &str, minute: i64) -> Note {
     Note {
         author_id: author.user_id.to_string(),
         device_id: author.device_id.to_string(),
-        service_date: CalendarDate::parse("2026-11-20").expect("a date"),
+        // The start's date in UTC (the server checks they agree).
+        service_date: CalendarDate::parse("2026-11-18").expect("a date"),
         encounter_at: Timestamp::from_millis(start),
         encounter_end_at: Timestamp::from_millis(start + 45 * 60_000),
         setting: "community".into(),

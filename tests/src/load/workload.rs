@@ -58,7 +58,8 @@ fn note(author: &Author, device: usize, doc: usize, edit: usize) -> Note {
     Note {
         author_id: author.user_id.clone(),
         device_id: author.device_id.clone(),
-        service_date: CalendarDate::from_ymd(2026, 11, 20).expect("2026-11-20 is a date"),
+        // The server checks the date against the start (in some zone).
+        service_date: CalendarDate::of_utc_millis(at).expect("a date"),
         encounter_at: Timestamp(at),
         encounter_end_at: Timestamp(at + 45 * 60_000),
         setting: "community".into(),
