@@ -138,7 +138,10 @@ fn documents_written_by_the_app_pass_the_rust_validator() {
     let read = read_accompaniment(&late).unwrap();
     let ms = |t: Option<Timestamp>| t.map(|t| t.millis());
     assert_eq!(ms(read.arrived_at), want["arrivedAt"].as_i64());
-    assert_eq!(ms(read.arrived_entered_at), want["arrivedEnteredAt"].as_i64());
+    assert_eq!(
+        ms(read.arrived_entered_at),
+        want["arrivedEnteredAt"].as_i64()
+    );
     assert_eq!(read.arrived_by.as_deref(), read.departed_by.as_deref());
     assert!(read.departed_at < read.arrived_at && read.arrived_at < read.started_at);
     assert_eq!(ms(read.ended_at), want["endedAt"].as_i64());
