@@ -2,8 +2,10 @@
  * Writes documents with the app's domain module, as the app would, for
  * the Rust validator to check (tests/tests/field_conformance.rs): a
  * participant record with goals and two notes (one submitted and signed),
- * an accompaniment log through every step with follow-ups, and a note
- * body edited concurrently on two devices and merged. Each document is
+ * an accompaniment log through every step with follow-ups, a log whose
+ * missed arrival is refused now and entered late between its neighbours
+ * (and whose end, entered late, is then stamped now, dropping the mark),
+ * and a note body edited concurrently on two devices and merged. Each document is
  * saved to OUT/<name>.automerge; OUT/expected.json says what each must
  * read back as.
  */
@@ -11,7 +13,15 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import * as A from "@automerge/automerge/slim";
 import type { AccompanimentDoc, ParticipantDoc } from "../src/generated/schema.js";
-import { addFollowUp, createAccompaniment, stampStep, STEPS, tickFollowUp } from "../src/domain/accompaniment.js";
+import {
+  addFollowUp,
+  createAccompaniment,
+  enterStepLate,
+  StepRefused,
+  stampStep,
+  STEPS,
+  tickFollowUp,
+} from "../src/domain/accompaniment.js";
 import { addGoal, addNote, createParticipant, submitNote, updateNote, type NoteInput } from "../src/domain/participant.js";
 import type { Writer } from "../src/domain/values.js";
 
@@ -110,6 +120,34 @@ log = A.change(log, (d) => {
   }
 });
 save("log", log, { kind: "accompaniment", steps: STEPS.length, followUpsDone: 1, outOfOrderRefused: refused !== "" });
+
+// A missed arrival: refused now (seen is stamped), entered late between
+// set-off and seen. The end is entered late, then stamped now: the mark
+// goes.
+const minutes = (base: Date, n: number) => new Date(base.getTime() + n * 60_000);
+let late = A.change(A.init<AccompanimentDoc>({ actor: "dd01" }), (d) =>
+  createAccompaniment(d, { participantId: "2NEpo7TZRRrLZSi2U", kind: "medical", place: "Eastside Clinic", provider: "Dr. Osei" }, phone, at(8)),
+);
+late = A.change(late, (d) => stampStep(d, "departed", phone, at(9)));
+late = A.change(late, (d) => stampStep(d, "started", phone, at(10)));
+let problem = "";
+late = A.change(late, (d) => {
+  try {
+    stampStep(d, "arrived", phone, minutes(at(10), 5));
+  } catch (e) {
+    if (e instanceof StepRefused) problem = e.refusal.problem;
+  }
+});
+late = A.change(late, (d) => enterStepLate(d, "arrived", phone, minutes(at(9), 30), minutes(at(10), 6)));
+late = A.change(late, (d) => enterStepLate(d, "ended", phone, minutes(at(10), 40), minutes(at(10), 50)));
+late = A.change(late, (d) => stampStep(d, "ended", phone, minutes(at(10), 55)));
+save("late", late, {
+  kind: "accompaniment",
+  refusedNow: problem,
+  arrivedAt: minutes(at(9), 30).getTime(),
+  arrivedEnteredAt: minutes(at(10), 6).getTime(),
+  endedAt: minutes(at(10), 55).getTime(),
+});
 
 writeFileSync(`${out}/expected.json`, JSON.stringify(expected, null, 2));
 console.log(`wrote ${Object.keys(expected).length} documents to ${out}`);

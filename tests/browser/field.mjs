@@ -19,11 +19,15 @@
 //                            every step with outcome, barriers and a
 //                            follow-up ticked off; its note, saved as a
 //                            draft. The bar counts the changes waiting.
+//                            A second appointment's missed steps: a stamp
+//                            now is refused in its row, and the steps are
+//                            entered late (one refused, out of order)
 //   node field.mjs online  — started again with the network: unlocks, and
 //                            the bar says every change was sent
 //   node field.mjs review  — online, after the supervisor asked for changes
 //                            on the signed note and approved the earlier
-//                            one: the record shows both decisions and the
+//                            one: the news under the bar says so until the
+//                            record is opened; the record shows both decisions and the
 //                            comment; the worker adds to the plan of each
 //                            and signs again; the standings become
 //                            "Revised…" and "Amended after approval"
@@ -162,7 +166,7 @@ try {
       words: 'Next time I want to make the call myself.',
     });
     await page.getByRole('button', { name: 'Submit and sign' }).click();
-    await page.getByRole('alert').filter({ hasText: 'end is not after the start' }).waitFor({ timeout });
+    await page.getByRole('alert').filter({ hasText: 'end must not be before the start' }).waitFor({ timeout });
     const invalid = await page.getByLabel('End').getAttribute('aria-invalid');
     check(invalid === 'true', `the end field is marked invalid (${invalid})`);
     await shot('note-refused');
@@ -225,6 +229,53 @@ try {
     const waiting = await page.locator('.status .waiting').textContent();
     check(/\d+ changes? waiting/.test(waiting ?? ''), `the bar counts what waits: ${waiting}`);
     return { waiting };
+  };
+
+  // A second appointment whose first steps were missed, from the record:
+  // "Seen" is tapped first; "Set off" tapped now is refused in its own row,
+  // and entered late an hour ago; "Arrived" entered before "Set off" is
+  // refused under its field, then entered half an hour ago, between them.
+  const missedSteps = async () => {
+    const ago = (minutes) =>
+      page.evaluate((m) => {
+        const d = new Date(Date.now() - m * 60_000);
+        const two = (n) => String(n).padStart(2, '0');
+        return `${d.getFullYear()}-${two(d.getMonth() + 1)}-${two(d.getDate())}T${two(d.getHours())}:${two(d.getMinutes())}`;
+      }, minutes);
+    await page.getByRole('button', { name: 'Log an appointment' }).click();
+    await page.getByLabel('Kind of appointment').selectOption('housing');
+    await page.getByLabel('With (provider)').fill('Housing Options');
+    await page.getByRole('button', { name: 'Start the log' }).click();
+    await page.getByRole('heading', { name: 'Housing with Housing Options' }).waitFor({ timeout });
+    await page.locator('button.step', { hasText: 'Seen' }).click();
+    await page.getByRole('status').filter({ hasText: 'Seen at' }).waitFor({ timeout });
+    await page.locator('button.step', { hasText: 'Set off' }).click();
+    const row = page.locator('.steps li', { hasText: 'Set off' });
+    await row.getByRole('alert').filter({ hasText: 'Set off cannot be stamped now: Seen is already stamped' }).waitFor({ timeout });
+    const focused = await page.evaluate(() => document.activeElement?.classList.contains('step-refusal'));
+    check(focused, 'focus is on the refusal');
+    await shot('step-refused');
+    await row.getByRole('button', { name: 'Enter the time it happened' }).click();
+    await page.getByLabel('When you set off').fill(await ago(60));
+    await page.getByRole('button', { name: 'Save the time' }).click();
+    await page.getByRole('status').filter({ hasText: 'Set off entered late' }).waitFor({ timeout });
+    await page.locator('button.step', { hasText: 'Arrived' }).click();
+    await page.getByRole('button', { name: 'Enter the time it happened' }).click();
+    await page.getByLabel('When you arrived').fill(await ago(90));
+    await page.keyboard.press('Enter');
+    await page.getByRole('alert').filter({ hasText: 'Arrived cannot be before Set off' }).waitFor({ timeout });
+    const invalid = await page.getByLabel('When you arrived').getAttribute('aria-invalid');
+    check(invalid === 'true', `the late time is marked invalid (${invalid})`);
+    await page.getByLabel('When you arrived').fill(await ago(30));
+    await page.getByRole('button', { name: 'Save the time' }).click();
+    await page.getByRole('status').filter({ hasText: 'Arrived entered late' }).waitFor({ timeout });
+    for (const label of ['Set off', 'Arrived']) {
+      await page.locator('.steps li', { hasText: label }).locator('.late-mark', { hasText: 'entered late' }).waitFor({ timeout });
+    }
+    check(!(await page.locator('.steps li', { hasText: 'Seen' }).locator('.late-mark').count()), 'Seen was stamped now');
+    await shot('steps-entered-late');
+    await page.getByRole('button', { name: '‹ Back' }).click();
+    await page.getByRole('heading', { name: env('PARTICIPANT') }).waitFor({ timeout });
   };
 
   if (step === 'enrol') {
@@ -312,6 +363,7 @@ try {
     await caseload('Offline');
     await shot('caseload');
     report = { ...report, ...(await day()) };
+    await missedSteps();
   } else if (step === 'online') {
     await unlock();
     await caseload('Online');
@@ -320,9 +372,15 @@ try {
   } else if (step === 'review') {
     await unlock();
     await caseload('Online');
+    // The sync's news, under the bar; once the record is opened, told.
+    const news = page.getByRole('region', { name: 'Review news' });
+    await news.filter({ hasText: `1 note needs changes: ${env('PARTICIPANT')}, Thu, Dec 3, 2026.` }).waitFor({ timeout: 30000 });
+    await news.filter({ hasText: `1 note approved: ${env('PARTICIPANT')}, ` }).waitFor({ timeout });
+    await shot('news');
     await page.getByRole('button', { name: new RegExp(env('PARTICIPANT')) }).click();
     const signed = page.locator('.notes li', { hasText: 'Dec 3, 2026, 9:00' });
     await signed.locator('.standing', { hasText: 'Changes requested' }).waitFor({ timeout: 30000 });
+    await page.locator('.news').waitFor({ state: 'hidden', timeout });
     await signed.locator('.comment', { hasText: 'Please add the bus number to the plan.' }).waitFor({ timeout });
     const earlier = page.locator('.notes li', { hasText: 'Nov' });
     await earlier.locator('.standing', { hasText: 'Approved' }).waitFor({ timeout });

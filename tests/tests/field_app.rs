@@ -10,11 +10,13 @@
 //! offline, the worker writes a note with every field (a wrong end is
 //! refused under its field first) and signs it, logs an accompanied
 //! appointment through every step with a follow-up ticked, and writes its
-//! note as a draft. Started again online, the app sends it all, and the
+//! note as a draft; on a second appointment a stamp out of order is refused
+//! on screen and the missed steps are entered late. Started again online, the app sends it all, and the
 //! Postgres projection holds every field, with times typed in Chicago
-//! stored as UTC. The profile's files on disk are read: none holds the
+//! stored as UTC, and the missed steps' times between their neighbours. The profile's files on disk are read: none holds the
 //! participant's name, the note or the device token in the clear. Then the
-//! review loop runs through the console, and Chromium is SIGKILLed the moment
+//! review loop runs through the console (the app's news line says what
+//! came back until the record is opened), and Chromium is SIGKILLed the moment
 //! a draft says "saved": started again, the draft is there, and it syncs.
 //! The device reported the build's version (`/field/version.txt`).
 //! The browser script is
@@ -225,7 +227,7 @@ async fn a_worker_enrols_then_works_a_day_offline_and_it_all_reaches_postgres() 
             .filter(|n| n["intervention"] != "Walked to the clinic together.")
             .collect();
         let logs = of("accompaniments");
-        if notes.len() == 2 && logs.len() == 1 && logs[0]["note_id"].is_string() {
+        if notes.len() == 2 && logs.len() == 2 && logs.iter().any(|l| l["note_id"].is_string()) {
             break (notes, logs, of("follow_ups"));
         }
         assert!(
@@ -254,7 +256,7 @@ async fn a_worker_enrols_then_works_a_day_offline_and_it_all_reaches_postgres() 
     let draft = notes.iter().find(|n| n["status"] == "draft").unwrap();
     assert_eq!(draft["encounter_at"], "2026-12-03T19:15:00+00:00");
     assert_eq!(draft["plan"], "Follow up on the blood test booking.");
-    let log = &logs[0];
+    let log = logs.iter().find(|l| l["provider"] == "Dr. Osei").unwrap();
     let linked: DocumentId = draft["accompaniment_id"].as_str().unwrap().parse().unwrap();
     assert_eq!(
         log["document_id"],
@@ -274,6 +276,23 @@ async fn a_worker_enrols_then_works_a_day_offline_and_it_all_reaches_postgres() 
     assert_eq!(log["outcome"], "Prescription renewed; blood test booked.");
     assert_eq!(log["barriers"], "The bus was 25 minutes late.");
     assert_eq!(log["status"], "completed");
+    // The log whose missed steps were entered late: set off an hour before
+    // seen, arrived half an hour before, between its neighbours.
+    let late = logs
+        .iter()
+        .find(|l| l["provider"] == "Housing Options")
+        .unwrap();
+    let at = |step: &str| instant(&late[step]).unwrap_or_else(|| panic!("{step}: {late}"));
+    let (departed, arrived, seen) = (at("departed_at"), at("arrived_at"), at("started_at"));
+    assert!(departed < arrived && arrived < seen, "{late}");
+    assert!(
+        seen - departed > 50 * 60_000,
+        "set off an hour before: {late}"
+    );
+    assert!(
+        late["ended_at"].is_null() && late["returned_at"].is_null(),
+        "{late}"
+    );
     assert_eq!(follow_ups.len(), 1, "{follow_ups:?}");
     assert_eq!(follow_ups[0]["text"], "Book the blood test");
     assert_eq!(follow_ups[0]["done"], true);
@@ -354,6 +373,17 @@ async fn a_worker_enrols_then_works_a_day_offline_and_it_all_reaches_postgres() 
         );
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
+}
+
+/// The milliseconds of a projected UTC timestamp, as `to_jsonb` writes it
+/// (`2026-12-03T15:00:00.25+00:00`).
+fn instant(value: &serde_json::Value) -> Option<i64> {
+    let (date, time) = value.as_str()?.strip_suffix("+00:00")?.split_once('T')?;
+    let (hms, fraction) = time.split_once('.').unwrap_or((time, "0"));
+    let mut parts = hms.split(':').map(|p| p.parse::<i64>().ok());
+    let (h, m, s) = (parts.next()??, parts.next()??, parts.next()??);
+    let millis: i64 = format!("{fraction:0<3}").get(..3)?.parse().ok()?;
+    Some(alongside_shared::time::parse_date(date)? + ((h * 60 + m) * 60 + s) * 1000 + millis)
 }
 
 /// The review standing the console's queue gives note `note`.

@@ -1,19 +1,16 @@
 /**
- * The checks a note's entries pass before anything is written, the same
- * rules `shared` applies for every client (docs/schema/rule-cases.json
- * holds the cases both languages run): a real service date that is the
- * start's local date, an end after the start, a setting from the
- * vocabulary, a service code, and (to sign) the four parts of the narrative. Each
- * problem names its field.
+ * The checks a note's entries pass before anything is written: the domain
+ * rules of `./rules/note-input.ts` (the port of `shared`'s, run against
+ * docs/schema/rule-cases.json) at the device's own UTC offset, and what
+ * only the form knows — a start and an end that were typed, a service
+ * code, and (to sign) the four parts of the narrative. Each problem names
+ * its field, in plain words.
  */
 
 import type { NoteInput } from "./participant.js";
-import { localDate } from "./time.js";
-import { isCalendarDate } from "./values.js";
+import { checkNoteInput, deviceOffset, problemWords, type Setting, SETTINGS } from "./rules/note-input.js";
 
-/** Places of service. */
-export const SETTINGS = ["community", "home", "clinic", "telehealth", "hospital", "other"] as const;
-export type Setting = (typeof SETTINGS)[number];
+export { type Setting, SETTINGS };
 
 export const SETTING_LABELS: Record<Setting, string> = {
   community: "Community",
@@ -41,30 +38,39 @@ export interface NoteProblem {
   message: string;
 }
 
-/** What is wrong with `input`, field by field (empty: nothing). Dates are
- * judged in the zone whose local date `dateOf` gives (the device's). A
- * draft may leave the narrative for later; a note to be signed may not. */
+const sentence = (words: string) => `${words.charAt(0).toUpperCase()}${words.slice(1)}.`;
+
+/** What is wrong with `input`, field by field (empty: nothing). The date
+ * is judged at the UTC offset `offsetOf` gives for the start (the
+ * device's). A draft may leave the narrative for later; a note to be
+ * signed may not. */
 export function checkNote(
   input: NoteInput,
-  { signing = false, dateOf = localDate }: { signing?: boolean; dateOf?: (at: Date) => string } = {},
+  { signing = false, offsetOf = deviceOffset }: { signing?: boolean; offsetOf?: (at: Date) => number } = {},
 ): NoteProblem[] {
   const problems: NoteProblem[] = [];
-  const valid = (d: Date) => !Number.isNaN(d.getTime());
-  if (!isCalendarDate(input.serviceDate)) {
-    problems.push({ field: "serviceDate", message: "The service date is not a date." });
-  }
-  if (!valid(input.encounterAt)) {
-    problems.push({ field: "encounterAt", message: "The start time is missing." });
-  } else if (isCalendarDate(input.serviceDate) && dateOf(input.encounterAt) !== input.serviceDate) {
-    problems.push({ field: "serviceDate", message: "The service date is not the day the encounter started." });
-  }
-  if (!valid(input.encounterEndAt)) {
-    problems.push({ field: "encounterEndAt", message: "The end time is missing." });
-  } else if (valid(input.encounterAt) && input.encounterEndAt.getTime() <= input.encounterAt.getTime()) {
-    problems.push({ field: "encounterEndAt", message: "The end is not after the start." });
-  }
-  if (!(SETTINGS as readonly string[]).includes(input.setting)) {
-    problems.push({ field: "setting", message: `The setting is not one of ${SETTINGS.join(", ")}.` });
+  const start = input.encounterAt.getTime();
+  const end = input.encounterEndAt.getTime();
+  if (Number.isNaN(start)) problems.push({ field: "encounterAt", message: "The start time is missing." });
+  if (Number.isNaN(end)) problems.push({ field: "encounterEndAt", message: "The end time is missing." });
+  // Without both times the rules cannot judge the date or the end; the
+  // setting they judge all the same.
+  const rules = checkNoteInput(
+    {
+      serviceDate: input.serviceDate,
+      start: Number.isNaN(start) ? 0 : start,
+      end: Number.isNaN(start) || Number.isNaN(end) ? Number.MAX_SAFE_INTEGER : end,
+      setting: input.setting,
+    },
+    Number.isNaN(start) ? null : offsetOf(input.encounterAt),
+  );
+  for (const e of rules) {
+    if (Number.isNaN(start) && e.problem === "date-disagrees-with-start") continue;
+    if (e.field === "utcOffset") {
+      problems.push({ field: "encounterAt", message: sentence(`this phone's time zone is not a real one: ${problemWords(e.problem)}`) });
+    } else {
+      problems.push({ field: e.field, message: sentence(problemWords(e.problem)) });
+    }
   }
   if (!input.serviceCode.trim()) {
     problems.push({ field: "serviceCode", message: "The service code is missing." });

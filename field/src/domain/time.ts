@@ -31,6 +31,19 @@ export function atLocal(date: string, time: string): Date | null {
   return Number.isNaN(at.getTime()) || localDate(at) !== date ? null : at;
 }
 
+/** The local date and time of `at`, `YYYY-MM-DDTHH:MM` (the value of a
+ * `datetime-local` input). */
+export function localDateTime(at: Date): string {
+  return `${localDate(at)}T${localTime(at)}`;
+}
+
+/** The instant of a `datetime-local` value (`YYYY-MM-DDTHH:MM`, seconds
+ * ignored), or null when it is not one. */
+export function atLocalDateTime(value: string): Date | null {
+  const [date, time] = value.split("T");
+  return date && time ? atLocal(date, time.slice(0, 5)) : null;
+}
+
 /** Billing units for an encounter from `start` to `end`. */
 export function billingUnits(start: Date, end: Date): number {
   const minutes = Math.floor((end.getTime() - start.getTime()) / 60_000);

@@ -1,24 +1,15 @@
 /**
  * An accompanied appointment: started from a participant's record, then
- * one tap per step of the day (set off, arrived, seen, over, back), each
- * stamped with the device's time and refused when out of order; what came
+ * one tap per step of the day (set off, arrived, seen, over, back; see
+ * `steps.ts`: stamped with the device's time, refused when out of order,
+ * a missed one entered late with the time it happened); what came
  * of it, the barriers met, follow-ups to tick off, and a link to the note
  * that documents it.
  */
 
 import type { DocHandle } from "@automerge/automerge-repo/slim";
 import { updateText } from "@automerge/automerge/slim";
-import {
-  addFollowUp,
-  createAccompaniment,
-  stampOf,
-  stampStep,
-  type Step,
-  STEPS,
-  stepRefusal,
-  tickFollowUp,
-} from "../domain/accompaniment.js";
-import { showTime } from "../domain/time.js";
+import { addFollowUp, createAccompaniment, stampOf, tickFollowUp } from "../domain/accompaniment.js";
 import { newId, scalar, str } from "../domain/values.js";
 import {
   type AccompanimentAppointmentKind,
@@ -30,14 +21,8 @@ import { type App, find } from "./context.js";
 import { h, show } from "./dom.js";
 import { field, input, select, textarea } from "./form.js";
 import { noteEditor } from "./note.js";
+import { stepsSection } from "./steps.js";
 
-export const STEP_LABELS: Record<Step, string> = {
-  departed: "Set off",
-  arrived: "Arrived",
-  started: "Seen",
-  ended: "Appointment over",
-  returned: "Back",
-};
 
 const kindLabel = (k: string) => k.charAt(0).toUpperCase() + k.slice(1).replace("-", " ");
 
@@ -119,8 +104,7 @@ export async function accompanimentScreen(
     }
   };
 
-  const steps = h("ol", { class: "steps" });
-  const stepButtons = h("div", { class: "step-buttons" });
+  const steps = stepsSection(app, handle, saved);
   const follow = h("ul", { class: "follow-ups" });
   const outcome = textarea("log-outcome", String(handle.doc()?.outcome ?? ""));
   const barriers = textarea("log-barriers", String(handle.doc()?.barriers ?? ""));
@@ -149,30 +133,7 @@ export async function accompanimentScreen(
     const log = handle.doc();
     if (!log) return;
     heading.textContent = `${kindLabel(str(log.appointment.kind) ?? "")} with ${str(log.appointment.provider) ?? ""}`;
-    show(
-      steps,
-      ...STEPS.map((step) => {
-        const at = stampOf(log, step);
-        return h("li", { class: at ? "done" : "" }, `${STEP_LABELS[step]}: `, at ? showTime(at) : "—");
-      }),
-    );
-    const next = STEPS.find((s) => !stampOf(log, s) && !STEPS.slice(STEPS.indexOf(s) + 1).some((l) => stampOf(log, l)));
-    show(stepButtons);
-    if (next) {
-      const tap = h("button", { type: "button", class: "step" }, STEP_LABELS[next]);
-      tap.addEventListener("click", () => {
-        const now = new Date();
-        const refusal = stepRefusal(log, next, now);
-        if (refusal) {
-          message.textContent = refusal;
-          return;
-        }
-        void write((d) => stampStep(d, next, app.writer, now), `${STEP_LABELS[next]} at ${showTime(now)}.`);
-      });
-      stepButtons.append(tap);
-    } else {
-      stepButtons.append(h("p", { class: "quiet" }, "Every step is in."));
-    }
+    steps.draw();
     show(
       follow,
       ...Object.entries(log.followUps ?? {}).map(([id, item]) => {
@@ -206,8 +167,7 @@ export async function accompanimentScreen(
     heading,
     message,
     h("h2", {}, "The day"),
-    steps,
-    stepButtons,
+    steps.element,
     saved,
     h("h2", {}, "What came of it"),
     field("Outcome", outcome),

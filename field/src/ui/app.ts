@@ -1,7 +1,7 @@
 /**
  * The app's screens: sign in and choose a PIN once; afterwards unlock
  * with the PIN, online or not; then the caseload under the sync status
- * bar. Documents and the session are kept encrypted in IndexedDB under a
+ * bar and the review news line. Documents and the session are kept encrypted in IndexedDB under a
  * key only the PIN unwraps. The app locks (reloads, dropping every key
  * from memory) after the idle time the server sets; it learns the current
  * one whenever it is online and keeps it in the sealed session.
@@ -24,6 +24,7 @@ import { statusBar } from "./status.js";
 import { load, save } from "../store/sealed.js";
 import type { App } from "./context.js";
 import { navigation } from "./nav.js";
+import { reviewNewsLine } from "./news.js";
 
 /** Locks after this long without a touch or a key (minutes), until the
  * server has said otherwise. */
@@ -108,18 +109,21 @@ async function open(main: Element, dataKey: CryptoKey, session: Enrolment): Prom
   });
   connection.onStatus(bar.update);
   const screen = h("section", { class: "screen" });
-  show(main, bar.element, screen);
+  const indexId = session.caseloadIndex.replace(/^automerge:/, "");
+  const news = await reviewNewsLine(connection.repo, indexId, session.userId, dataKey);
+  show(main, bar.element, news.element, screen);
   const localLogs = await load<Record<string, string>>(dataKey, "local-logs", {});
   const app: App = {
     connection,
     writer: { userId: session.userId, deviceId: session.deviceId },
     nav: null as never,
-    indexId: session.caseloadIndex.replace(/^automerge:/, ""),
+    indexId,
     localLogs,
     async rememberLog(logId, participantId) {
       localLogs[logId] = participantId;
       await save(dataKey, "local-logs", localLogs);
     },
+    recordShown: (id) => news.opened(id),
   };
   app.nav = navigation(screen, (root) =>
     caseload(app, root).catch((e: Error) => {

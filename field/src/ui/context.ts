@@ -1,7 +1,8 @@
 /**
  * What every screen of an unlocked app works with: the sync connection
- * (repo and writes), who is writing, navigation, and the logs this device
- * started that the caseload index may not list yet.
+ * (repo and writes), who is writing, navigation, the logs this device
+ * started that the caseload index may not list yet, and the review news
+ * a shown record has told.
  */
 
 import type { DocHandle } from "@automerge/automerge-repo/slim";
@@ -19,6 +20,8 @@ export interface App {
   localLogs: Record<string, string>;
   /** Remembers a log made here (sealed on disk). */
   rememberLog(logId: string, participantId: string): Promise<void>;
+  /** Record `id` is on screen: its review news has been seen. */
+  recordShown(id: string): void;
 }
 
 /** The handle of document `id` (a bare automerge-repo document id). */

@@ -23,6 +23,8 @@ export async function participantScreen(app: App, root: HTMLElement, id: string)
   const draw = async () => {
     const doc = handle.doc();
     if (!doc) return;
+    // The decisions on its notes are on screen now: no longer news.
+    app.recordShown(id);
     const profile = doc.profile;
     const refusal = app.connection.refusal(id);
     const notes = Object.entries(doc.notes ?? {}).sort(([, a], [, b]) => b.encounterAt.getTime() - a.encounterAt.getTime());
