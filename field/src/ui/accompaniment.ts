@@ -20,6 +20,7 @@ import {
 } from "../domain/accompaniment.js";
 import { showTime } from "../domain/time.js";
 import { newId, scalar, str } from "../domain/values.js";
+import { StorageFull } from "../store/idb.js";
 import {
   type AccompanimentAppointmentKind,
   AccompanimentAppointmentKind as KINDS,
@@ -90,7 +91,8 @@ export function newAccompaniment(
       await app.rememberLog(handle.documentId, participantId);
       app.nav.replace((r) => accompanimentScreen(app, r, handle.documentId, record));
     } catch (e) {
-      error.textContent = `Not saved: ${(e as Error).message}`;
+      error.textContent = e instanceof StorageFull ? e.message : `Not saved: ${(e as Error).message}`;
+      error.focus();
       button.disabled = false;
     }
   });
