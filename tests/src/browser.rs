@@ -1,6 +1,7 @@
 //! Real headless Chromium for the console's browser tests: Debian's
 //! `chromium` package (installed with `apt-get` when missing) driven by the
-//! pinned `playwright-core` of `tests/browser/` (installed with `npm ci`
+//! pinned `playwright-core` of `tests/browser/` (with `axe-core` for the
+//! accessibility audits; both installed with `npm ci`
 //! from its committed lockfile on first use). The scripts there print one
 //! line and exit non-zero on the first unexpected thing.
 
@@ -25,11 +26,16 @@ pub fn chromium() -> PathBuf {
     )
 }
 
-/// Installs the pinned playwright-core (once, one process at a time).
+/// Installs the pinned playwright-core and axe-core (once, one process at
+/// a time).
 pub fn ready() {
     static ONE: Mutex<()> = Mutex::new(());
     let _one = install::one_at_a_time(&ONE, "browser-npm");
-    if dir().join("node_modules/playwright-core").exists() {
+    let modules = dir().join("node_modules");
+    if ["playwright-core", "axe-core"]
+        .iter()
+        .all(|p| modules.join(p).exists())
+    {
         return;
     }
     let ok = Command::new("npm")

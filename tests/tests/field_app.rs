@@ -18,7 +18,9 @@
 //! review loop runs through the console (the app's news line says what
 //! came back until the record is opened), and Chromium is SIGKILLed the moment
 //! a draft says "saved": started again, the draft is there, and it syncs.
-//! The device reported the build's version (`/field/version.txt`).
+//! The device reported the build's version (`/field/version.txt`). Every
+//! screen on the way is audited with axe-core in the page (serious or
+//! critical violations fail).
 //! The browser script is
 //! `tests/browser/field.mjs`.
 
@@ -143,8 +145,33 @@ async fn a_worker_enrols_then_works_a_day_offline_and_it_all_reaches_postgres() 
         }
     };
     let mut token = String::new();
-    for step in ["enrol", "offline", "online"] {
+    // Every screen shown is audited with axe-core (a serious or critical
+    // violation fails the step); these are the ones each step must reach.
+    let screens: [&[&str]; 3] = [
+        &["signin", "wrong-password", "pin", "caseload"],
+        &[
+            "wrong-pin",
+            "caseload",
+            "record",
+            "note-empty",
+            "note-refused",
+            "note-signed",
+            "log-refused",
+            "accompaniment-refused",
+            "accompaniment",
+            "record-after",
+        ],
+        &["synced"],
+    ];
+    for (step, screens) in ["enrol", "offline", "online"].into_iter().zip(screens) {
         let report = run(step).await;
+        let audited = report["audited"].as_array().cloned().unwrap_or_default();
+        for screen in screens {
+            assert!(
+                audited.iter().any(|a| a == screen),
+                "{step}: {screen} was not audited: {report}"
+            );
+        }
         if let Some(t) = report["token"].as_str() {
             token = t.to_owned();
         }

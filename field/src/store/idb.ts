@@ -25,11 +25,24 @@ export function database(): Promise<IDBDatabase> {
   return opened;
 }
 
+/** IndexedDB refused a write for quota: nothing was written, nothing
+ * written before is touched. The change stays in the open app's memory
+ * (automerge-repo saves whatever it has not saved yet on the next write,
+ * and the connection retries), and the message says so. */
+export class StorageFull extends Error {
+  constructor() {
+    super(
+      "Not saved on this phone: its storage is full. Everything saved before is kept. " +
+        "This change is held while the app stays open and saved by itself once there is room: " +
+        "free some space and keep the app open.",
+    );
+    this.name = "StorageFull";
+  }
+}
+
 /** A quota or disk problem, in words; anything else as it came. */
 export function storageError(error: DOMException | null): Error {
-  if (error?.name === "QuotaExceededError") {
-    return new Error("This device is out of storage space. Nothing saved before is lost; free some space to keep working.");
-  }
+  if (error?.name === "QuotaExceededError") return new StorageFull();
   return new Error(error?.message ?? "The device's storage failed.");
 }
 

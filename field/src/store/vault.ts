@@ -86,7 +86,12 @@ export async function unlock(pin: string): Promise<{ dataKey: CryptoKey; session
     await idb.put("meta", "attempts", { failures, notBefore: now + wait } satisfies Attempts);
     throw new Locked("That PIN is not right.", wait);
   }
-  await idb.put("meta", "attempts", { failures: 0, notBefore: 0 } satisfies Attempts);
+  // A full disk does not keep the worker out: the counter stays as it
+  // was (a later wrong PIN waits longer), and the app says the storage is
+  // full once it is open.
+  await idb.put("meta", "attempts", { failures: 0, notBefore: 0 } satisfies Attempts).catch((e: unknown) => {
+    if (!(e instanceof idb.StorageFull)) throw e;
+  });
   const sealed = await idb.get<Uint8Array>("meta", "session");
   if (!sealed) throw new Locked("This device is not signed in.", 0);
   const session = JSON.parse(new TextDecoder().decode(await open(dataKey, "session", sealed))) as Enrolment;

@@ -5,9 +5,13 @@
  * says a connection must sync ([`Feed`](./feed.ts)), obeying the caseload
  * index's purge list and a revocation ([`purge`](./purge.ts)), and what the
  * status bar shows of it all: online or not, how many changes wait for the
- * server, when the server last sent something, the last error. Every local
- * write goes through `write`, which resolves only once the change is on
- * disk.
+ * server, when the server last sent something, the last error, and
+ * whether the phone's storage refused a write. Every local write goes
+ * through `write`, which resolves only once the change is on disk. A write
+ * IndexedDB refuses for quota is not dropped: the change stays in the
+ * document in memory, automerge-repo saves it with the next save of that
+ * document, and the connection tries again every few seconds until the
+ * disk takes it (the status bar says so meanwhile).
  */
 
 import * as A from "@automerge/automerge/slim";
@@ -16,6 +20,7 @@ import { APP_VERSION, type Enrolment, type Me, whoAmI } from "../api.js";
 import type { CaseloadIndexDoc } from "../generated/schema.js";
 import type { EncryptedStorage } from "../store/storage.js";
 import { Feed } from "./feed.js";
+import { StorageFull } from "../store/idb.js";
 import { Pending } from "./pending.js";
 import { handOver, toPurge, unsynced } from "./purge.js";
 import { type Probe, SyncSocket } from "./socket.js";
@@ -26,7 +31,13 @@ export interface SyncStatus {
   waiting: number;
   lastSyncedAt: Date | null;
   lastError: string | null;
+  /** Why this phone's storage did not take the latest changes (they are
+   * held in memory and retried), or null when everything is on disk. */
+  storage: string | null;
 }
+
+/** How often a write the disk refused is tried again (ms). */
+const STORAGE_RETRY_MS = 3000;
 
 export interface Connection {
   repo: Repo;
@@ -35,8 +46,12 @@ export interface Connection {
    * stops that. */
   onStatus(listener: (status: SyncStatus) => void): () => void;
   /** Applies `edit` to `handle`'s document and resolves once it is on
-   * disk (IndexedDB committed). */
+   * disk (IndexedDB committed); rejects with `StorageFull` when the disk
+   * has no room (the edit stays applied in memory and is retried). */
   write<T>(handle: DocHandle<T>, edit: (d: T) => void): Promise<void>;
+  /** Writes every held document to disk; a refusal for room goes to the
+   * status (and is retried), not to the caller. */
+  flush(): Promise<void>;
   /** The refusal the server gave while this record had changes waiting. */
   refusal(id: string): string | null;
   /** Connects again now, rather than at the next retry. */
@@ -75,7 +90,7 @@ export async function connect(
   const indexId = bare(session.caseloadIndex);
   const pending = await Pending.load(dataKey);
   const feed = await Feed.load(() => token, dataKey);
-  const state: SyncStatus = { online: false, waiting: 0, lastSyncedAt: null, lastError: null };
+  const state: SyncStatus = { online: false, waiting: 0, lastSyncedAt: null, lastError: null, storage: null };
   const refusals = new Map<string, string>();
   const listeners: ((status: SyncStatus) => void)[] = [];
   const probe = async (): Promise<Probe> => {
@@ -189,6 +204,35 @@ export async function connect(
     })
     .catch(() => undefined);
 
+  // The disk refused a write: say so, and try every unsaved change again
+  // until it takes them.
+  let retry: ReturnType<typeof setInterval> | null = null;
+  const stored = (problem: Error | null) => {
+    const storage = problem ? problem.message : null;
+    if (storage === state.storage) return;
+    state.storage = storage;
+    if (problem && !retry) {
+      retry = setInterval(() => {
+        Promise.all([pending.persist(), repo.flush()]).then(
+          () => stored(null),
+          (e: Error) => stored(e),
+        );
+      }, STORAGE_RETRY_MS);
+    } else if (!problem && retry) {
+      clearInterval(retry);
+      retry = null;
+    }
+    listeners.forEach((l) => l({ ...state }));
+  };
+  // automerge-repo saves in the background too (after a sync message, a
+  // change); a refusal there is reported the same way, not left unhandled.
+  addEventListener("unhandledrejection", (event) => {
+    if (event.reason instanceof StorageFull) {
+      event.preventDefault();
+      stored(event.reason);
+    }
+  });
+
   socket.on("peer-candidate", () => {
     state.online = true;
     state.lastError = null;
@@ -229,13 +273,33 @@ export async function connect(
     },
     async write(handle, edit) {
       handle.change(edit);
-      await pending.changed(handle.documentId);
-      await repo.flush([handle.documentId]);
+      try {
+        await pending.changed(handle.documentId);
+        await repo.flush([handle.documentId]);
+      } catch (e) {
+        if (e instanceof StorageFull) {
+          stored(e);
+          void changed();
+        }
+        throw e;
+      }
+      // Room again: whatever an earlier refusal left in memory goes too.
+      if (state.storage) {
+        await Promise.all([pending.persist(), repo.flush()]).then(
+          () => stored(null),
+          () => undefined,
+        );
+      }
       // Now waiting, so offered to the server even if the feed did not
       // name it.
       repo.shareConfigChanged();
       await changed();
     },
+    flush: () =>
+      repo.flush().catch((e: unknown) => {
+        if (!(e instanceof StorageFull)) throw e;
+        stored(e);
+      }),
     refusal: (id) => refusals.get(id) ?? null,
     syncNow: () => socket.retryNow(),
   };

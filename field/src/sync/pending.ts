@@ -21,16 +21,28 @@ export class Pending {
     private readonly server = new Map<string, Heads>(),
   ) {}
 
+  /** Whether `waiting` has entries the disk does not have yet. */
+  private unsaved = false;
+
   static async load(dataKey: CryptoKey): Promise<Pending> {
     return new Pending(dataKey, await load<Record<string, Heads | null>>(dataKey, "pending", {}));
   }
 
-  /** A local write to `id` was made. */
+  /** A local write to `id` was made. Resolves once the list is on disk
+   * (a save that failed, say for quota, is tried again on the next call). */
   async changed(id: string): Promise<void> {
     if (!(id in this.waiting)) {
       this.waiting[id] = this.server.get(id) ?? null;
-      await save(this.dataKey, "pending", this.waiting);
+      this.unsaved = true;
     }
+    await this.persist();
+  }
+
+  /** Writes the list if the disk lacks some of it. */
+  async persist(): Promise<void> {
+    if (!this.unsaved) return;
+    await save(this.dataKey, "pending", this.waiting);
+    this.unsaved = false;
   }
 
   /** The server said it holds `heads` of `id`. */
@@ -94,7 +106,10 @@ export class Pending {
       return doc !== undefined && this.waiting[id] && this.waitingIn(id, doc) === 0;
     });
     for (const id of done) delete this.waiting[id];
-    if (done.length) await save(this.dataKey, "pending", this.waiting);
+    if (done.length) {
+      this.unsaved = true;
+      await this.persist();
+    }
     return done.length > 0;
   }
 }

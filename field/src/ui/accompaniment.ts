@@ -11,6 +11,7 @@ import type { DocHandle } from "@automerge/automerge-repo/slim";
 import { updateText } from "@automerge/automerge/slim";
 import { addFollowUp, createAccompaniment, stampOf, tickFollowUp } from "../domain/accompaniment.js";
 import { newId, scalar, str } from "../domain/values.js";
+import { StorageFull } from "../store/idb.js";
 import {
   type AccompanimentAppointmentKind,
   AccompanimentAppointmentKind as KINDS,
@@ -75,7 +76,8 @@ export function newAccompaniment(
       await app.rememberLog(handle.documentId, participantId);
       app.nav.replace((r) => accompanimentScreen(app, r, handle.documentId, record));
     } catch (e) {
-      error.textContent = `Not saved: ${(e as Error).message}`;
+      error.textContent = e instanceof StorageFull ? e.message : `Not saved: ${(e as Error).message}`;
+      error.focus();
       button.disabled = false;
     }
   });

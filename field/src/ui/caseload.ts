@@ -99,5 +99,5 @@ export async function caseload(app: App, root: HTMLElement): Promise<void> {
   await redraw();
   // What was fetched is on disk before the worker can close the app, so
   // the next start offline finds it.
-  await repo.flush();
+  await app.connection.flush();
 }

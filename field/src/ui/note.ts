@@ -12,6 +12,7 @@ import { checkNote, type NoteFieldName, SETTING_LABELS, SETTINGS } from "../doma
 import { addNote, type NarrativePart, type NoteInput, submitNote, updateNote } from "../domain/participant.js";
 import { atLocal, billingUnits, localDate, localTime } from "../domain/time.js";
 import { newId, str } from "../domain/values.js";
+import { StorageFull } from "../store/idb.js";
 import type { ParticipantDoc } from "../generated/schema.js";
 import type { App } from "./context.js";
 import { h, show } from "./dom.js";
@@ -138,6 +139,24 @@ export function noteEditor(
     sign,
     savedNote,
   );
+  // After the disk refused a save for room, the connection keeps trying;
+  // once it took the change, the form says so in place of the refusal.
+  const whenStored = (signing: boolean) => {
+    let stop: (() => void) | null = null;
+    let done = false;
+    const check = (status: { storage: string | null }) => {
+      if (done || status.storage) return;
+      done = true;
+      stop?.();
+      if (!root.isConnected) return;
+      summary.textContent = "";
+      savedNote.textContent = signing
+        ? "Saved on this phone now that there is room. Press “Submit and sign” again to sign it."
+        : "Saved as a draft now that there is room.";
+    };
+    stop = app.connection.onStatus(check);
+    if (done) stop();
+  };
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     const signing = (event.submitter as HTMLButtonElement | null)?.value === "sign";
@@ -150,9 +169,9 @@ export function noteEditor(
       return;
     }
     draft.disabled = sign.disabled = true;
+    const noteKey = id ?? newId();
     try {
       const now = new Date();
-      const noteKey = id ?? newId();
       await app.connection.write(handle, (d) => {
         if (d.notes[noteKey]) updateNote(d, noteKey, e, now);
         else addNote(d, noteKey, e, app.writer, now);
@@ -161,12 +180,18 @@ export function noteEditor(
         const heads = A.getHeads(handle.doc() as A.Doc<ParticipantDoc>);
         await app.connection.write(handle, (d) => submitNote(d, noteKey, app.writer, new Date(), heads));
       }
-      if (!id) saved(noteKey);
-      id = noteKey;
       savedNote.textContent = signing ? "Saved, submitted and signed." : "Saved as a draft.";
     } catch (err) {
-      summary.textContent = `Not saved: ${(err as Error).message}`;
+      summary.textContent = err instanceof StorageFull ? err.message : `Not saved: ${(err as Error).message}`;
+      summary.focus();
+      if (err instanceof StorageFull) whenStored(signing);
     } finally {
+      // A write the disk refused is still in the document (held in
+      // memory, retried): later saves edit that note, not a new one.
+      if (!id && handle.doc()?.notes[noteKey]) {
+        id = noteKey;
+        saved(noteKey);
+      }
       draft.disabled = sign.disabled = false;
     }
   });

@@ -1,7 +1,9 @@
 /**
  * The sync status bar, always visible: online or offline, how many
  * changes wait for the server, when the server last sent something, the
- * last error in plain words, and "Sync now" — or "Sign in again" once the
+ * last error in plain words, whether the phone's storage is refusing
+ * changes (full: they are held in the open app and tried again), and
+ * "Sync now" — or "Sign in again" once the
  * sign-in has expired. A notice (records removed from the phone) stays
  * until the worker dismisses it.
  */
@@ -37,9 +39,12 @@ export function statusBar(syncNow: () => void): StatusBar {
       h("span", { class: "waiting" }, waiting),
       h("span", {}, when),
       ...(status.lastError ? [h("span", { class: "error" }, status.lastError)] : []),
+      ...(status.storage
+        ? [h("span", { class: "error storage" }, "Storage full: recent changes are not on this phone yet. Keep the app open; trying again.")]
+        : []),
     );
   };
-  update({ online: false, waiting: 0, lastSyncedAt: null, lastError: null });
+  update({ online: false, waiting: 0, lastSyncedAt: null, lastError: null, storage: null });
   return {
     element,
     update,
