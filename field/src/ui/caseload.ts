@@ -47,7 +47,12 @@ export async function caseload(app: App, root: HTMLElement): Promise<void> {
     }
     return handle as DocHandle<T>;
   };
+  // Redraws overlap (each waits for records to open): only the latest
+  // may show, or a slower one begun before the index changed would put
+  // back a record the phone no longer holds.
+  let drawing = 0;
   const redraw = async () => {
+    const mine = ++drawing;
     const doc = index.doc();
     const rows: Row[] = [];
     for (const [id, entry] of Object.entries(doc.participants ?? {})) {
@@ -66,6 +71,7 @@ export async function caseload(app: App, root: HTMLElement): Promise<void> {
         openFollowUps,
       });
     }
+    if (mine !== drawing) return;
     rows.sort((a, b) => a.name.localeCompare(b.name));
     show(
       list,
